@@ -1,0 +1,279 @@
+// Package probes discovers a MongoDB deployment, polls every node cheaply and
+// acts on it. It knows MongoDB and nothing about terminals: it never imports
+// bubbletea or lipgloss, and it returns numbers, never formatted strings, so the
+// same Snapshot feeds a table cell, a sparkline, --json, a recording and the
+// `mongoscope snapshot` command.
+//
+// The contract with the rest of mongoscope is this file: the Poller emits one
+// Snapshot per interval; the TUI, the snapshot command, the non-TTY printer and
+// the recorder all consume Snapshots. Field names and JSON tags follow the
+// snapshot schema documented in README.md; keep them stable.
+package probes
+
+import "time"
+
+// Kind is the shape of the deployment mongoscope is connected to.
+type Kind string
+
+const (
+	KindSharded    Kind = "sharded"
+	KindReplicaSet Kind = "replicaSet"
+	KindStandalone Kind = "standalone"
+)
+
+// Role is what one node is in the deployment.
+type Role string
+
+const (
+	RoleMongos     Role = "mongos"
+	RolePrimary    Role = "primary"
+	RoleSecondary  Role = "secondary"
+	RoleArbiter    Role = "arbiter"
+	RoleConfig     Role = "config" // a config server member (primary or secondary; see ConfigPrimary)
+	RoleStandalone Role = "standalone"
+	RoleOther      Role = "other" // RECOVERING, STARTUP2, ROLLBACK, unknown…
+)
+
+// Snapshot is everything mongoscope knows about the deployment at one moment.
+// A stream the server does not provide is nil, with a NotAvailable entry
+// saying why; it is never a made-up zero.
+type Snapshot struct {
+	TakenAt        time.Time         `json:"takenAt"`
+	Deployment     Deployment        `json:"deployment"`
+	Opcounters     *OpcounterRates   `json:"opcounters"`
+	Network        *NetworkRates     `json:"network"`
+	Connections    *ConnectionStats  `json:"connections"`
+	Queues         *QueueStats       `json:"queues"`
+	Ops            []Op              `json:"ops"`
+	OpsTotal       int               `json:"opsTotal"`
+	HotCollections []HotCollection   `json:"hotCollections"`
+	Replication    []ReplicaSet      `json:"replication"`
+	Balancer       *Balancer         `json:"balancer"`
+	Overhead       Overhead          `json:"overhead"`
+	NotAvailable   map[string]string `json:"notAvailable,omitempty"` // stream name -> reason
+}
+
+// Deployment is the discovered topology and each node's health.
+type Deployment struct {
+	Kind    Kind   `json:"kind"`
+	Name    string `json:"name"`    // replica set name, or the seed host for sharded/standalone
+	Version string `json:"version"` // server version of the seed (mongos or primary)
+	Nodes   []Node `json:"nodes"`
+}
+
+// Node is one mongod or mongos.
+type Node struct {
+	Address string `json:"address"` // host:port as the deployment names it
+	Role    Role   `json:"role"`
+	Shard   string `json:"shard"` // shard name, "config" for config servers, "" otherwise
+	Set     string `json:"set"`   // replica set name, "" for mongos and standalone
+	Up      bool   `json:"up"`
+	Slow    bool   `json:"slow"`  // the previous request was still running at the last tick
+	Error   string `json:"error"` // one sentence; "" when up
+	Hidden  bool   `json:"hidden,omitempty"`
+	Version string `json:"version,omitempty"`
+	// LastOK is when this node last answered; zero if never.
+	LastOK time.Time `json:"lastOK,omitempty"`
+}
+
+// Rates are operations per second from serverStatus.opcounters.
+type Rates struct {
+	Insert  float64 `json:"insert"`
+	Query   float64 `json:"query"`
+	Update  float64 `json:"update"`
+	Delete  float64 `json:"delete"`
+	Getmore float64 `json:"getmore"`
+	Command float64 `json:"command"`
+}
+
+// OpcounterRates are opcounters per second, summed per shard and for the
+// cluster. Nodes missing a rate (first sample, restart, down) are absent.
+// The cluster sum counts data-bearing user traffic: through mongos on a
+// sharded cluster, the primary on a replica set.
+type OpcounterRates struct {
+	Cluster Rates            `json:"cluster"`
+	Shards  map[string]Rates `json:"shards"`
+	Nodes   map[string]Rates `json:"nodes"`
+	// Repl is opcountersRepl per second (ops applied by replication), per node.
+	Repl map[string]Rates `json:"repl,omitempty"`
+}
+
+// NetworkRates are serverStatus.network counters per second, per node.
+type NetworkRates struct {
+	Nodes map[string]NetworkRate `json:"nodes"`
+}
+
+type NetworkRate struct {
+	BytesInPerSec  float64 `json:"bytesInPerSec"`
+	BytesOutPerSec float64 `json:"bytesOutPerSec"`
+	RequestsPerSec float64 `json:"requestsPerSec"`
+}
+
+// ConnectionStats are serverStatus.connections per node, plus, when asked for
+// (it costs a $currentOp with idleConnections), who holds them.
+type ConnectionStats struct {
+	Nodes     map[string]NodeConnections `json:"nodes"`
+	Breakdown *ConnectionBreakdown       `json:"breakdown,omitempty"`
+}
+
+type NodeConnections struct {
+	Current       int64   `json:"current"`
+	Available     int64   `json:"available"`
+	Active        int64   `json:"active"`
+	TotalCreated  int64   `json:"totalCreated"`
+	CreatedPerSec float64 `json:"createdPerSec"`
+	Rejected      *int64  `json:"rejected,omitempty"` // 6.3+ only
+	PercentUsed   float64 `json:"percentUsed"`        // current / (current+available) * 100
+}
+
+// ConnectionBreakdown counts client connections by who opened them.
+type ConnectionBreakdown struct {
+	ByApp  map[string]int `json:"byApp"`
+	ByHost map[string]int `json:"byHost"`
+	ByUser map[string]int `json:"byUser"`
+}
+
+// QueueStats are globalLock queues and storage-engine tickets per node.
+type QueueStats struct {
+	Nodes map[string]NodeQueues `json:"nodes"`
+}
+
+type NodeQueues struct {
+	ReadersQueued      int64   `json:"readersQueued"`
+	WritersQueued      int64   `json:"writersQueued"`
+	ActiveReaders      int64   `json:"activeReaders"`
+	ActiveWriters      int64   `json:"activeWriters"`
+	ReadTicketsOut     int64   `json:"readTicketsOut"`
+	ReadTicketsTotal   int64   `json:"readTicketsTotal"`
+	WriteTicketsOut    int64   `json:"writeTicketsOut"`
+	WriteTicketsTotal  int64   `json:"writeTicketsTotal"`
+	ReplApplyOpsPerSec float64 `json:"replApplyOpsPerSec,omitempty"`
+	ReplBufferCount    int64   `json:"replBufferCount,omitempty"`
+}
+
+// Op is one in-progress operation.
+type Op struct {
+	Node  string `json:"node"`  // host:port that runs it (for mongos-sourced ops, the shard primary if known)
+	Shard string `json:"shard"` // shard name, "" outside a sharded cluster
+	// OpID is the opid as a string: "12345" on mongod, "shard0:12345" through mongos.
+	// KillVia says where a kill must be sent; KillOpID is what to send there.
+	OpID           string  `json:"opid"`
+	KillVia        string  `json:"killVia,omitempty"` // address of the node (or mongos) to send killOp to
+	Op             string  `json:"op"`
+	NS             string  `json:"ns"`
+	SecsRunning    float64 `json:"secsRunning"`
+	PlanSummary    string  `json:"planSummary"`
+	AppName        string  `json:"appName"`
+	Client         string  `json:"client"`
+	User           string  `json:"user"` // "name@db", first effective user
+	Desc           string  `json:"desc"`
+	ConnectionID   int64   `json:"connectionId,omitempty"`
+	LSID           string  `json:"lsid,omitempty"` // session id as hex UUID, for killSessions
+	WaitingForLock bool    `json:"waitingForLock"`
+	NumYields      int64   `json:"numYields"`
+	Msg            string  `json:"msg,omitempty"`
+	// ProgressDone/Total come from progress{done,total} (index builds).
+	ProgressDone  float64  `json:"progressDone,omitempty"`
+	ProgressTotal float64  `json:"progressTotal,omitempty"`
+	KillPending   bool     `json:"killPending"`
+	System        bool     `json:"system"` // internal thread, replication, balancer, TTL, monitoring, mongoscope's own
+	Flags         []string `json:"flags"`  // see Flag* constants
+	// Command is the command document as relaxed extended JSON, truncated to
+	// a cap; shown in the kill dialog, the detail view, and copied with y.
+	Command string `json:"command,omitempty"`
+}
+
+// Op flags.
+const (
+	FlagCollscan    = "COLLSCAN"
+	FlagLockWait    = "LOCK_WAIT"
+	FlagIndexBuild  = "INDEX_BUILD"
+	FlagMigration   = "MIGRATION"
+	FlagLong        = "LONG"
+	FlagKillPending = "KILL_PENDING"
+	FlagTTL         = "TTL"
+)
+
+// HotCollection is one namespace's time spent per second from `top`, merged
+// across every shard.
+type HotCollection struct {
+	NS            string  `json:"ns"`
+	ReadMsPerSec  float64 `json:"readMsPerSec"`
+	WriteMsPerSec float64 `json:"writeMsPerSec"`
+	OpsPerSec     float64 `json:"opsPerSec"`
+}
+
+// ReplicaSet is one set's members and oplog window.
+type ReplicaSet struct {
+	Set              string   `json:"set"`
+	Shard            string   `json:"shard,omitempty"`
+	Primary          string   `json:"primary"`
+	OplogWindowHours *float64 `json:"oplogWindowHours"`
+	Members          []Member `json:"members"`
+}
+
+type Member struct {
+	Address        string   `json:"address"`
+	State          string   `json:"state"` // stateStr: PRIMARY, SECONDARY, ARBITER, RECOVERING…
+	Health         float64  `json:"health"`
+	LagSeconds     *float64 `json:"lagSeconds"` // nil for the primary, arbiters and unhealthy members
+	PingMs         *float64 `json:"pingMs"`     // nil for the member answering
+	SyncSource     string   `json:"syncSource"`
+	UptimeSecs     int64    `json:"uptimeSecs"`
+	Hidden         bool     `json:"hidden,omitempty"`
+	ApplyOpsPerSec float64  `json:"applyOpsPerSec,omitempty"`
+}
+
+// Balancer is the sharded cluster's balancer state.
+type Balancer struct {
+	Mode         string  `json:"mode"` // full | off
+	Enabled      bool    `json:"enabled"`
+	InRound      bool    `json:"inRound"`
+	Rounds       int64   `json:"rounds"`
+	Window       *Window `json:"window"`
+	InsideWindow bool    `json:"insideWindow"`
+	// UntilWindowChange is how long until the window opens (outside) or
+	// closes (inside); zero without a window.
+	UntilWindowChange time.Duration    `json:"untilWindowChange"`
+	Migrations        []Migration      `json:"migrations"`
+	RecentMigrations  []MigrationEvent `json:"recentMigrations"`
+	ChunksPerShard    map[string]int   `json:"chunksPerShard"`
+	// ChunksAt says when the chunk counts were read: they are polled on a
+	// slower cadence because counting chunks is slow on big clusters.
+	ChunksAt              time.Time      `json:"chunksAt"`
+	JumboChunks           int            `json:"jumboChunks"`
+	RangeDeletionsPending map[string]int `json:"rangeDeletionsPending"`
+}
+
+// Window is config.settings' activeWindow, in the config primary's time zone.
+type Window struct {
+	Start string `json:"start"` // HH:MM
+	Stop  string `json:"stop"`  // HH:MM
+}
+
+// Migration is a chunk migration in flight.
+type Migration struct {
+	NS          string  `json:"ns"`
+	From        string  `json:"from"`
+	To          string  `json:"to"`
+	ElapsedSecs float64 `json:"elapsedSecs"`
+}
+
+// MigrationEvent is one finished (or failed) migration from config.changelog.
+type MigrationEvent struct {
+	Time         time.Time `json:"time"`
+	NS           string    `json:"ns"`
+	From         string    `json:"from"`
+	To           string    `json:"to"`
+	DurationSecs float64   `json:"durationSecs"`
+	Error        string    `json:"error,omitempty"`
+}
+
+// Overhead is mongoscope's own load on the cluster, measured by the poller.
+type Overhead struct {
+	CommandsPerSec float64 `json:"commandsPerSec"`
+	BytesPerSec    float64 `json:"bytesPerSec"` // request + reply bytes
+	// CommandsPerNodePoll is the average number of commands one node served
+	// per poll cycle, the figure the performance targets speak of.
+	CommandsPerNodePoll float64 `json:"commandsPerNodePoll"`
+}
