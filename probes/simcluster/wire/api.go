@@ -1,0 +1,82 @@
+package wire
+
+import (
+	"context"
+	"crypto/tls"
+	"sync"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Role is a granted role, as in a user document.
+type Role struct{ Role, DB string }
+
+// ConnInfo is one client connection. Handlers read it; only this package
+// writes it.
+type ConnInfo struct {
+	ID             int64    // server-assigned; the cluster returns it in hello as connectionId
+	Remote         string   // "ip:port" of the client
+	AppName        string   // client.application.name from the handshake
+	ClientMetadata bson.Raw // the handshake's `client` document, nil if none
+
+	mu     sync.Mutex
+	user   string
+	userDB string
+	roles  []Role
+}
+
+// Auth returns the authenticated user of the connection ("" if none).
+func (c *ConnInfo) Auth() (user, db string, roles []Role) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.user, c.userDB, c.roles
+}
+
+func (c *ConnInfo) setAuth(u User) {
+	c.mu.Lock()
+	c.user, c.userDB, c.roles = u.Name, u.DB, u.Roles
+	c.mu.Unlock()
+}
+
+// Request is one command.
+type Request struct {
+	Conn   *ConnInfo
+	DB     string   // $db, or the db of "db.$cmd" for OP_QUERY
+	Name   string   // the command name: the body's first key
+	Body   bson.Raw // document sequences are merged in as arrays
+	Legacy bool     // arrived as OP_QUERY; the reply goes out as OP_REPLY
+}
+
+// Handler answers commands.
+type Handler interface {
+	// Handle returns the reply document (it must contain ok). ctx ends when
+	// the connection closes or the server stops, so a blocking handler ends.
+	Handle(ctx context.Context, req *Request) bson.Raw
+}
+
+// User is a SCRAM user the server accepts.
+type User struct {
+	Name, DB, Password string
+	Roles              []Role
+}
+
+// Options configure a Server.
+type Options struct {
+	TLS   *tls.Config // nil: plain TCP
+	Users []User      // empty: authentication disabled
+	Logf  func(format string, args ...any)
+}
+
+// Stats are what a server really served, apart from any simulated workload.
+type Stats struct {
+	Commands              map[string]int64
+	BytesIn, BytesOut     int64
+	ByApp                 map[string]AppStats
+	InFlight, MaxInFlight int
+}
+
+// AppStats are Stats for one client appName.
+type AppStats struct {
+	Commands, BytesIn, BytesOut int64
+	InFlight, MaxInFlight       int
+}

@@ -1,0 +1,210 @@
+package wire
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Server is one simulated node's listener.
+type Server struct {
+	h      Handler
+	opts   Options
+	auth   *authenticator // nil: authentication disabled
+	addr   string
+	ledger *ledger
+	nextID atomic.Int64
+	reqID  atomic.Int32
+
+	mu     sync.Mutex
+	ln     net.Listener
+	conns  map[*serverConn]struct{}
+	closed bool
+	delay  time.Duration
+	hang   bool
+	reset  bool
+	unhang chan struct{} // closed when hang turns off
+	wg     sync.WaitGroup
+}
+
+type serverConn struct {
+	raw    net.Conn // the TCP connection, for resets
+	conn   net.Conn // raw, or TLS over it
+	info   *ConnInfo
+	ctx    context.Context
+	cancel context.CancelFunc
+	auth   connAuth
+}
+
+// Listen starts serving h on addr ("127.0.0.1:0" picks a free port).
+func Listen(addr string, h Handler, opts Options) (*Server, error) {
+	s := &Server{h: h, opts: opts, ledger: newLedger(), conns: map[*serverConn]struct{}{}, unhang: make(chan struct{})}
+	if len(opts.Users) > 0 {
+		a, err := newAuthenticator(opts.Users)
+		if err != nil {
+			return nil, err
+		}
+		s.auth = a
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s.addr = ln.Addr().String()
+	s.ln = ln
+	s.wg.Add(1)
+	go s.accept(ln)
+	return s, nil
+}
+
+// Addr is the listening address; it stays the same across Stop and Start.
+func (s *Server) Addr() string { return s.addr }
+
+func (s *Server) accept(ln net.Listener) {
+	defer s.wg.Done()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		sc := &serverConn{raw: c, conn: c, ctx: ctx, cancel: cancel,
+			info: &ConnInfo{ID: s.nextID.Add(1), Remote: c.RemoteAddr().String()}}
+		if s.opts.TLS != nil {
+			sc.conn = tls.Server(c, s.opts.TLS)
+		}
+		s.mu.Lock()
+		if s.closed || s.ln != ln {
+			s.mu.Unlock()
+			cancel()
+			c.Close()
+			continue
+		}
+		s.conns[sc] = struct{}{}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		go s.serve(sc)
+	}
+}
+
+// serve reads requests one at a time, like mongod's per-connection thread.
+func (s *Server) serve(sc *serverConn) {
+	defer s.wg.Done()
+	defer s.drop(sc, false)
+	r := bufio.NewReader(sc.conn)
+	for {
+		frame, err := readFrame(r)
+		if err != nil {
+			return
+		}
+		m, err := parseMessage(frame)
+		if err != nil {
+			s.logf("%s: closing connection %d: %v", s.addr, sc.info.ID, err)
+			return
+		}
+		if sc.info.ClientMetadata == nil && (m.name == "hello" || m.name == "isMaster" || m.name == "ismaster") {
+			if client, ok := m.body.Lookup("client").DocumentOK(); ok {
+				sc.info.ClientMetadata = client
+				sc.info.AppName, _ = client.Lookup("application", "name").StringValueOK()
+			}
+		}
+		done := s.ledger.begin(sc.info.AppName, m.name, len(frame))
+		if !s.waitFaults(sc.ctx) {
+			done(0)
+			return
+		}
+		reply := s.dispatch(sc, m)
+		s.logf("%s conn%d app=%q %s.%s in=%d out=%d", s.addr, sc.info.ID, sc.info.AppName, m.db, m.name, len(frame), len(reply))
+		if m.moreToCome {
+			done(0)
+			continue
+		}
+		out := encodeReply(m.requestID, s.reqID.Add(1), m.legacy, reply)
+		if s.resetting() {
+			half := out[:len(out)/2]
+			sc.conn.Write(half)
+			done(len(half))
+			s.drop(sc, true)
+			return
+		}
+		_, err = sc.conn.Write(out)
+		done(len(out))
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (s *Server) dispatch(sc *serverConn, m *message) []byte {
+	req := &Request{Conn: sc.info, DB: m.db, Name: m.name, Body: m.body, Legacy: m.legacy}
+	if s.auth == nil {
+		return s.h.Handle(sc.ctx, req)
+	}
+	switch m.name {
+	case "saslStart", "saslContinue":
+		return s.handleSASL(sc, m.name, m.db, m.body)
+	case "hello", "isMaster", "ismaster":
+		return s.augmentHello(sc, m.body, s.h.Handle(sc.ctx, req))
+	}
+	if user, _, _ := sc.info.Auth(); user == "" && !unauthenticatedCommands[m.name] {
+		return errorReply(13, "Unauthorized", fmt.Sprintf("Command %s requires authentication", m.name))
+	}
+	return s.h.Handle(sc.ctx, req)
+}
+
+// waitFaults applies hang and delay; false means the connection went away.
+func (s *Server) waitFaults(ctx context.Context) bool {
+	for {
+		s.mu.Lock()
+		hang, unhang, delay := s.hang, s.unhang, s.delay
+		s.mu.Unlock()
+		if hang {
+			select {
+			case <-unhang:
+				continue
+			case <-ctx.Done():
+				return false
+			}
+		}
+		if delay > 0 {
+			t := time.NewTimer(delay)
+			defer t.Stop()
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				return false
+			}
+		}
+		return true
+	}
+}
+
+func (s *Server) resetting() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reset
+}
+
+// drop forgets a connection and closes it; abort resets it (RST) rather
+// than closing it politely.
+func (s *Server) drop(sc *serverConn, abort bool) {
+	s.mu.Lock()
+	delete(s.conns, sc)
+	s.mu.Unlock()
+	sc.cancel()
+	if tcp, ok := sc.raw.(*net.TCPConn); ok && abort {
+		tcp.SetLinger(0)
+	}
+	sc.raw.Close()
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.opts.Logf != nil {
+		s.opts.Logf(format, args...)
+	}
+}
