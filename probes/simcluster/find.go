@@ -1,0 +1,192 @@
+package simcluster
+
+import (
+	"errors"
+	"strconv"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// The query engine the CRUD commands use; swapped for package query when
+// it lands.
+var (
+	qMatch     = liteMatch
+	qFind      = liteFind
+	qAggregate = liteAggregate
+	qUpdate    = liteUpdate
+)
+
+// queryReply turns a query engine error into the server's error shape.
+func queryReply(err error) bson.D {
+	var qe *queryError
+	if errors.As(err, &qe) {
+		return errorReply(qe.code, qe.codeName, qe.msg)
+	}
+	return errorReply(2, "BadValue", err.Error())
+}
+
+func cursorReply(ns string, docs []bson.D) bson.D {
+	batch := make(bson.A, 0, len(docs))
+	for _, d := range docs {
+		batch = append(batch, d)
+	}
+	return bson.D{{Key: "cursor", Value: bson.D{{Key: "firstBatch", Value: batch}, {Key: "id", Value: int64(0)}, {Key: "ns", Value: ns}}}}
+}
+
+func docField(body bson.Raw, key string) bson.D {
+	v, err := body.LookupErr(key)
+	if err != nil || v.Type != bson.TypeEmbeddedDocument {
+		return nil
+	}
+	var d bson.D
+	if bson.Unmarshal(v.Document(), &d) != nil {
+		return nil
+	}
+	return d
+}
+
+func intField(body bson.Raw, key string) int64 {
+	v, _ := body.Lookup(key).AsInt64OK()
+	return v
+}
+
+// readNamespace copies a collection's documents under the lock.
+func (n *node) readNamespace(db, coll string) (namespace, bool) {
+	now := n.c.cfg.Now()
+	n.c.mu.Lock()
+	defer n.c.mu.Unlock()
+	ns, ok := n.namespaceLocked(db, coll, now)
+	ns.docs = append([]bson.D(nil), ns.docs...)
+	return ns, ok
+}
+
+func cmdFind(n *node, r *request) bson.D {
+	coll := stringField(r.body, "find")
+	ns, _ := n.readNamespace(r.db, coll)
+	sortSpec := docField(r.body, "sort")
+	docs := ns.docs
+	// $natural is insertion order; -1 reads it backwards (oplog's newest entry).
+	var rest bson.D
+	for _, e := range sortSpec {
+		if e.Key == "$natural" {
+			if f, _ := toFloat(e.Value); f < 0 {
+				rev := make([]bson.D, len(docs))
+				for i, d := range docs {
+					rev[len(docs)-1-i] = d
+				}
+				docs = rev
+			}
+			continue
+		}
+		rest = append(rest, e)
+	}
+	limit := intField(r.body, "limit")
+	if limit < 0 {
+		limit = -limit
+	}
+	out, err := qFind(docs, docField(r.body, "filter"), rest, docField(r.body, "projection"), intField(r.body, "skip"), limit)
+	if err != nil {
+		return queryReply(err)
+	}
+	return cursorReply(r.db+"."+coll, out)
+}
+
+func cmdCount(n *node, r *request) bson.D {
+	ns, _ := n.readNamespace(r.db, stringField(r.body, "count"))
+	out, err := qFind(ns.docs, docField(r.body, "query"), nil, nil, 0, 0)
+	if err != nil {
+		return queryReply(err)
+	}
+	return bson.D{{Key: "n", Value: int32(len(out))}}
+}
+
+// Every cursor is answered in its first batch, so getMore only meets
+// cursors that no longer exist.
+func cmdGetMore(n *node, r *request) bson.D {
+	id, _ := r.body.Lookup("getMore").AsInt64OK()
+	return errorReply(43, "CursorNotFound", "cursor id "+strconv.FormatInt(id, 10)+" not found")
+}
+
+func cmdKillCursors(n *node, r *request) bson.D {
+	killed := bson.A{}
+	if arr, ok := r.body.Lookup("cursors").ArrayOK(); ok {
+		vals, _ := arr.Values()
+		for _, v := range vals {
+			id, _ := v.AsInt64OK()
+			killed = append(killed, id)
+		}
+	}
+	return bson.D{{Key: "cursorsKilled", Value: bson.A{}}, {Key: "cursorsNotFound", Value: killed}, {Key: "cursorsAlive", Value: bson.A{}}, {Key: "cursorsUnknown", Value: bson.A{}}}
+}
+
+// cmdUpdate applies updates to config.settings (balancer control and the
+// active window); other collections accept and ignore writes.
+func cmdUpdate(n *node, r *request) bson.D {
+	coll := stringField(r.body, "update")
+	arr, _ := r.body.Lookup("updates").ArrayOK()
+	vals, _ := arr.Values()
+	matched, modified := int32(0), int32(0)
+	var upserted bson.A
+	for i, v := range vals {
+		spec, ok := v.DocumentOK()
+		if !ok {
+			continue
+		}
+		q, u := docField(spec, "q"), docField(spec, "u")
+		upsert, _ := spec.Lookup("upsert").BooleanOK()
+		if r.db != "config" || coll != "settings" || n.c.bal == nil {
+			continue
+		}
+		m, mod, up, err := n.updateSettings(q, u, upsert)
+		if err != nil {
+			return queryReply(err)
+		}
+		matched += m
+		modified += mod
+		if up != nil {
+			upserted = append(upserted, bson.D{{Key: "index", Value: int32(i)}, {Key: "_id", Value: up}})
+		}
+	}
+	reply := bson.D{{Key: "n", Value: matched + int32(len(upserted))}, {Key: "nModified", Value: modified}}
+	if len(upserted) > 0 {
+		reply = append(reply, bson.E{Key: "upserted", Value: upserted})
+	}
+	return reply
+}
+
+// updateSettings updates the balancer document; other settings documents
+// are not modelled and an upsert of one is acknowledged and dropped.
+func (n *node) updateSettings(q, u bson.D, upsert bool) (matched, modified int32, upsertedID any, err error) {
+	c := n.c
+	now := c.cfg.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.bal.advanceLocked(now)
+	ok, err := qMatch(c.bal.settings, q)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	if !ok {
+		if upsert {
+			id, _ := lookupPath(q, "_id")
+			return 0, 0, id, nil
+		}
+		return 0, 0, nil, nil
+	}
+	next, err := qUpdate(c.bal.settings, u)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	c.bal.settings = next
+	return 1, 1, nil, nil
+}
+
+func cmdInsert(n *node, r *request) bson.D {
+	arr, _ := r.body.Lookup("documents").ArrayOK()
+	vals, _ := arr.Values()
+	return bson.D{{Key: "n", Value: int32(len(vals))}}
+}
+
+func cmdDelete(n *node, r *request) bson.D {
+	return bson.D{{Key: "n", Value: int32(0)}}
+}

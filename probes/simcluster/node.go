@@ -1,0 +1,195 @@
+package simcluster
+
+import (
+	"context"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/mongoscope/mongoscope/probes/simcluster/wire"
+)
+
+type nodeKind int
+
+const (
+	kindMongos nodeKind = iota
+	kindShard           // a member of a shard replica set (or of the lone replica set)
+	kindConfig          // a config server replica set member
+	kindStandalone
+)
+
+// node is one simulated mongod or mongos; it is the wire.Handler of its listener.
+type node struct {
+	c      *Cluster
+	idx    int // position in port order; seeds the node's workload
+	kind   nodeKind
+	rs     *replSet
+	member int // index in rs.members
+	addr   string
+	pid    int64
+	srv    *wire.Server
+	fail   map[string]int32 // command name -> error code, from the fail fault
+	load   nodeLoad
+	spans  []roleSpan // role history (replica set members), for monotonic counters
+}
+
+var _ wire.Handler = (*node)(nil)
+
+func (n *node) info() NodeInfo {
+	ni := NodeInfo{Address: n.addr, Role: n.roleLocked()}
+	if n.rs != nil {
+		ni.Set = n.rs.name
+		ni.Shard = n.rs.name
+		if n.kind == kindConfig {
+			ni.Shard = "config"
+		}
+	}
+	return ni
+}
+
+// roleLocked is the node's role; c.mu must be held.
+func (n *node) roleLocked() string {
+	switch n.kind {
+	case kindMongos:
+		return "mongos"
+	case kindStandalone:
+		return "standalone"
+	case kindConfig:
+		return "config"
+	}
+	if n.isPrimaryLocked() {
+		return "primary"
+	}
+	return "secondary"
+}
+
+func (n *node) isPrimaryLocked() bool {
+	return n.rs != nil && n.rs.primary == n.member
+}
+
+// request is one command as the handlers see it.
+type request struct {
+	ctx     context.Context
+	db      string
+	name    string
+	body    bson.Raw
+	conn    *wire.ConnInfo
+	user    string
+	userDB  string
+	roles   []wire.Role
+	authOn  bool
+	appName string
+}
+
+// Handle answers one command; the reply always carries ok.
+func (n *node) Handle(ctx context.Context, wr *wire.Request) bson.Raw {
+	r := &request{ctx: ctx, db: wr.DB, name: wr.Name, body: wr.Body, conn: wr.Conn, authOn: len(n.c.cfg.Users) > 0}
+	if wr.Conn != nil {
+		r.user, r.userDB, r.roles = wr.Conn.Auth()
+		r.appName = wr.Conn.AppName
+	}
+	reply := n.dispatch(r)
+	raw, err := bson.Marshal(reply)
+	if err != nil {
+		raw, _ = bson.Marshal(errorReply(codeInternalError, "InternalError", "simcluster could not encode its reply: "+err.Error()))
+	}
+	return raw
+}
+
+func (n *node) dispatch(r *request) bson.D {
+	spec, ok := commandTable[r.name]
+	if !ok {
+		spec, ok = commandTable[strings.ToLower(r.name)]
+	}
+	if !ok {
+		return n.finish(errorReply(59, "CommandNotFound", "no such command: '"+r.name+"'"))
+	}
+	n.c.mu.Lock()
+	code, failing := n.fail[spec.name]
+	if !failing {
+		code, failing = n.fail[r.name]
+	}
+	n.c.mu.Unlock()
+	if failing {
+		return n.finish(faultReply(code, spec.name))
+	}
+	if spec.nodes != 0 && spec.nodes&n.kindBit() == 0 {
+		return n.finish(spec.refusal(n, r))
+	}
+	if msg := n.authorize(r, spec); msg != "" {
+		return n.finish(errorReply(13, "Unauthorized", msg))
+	}
+	return n.finish(spec.fn(n, r))
+}
+
+// finish adds what every real reply carries: ok, and on replica set members
+// and mongos the operationTime and $clusterTime a driver gossips back.
+func (n *node) finish(reply bson.D) bson.D {
+	if !hasKey(reply, "ok") {
+		reply = append(reply, bson.E{Key: "ok", Value: 1.0})
+	}
+	if n.kind == kindStandalone {
+		return reply
+	}
+	n.c.mu.Lock()
+	ts := n.c.clusterTimeLocked()
+	n.c.mu.Unlock()
+	return append(reply,
+		bson.E{Key: "$clusterTime", Value: bson.D{
+			{Key: "clusterTime", Value: ts},
+			{Key: "signature", Value: bson.D{
+				{Key: "hash", Value: bson.Binary{Subtype: 0, Data: make([]byte, 20)}},
+				{Key: "keyId", Value: int64(0)},
+			}},
+		}},
+		bson.E{Key: "operationTime", Value: ts},
+	)
+}
+
+func (n *node) kindBit() nodeMask {
+	switch n.kind {
+	case kindMongos:
+		return onMongos
+	case kindConfig:
+		return onConfig
+	case kindStandalone:
+		return onStandalone
+	}
+	return onShard
+}
+
+func hasKey(d bson.D, k string) bool {
+	for _, e := range d {
+		if e.Key == k {
+			return true
+		}
+	}
+	return false
+}
+
+const codeInternalError = 1
+
+func errorReply(code int32, codeName, msg string) bson.D {
+	return bson.D{{Key: "ok", Value: 0.0}, {Key: "errmsg", Value: msg}, {Key: "code", Value: code}, {Key: "codeName", Value: codeName}}
+}
+
+// faultReply is the error an injected fail fault returns, named as the
+// server would name that code.
+func faultReply(code int32, cmd string) bson.D {
+	name, msg := "Error", "simulated failure of "+cmd
+	switch code {
+	case 13:
+		name, msg = "Unauthorized", "not authorized on admin to execute command { "+cmd+": 1 }"
+	case 11600:
+		name, msg = "InterruptedAtShutdown", "interrupted at shutdown"
+	case 50:
+		name, msg = "MaxTimeMSExpired", "operation exceeded time limit"
+	case 10107:
+		name, msg = "NotWritablePrimary", "not primary"
+	case 189:
+		name, msg = "PrimarySteppedDown", "Primary stepped down while waiting for replication"
+	case 91:
+		name, msg = "ShutdownInProgress", "The server is in quiesce mode and will shut down"
+	}
+	return errorReply(code, name, msg)
+}

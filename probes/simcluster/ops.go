@@ -1,0 +1,240 @@
+package simcluster
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// OpInfo is one in-progress simulated operation on a node.
+type OpInfo struct {
+	OpID        int32
+	Op          string
+	NS          string
+	AppName     string
+	Desc        string
+	SecsRunning float64
+	KillPending bool
+}
+
+// simOp is an operation of the workload (or of a real client connection),
+// from which both OpInfo and the $currentOp document are made.
+type simOp struct {
+	opid           int32
+	desc           string
+	op             string
+	ns             string
+	appName        string
+	client         string
+	connID         int64
+	user, userDB   string
+	system         bool // internal thread: no client, no connectionId
+	active         bool
+	secs           float64
+	command        bson.D
+	planSummary    string
+	msg            string
+	done, total    int64
+	waitingForLock bool
+	lsid           *bson.Binary
+	killPending    bool
+	driver         string // clientMetadata.driver.name
+}
+
+type killState struct {
+	at time.Time
+}
+
+// killPendingFor is how long a killed op keeps running (killPending) before
+// it reaches an interrupt point and disappears.
+const killPendingFor = 500 * time.Millisecond
+
+// opidFor is a stable positive int32 opid for the k-th instance of a story.
+func opidFor(n *node, story string, k int64) int32 {
+	h := fnv.New32a()
+	fmt.Fprintf(h, "%d/%d/%s/%d", n.c.cfg.Seed, n.idx, story, k)
+	return int32(h.Sum32()%2000000000) + 10000
+}
+
+func lsidFor(n *node, story string, k int64) *bson.Binary {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d/%d/%s/%d", n.c.cfg.Seed, n.idx, story, k)
+	u := uuidFor(int64(h.Sum64()), int(k))
+	return &u
+}
+
+// workloadOpsLocked is the node's simulated op list at now: a pure
+// function of workload time, before kills are applied.
+func (n *node) workloadOpsLocked(now time.Time) []simOp {
+	c := n.c
+	tau := c.tau(now)
+	var ops []simOp
+	sys := func(opid int32, desc string) simOp {
+		return simOp{opid: opid, desc: desc, op: "none", system: true, active: true, user: "__system", userDB: "local"}
+	}
+	switch {
+	case n.kind == kindMongos:
+		return nil
+	case n.rs != nil && !n.isPrimaryLocked():
+		ops = append(ops, sys(2, "ReplBatcher"), sys(3, "OplogApplier-0"), sys(5, "monitoring-keys-for-HMAC"))
+		if n.rs.shardIdx == indexBuildShard(c) {
+			ops = append(ops, n.indexBuildOps(tau, true)...)
+		}
+		return ops
+	}
+	// A primary or a standalone.
+	ops = append(ops, sys(2, "waitForMajority"), sys(5, "monitoring-keys-for-HMAC"), sys(36, "WT-OplogTruncaterThread-local.oplog.rs"))
+	if n.rs != nil {
+		ops = append(ops, sys(7, "NoopWriter"))
+		for i, m := range n.rs.members {
+			if i == n.rs.primary || !m.up() {
+				continue
+			}
+			// Each secondary tails the oplog through a long-lived getmore.
+			op := simOp{opid: opidFor(n, "fetcher", int64(i)), desc: fmt.Sprintf("conn%d", 3+i), op: "getmore", ns: "local.oplog.rs",
+				client: m.addr, connID: int64(3 + i), user: "__system", userDB: "local", active: true, secs: 1.2,
+				appName: "OplogFetcher", driver: "NetworkInterfaceTL", planSummary: "COLLSCAN", system: true,
+				command: bson.D{{Key: "getMore", Value: int64(8016721009601370168)}, {Key: "collection", Value: "oplog.rs"}, {Key: "batchSize", Value: int32(13981010)}, {Key: "maxTimeMS", Value: int64(5000)}, {Key: "$db", Value: "local"}}}
+			ops = append(ops, op)
+		}
+	}
+	if n.kind == kindConfig {
+		if c.bal != nil && c.bal.inRound {
+			ops = append(ops, simOp{opid: opidFor(n, "balancer", c.bal.rounds), desc: "Balancer", op: "none", system: true, active: true,
+				secs: tau - c.bal.roundStart, user: "__system", userDB: "local"})
+		}
+		return ops
+	}
+	shard := 0
+	if n.rs != nil {
+		shard = n.rs.shardIdx
+	}
+	ops = append(ops, n.shortOps(tau)...)
+	if shard == 0 {
+		ops = append(ops, n.analyticsOps(tau)...)
+	}
+	if shard == indexBuildShard(c) {
+		ops = append(ops, n.indexBuildOps(tau, false)...)
+	}
+	ops = append(ops, n.ttlOps(tau)...)
+	ops = append(ops, n.migrationOpsLocked(tau)...)
+	return ops
+}
+
+// indexBuildShard is where the index build runs: shard1 when there is one.
+func indexBuildShard(c *Cluster) int {
+	if len(c.shards) > 1 {
+		return 1
+	}
+	return 0
+}
+
+func (n *node) clientOp(story string, k int64, conn int64, app string) simOp {
+	return simOp{opid: opidFor(n, story, k), desc: fmt.Sprintf("conn%d", conn), connID: conn, appName: app,
+		client: fmt.Sprintf("10.0.%d.%d:%d", 1+n.idx%200, 10+conn%200, 40000+conn), user: "app", userDB: "admin",
+		active: true, lsid: lsidFor(n, story, k), driver: "mongo-go-driver"}
+}
+
+// shortOps are the web tier's queries and updates: new ones every couple of
+// seconds, each a few milliseconds old when seen.
+func (n *node) shortOps(tau float64) []simOp {
+	k := int64(tau / 2)
+	var ops []simOp
+	for i := int64(0); i < 3; i++ {
+		q := n.clientOp("query", k*3+i, 100+i, "web-frontend")
+		q.op, q.ns, q.secs, q.planSummary = "query", "shop.orders", 0.003*float64(i+1), "IXSCAN { customer: 1 }"
+		q.command = bson.D{{Key: "find", Value: "orders"}, {Key: "filter", Value: bson.D{{Key: "customer", Value: fmt.Sprintf("c%03d", (k+i)%500)}}}, {Key: "$db", Value: "shop"}}
+		ops = append(ops, q)
+	}
+	u := n.clientOp("update", k, 110, "web-frontend")
+	u.op, u.ns, u.secs, u.planSummary = "update", "shop.orders", 0.002, "IXSCAN { _id: 1 }"
+	u.command = bson.D{{Key: "q", Value: bson.D{{Key: "_id", Value: objectIDFor(n.c.cfg.Seed, int(k%1000))}}}, {Key: "u", Value: bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: "paid"}}}}}}
+	return append(ops, u)
+}
+
+// analyticsOps is the long COLLSCAN aggregation that starts with every
+// analytics spike and runs four minutes; one is already running at Start.
+func (n *node) analyticsOps(tau float64) []simOp {
+	const runs = 240.0
+	k := math.Floor((tau - spikeOffset) / spikePeriod)
+	start := spikeOffset + k*spikePeriod
+	if tau < spikeOffset {
+		k, start = -1, -150
+	}
+	if tau-start >= runs {
+		return nil
+	}
+	op := n.clientOp("analytics", int64(k), 200, "analytics")
+	op.op, op.ns, op.secs, op.planSummary = "command", "shop.orders", tau-start, "COLLSCAN"
+	op.user = "analyst"
+	op.command = bson.D{{Key: "aggregate", Value: "orders"}, {Key: "pipeline", Value: bson.A{
+		bson.D{{Key: "$match", Value: bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{"paid", "shipped"}}}}}}},
+		bson.D{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$customer"}, {Key: "total", Value: bson.D{{Key: "$sum", Value: "$total"}}}}}},
+	}}, {Key: "allowDiskUse", Value: true}, {Key: "cursor", Value: bson.D{}}, {Key: "$db", Value: "shop"}}
+	return []simOp{op}
+}
+
+// indexBuildOps is a createIndexes on shop.events that takes 15 minutes of
+// every 20, a third done at Start; an op waiting for its lock queues behind it.
+func (n *node) indexBuildOps(tau float64, secondary bool) []simOp {
+	const cycle, runs, offset = 1200.0, 900.0, 300.0
+	k := math.Floor((tau + offset) / cycle)
+	at := tau + offset - k*cycle
+	if at >= runs {
+		return nil
+	}
+	const total = 5126153
+	done := int64(float64(total) * at / runs)
+	msg := fmt.Sprintf("Index Build: scanning collection: %d/%d %d%%", done, int64(total), done*100/total)
+	if secondary {
+		return []simOp{{opid: opidFor(n, "indexbuild", int64(k)), desc: "IndexBuildsCoordinatorMongod-0", op: "command", ns: "shop.events",
+			system: true, active: true, secs: at, msg: msg, done: done, total: total, user: "__system", userDB: "local",
+			command: bson.D{{Key: "createIndexes", Value: "events"}, {Key: "indexes", Value: bson.A{bson.D{{Key: "key", Value: bson.D{{Key: "ts", Value: int32(1)}}}, {Key: "name", Value: "ts_1"}}}}}}}
+	}
+	build := n.clientOp("indexbuild", int64(k), 300, "MongoDB Shell")
+	build.op, build.ns, build.secs, build.msg, build.done, build.total = "command", "shop.events", at, msg, done, total
+	build.user = "admin"
+	build.command = bson.D{{Key: "createIndexes", Value: "events"}, {Key: "indexes", Value: bson.A{bson.D{{Key: "key", Value: bson.D{{Key: "ts", Value: int32(1)}}}, {Key: "name", Value: "ts_1"}}}}, {Key: "$db", Value: "shop"}}
+	wait := n.clientOp("collmod", int64(k), 301, "ops-scripts")
+	wait.op, wait.ns, wait.secs, wait.waitingForLock = "command", "shop.events", math.Min(at, 42+math.Mod(at, 30)), true
+	wait.command = bson.D{{Key: "collMod", Value: "events"}, {Key: "validationLevel", Value: "moderate"}, {Key: "$db", Value: "shop"}}
+	return []simOp{build, wait}
+}
+
+// ttlOps is the TTL monitor deleting expired sessions for 5 s every minute.
+func (n *node) ttlOps(tau float64) []simOp {
+	k := math.Floor(tau / 60)
+	at := tau - k*60
+	if at >= 5 {
+		return nil
+	}
+	return []simOp{{opid: opidFor(n, "ttl", int64(k)), desc: "TTLMonitor", op: "remove", ns: "shop.sessions", system: true, active: true,
+		secs: at, user: "__system", userDB: "local", planSummary: "IXSCAN { lastSeen: 1 }",
+		command: bson.D{{Key: "q", Value: bson.D{{Key: "lastSeen", Value: bson.D{{Key: "$lt", Value: "expiry"}}}}}, {Key: "limit", Value: int32(0)}}}}
+}
+
+// migrationOpsLocked shows the balancer's migration in flight: the donor's
+// _shardsvrMoveRange command and the recipient's migrateThread.
+func (n *node) migrationOpsLocked(tau float64) []simOp {
+	b := n.c.bal
+	if b == nil || b.moving == nil || n.rs == nil {
+		return nil
+	}
+	secs := tau - b.roundStart
+	switch n.rs.name {
+	case b.movingFrom:
+		op := simOp{opid: opidFor(n, "moveRange", b.migrations), desc: "conn2", connID: 2, op: "command", ns: "admin.$cmd",
+			client: b.configPrimaryAddr(), user: "__system", userDB: "local", system: true, active: true, secs: secs,
+			appName: "", driver: "NetworkInterfaceTL", msg: "step 4 of 6",
+			command: bson.D{{Key: "_shardsvrMoveRange", Value: "shop.orders"}, {Key: "toShard", Value: b.movingTo},
+				{Key: "min", Value: lookupD(b.moving, "min")}, {Key: "max", Value: lookupD(b.moving, "max")}, {Key: "waitForDelete", Value: false}, {Key: "$db", Value: "admin"}}}
+		return []simOp{op}
+	case b.movingTo:
+		return []simOp{{opid: opidFor(n, "migrateThread", b.migrations), desc: "migrateThread", op: "none", ns: "shop.orders",
+			system: true, active: true, secs: secs, user: "__system", userDB: "local", msg: "step 3 of 6"}}
+	}
+	return nil
+}

@@ -1,0 +1,208 @@
+package simcluster
+
+import (
+	_ "embed"
+	"os"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// The bulky sections nobody reads live (wiredTiger's hundreds of stats,
+// locks, tcmalloc, metrics.commands…) come from a real capture, retyped to
+// the BSON types 8.0 uses, so a full serverStatus weighs what a real one does
+// and excluding sections measurably matters.
+//
+//go:embed testdata/serverstatus-8.0-static.json
+var staticStatusJSON []byte
+
+var (
+	staticOnce     sync.Once
+	staticSections map[string]bson.Raw // top-level section -> document
+	staticMetrics  bson.D              // metrics sub-sections from the capture
+	staticWT       bson.D              // wiredTiger, cache patched live
+)
+
+func loadStatic() {
+	staticOnce.Do(func() {
+		var all bson.D
+		if err := bson.UnmarshalExtJSON(staticStatusJSON, true, &all); err != nil {
+			// The file is embedded and tested; failing here is a build bug.
+			os.Stderr.WriteString("simcluster: embedded serverStatus template is invalid: " + err.Error() + "\n")
+		}
+		staticSections = map[string]bson.Raw{}
+		for _, e := range all {
+			d, _ := e.Value.(bson.D)
+			switch e.Key {
+			case "metrics":
+				staticMetrics = d
+			case "wiredTiger":
+				staticWT = d
+			default:
+				raw, _ := bson.Marshal(d)
+				staticSections[e.Key] = raw
+			}
+		}
+	})
+}
+
+// statusSection builds one serverStatus section for a node, or returns nil
+// when that node type has no such section.
+type statusSection struct {
+	name   string
+	optIn  bool // only when asked for by name, like oplog and mirroredReads
+	mongod bool // not on mongos
+	member bool // replica set members only
+	build  func(s *statusCtx) any
+}
+
+// statusCtx is what the section builders read, captured under the lock.
+type statusCtx struct {
+	n        *node
+	r        *request
+	now      time.Time
+	tau      float64
+	uptime   float64
+	ops      [numOpKinds]int64
+	repl     [numOpKinds]int64
+	conns    int64
+	created  int64
+	active   int64
+	primary  bool
+	hot      float64 // spike progress on this node, 0..1
+	replSect bson.D
+	sharding bson.D
+	oplog    bson.D
+	lag      float64
+}
+
+var statusSections = []statusSection{
+	{name: "asserts", build: sectAsserts},
+	{name: "connections", build: sectConnections},
+	{name: "electionMetrics", mongod: true, member: true, build: staticSection("electionMetrics")},
+	{name: "extra_info", build: staticSection("extra_info")},
+	{name: "flowControl", mongod: true, member: true, build: staticSection("flowControl")},
+	{name: "globalLock", mongod: true, build: sectGlobalLock},
+	{name: "locks", mongod: true, build: staticSection("locks")},
+	{name: "logicalSessionRecordCache", build: staticSection("logicalSessionRecordCache")},
+	{name: "mem", build: sectMem},
+	{name: "metrics", build: sectMetrics},
+	{name: "mirroredReads", optIn: true, mongod: true, build: sectMirroredReads},
+	{name: "network", build: sectNetwork},
+	{name: "opLatencies", build: sectOpLatencies},
+	{name: "opReadConcernCounters", mongod: true, build: staticSection("opReadConcernCounters")},
+	{name: "opcounters", build: func(s *statusCtx) any { return counterDoc(s.ops) }},
+	{name: "opcountersRepl", mongod: true, member: true, build: func(s *statusCtx) any { return counterDoc(s.repl) }},
+	{name: "oplog", optIn: true, mongod: true, member: true, build: func(s *statusCtx) any { return s.oplog }},
+	{name: "oplogTruncation", mongod: true, member: true, build: staticSection("oplogTruncation")},
+	{name: "queues", mongod: true, build: sectQueues},
+	{name: "repl", mongod: true, member: true, build: func(s *statusCtx) any { return s.replSect }},
+	{name: "sharding", build: func(s *statusCtx) any { return s.sharding }},
+	{name: "shardingStatistics", build: staticSection("shardingStatistics")},
+	{name: "storageEngine", mongod: true, build: staticSection("storageEngine")},
+	{name: "tcmalloc", build: staticSection("tcmalloc")},
+	{name: "transactions", build: staticSection("transactions")},
+	{name: "transportSecurity", build: staticSection("transportSecurity")},
+	{name: "twoPhaseCommitCoordinator", mongod: true, build: staticSection("twoPhaseCommitCoordinator")},
+	{name: "wiredTiger", mongod: true, build: sectWiredTiger},
+}
+
+func staticSection(name string) func(*statusCtx) any {
+	return func(*statusCtx) any { return staticSections[name] }
+}
+
+// sectionWanted applies {serverStatus: 1, repl: 0, oplog: 1}-style projection.
+func sectionWanted(body bson.Raw, s statusSection) bool {
+	v, err := body.LookupErr(s.name)
+	if err != nil {
+		return !s.optIn
+	}
+	if on, ok := v.AsInt64OK(); ok {
+		return on != 0
+	}
+	if b, ok := v.BooleanOK(); ok {
+		return b
+	}
+	return true // a document: a sub-projection such as opLatencies{histograms}
+}
+
+func cmdServerStatus(n *node, r *request) bson.D {
+	loadStatic()
+	s := n.statusContext(r)
+	_, port := splitHostPort(n.addr)
+	process, service := "mongod", "shard"
+	if n.kind == kindMongos {
+		process, service = "mongos", "router"
+	}
+	d := bson.D{
+		{Key: "host", Value: "sim-" + port},
+		{Key: "version", Value: serverVersion},
+		{Key: "process", Value: process},
+		{Key: "service", Value: bson.A{service}},
+		{Key: "pid", Value: n.pid},
+		{Key: "uptime", Value: float64(int64(s.uptime))},
+		{Key: "uptimeMillis", Value: int64(s.uptime * 1000)},
+		{Key: "uptimeEstimate", Value: int64(s.uptime)},
+		{Key: "localTime", Value: bson.NewDateTimeFromTime(s.now)},
+	}
+	for _, sec := range statusSections {
+		if sec.mongod && n.kind == kindMongos || sec.member && n.rs == nil || !sectionWanted(r.body, sec) {
+			continue
+		}
+		v := sec.build(s)
+		if isEmptySection(v) {
+			continue
+		}
+		d = append(d, bson.E{Key: sec.name, Value: v})
+	}
+	return d
+}
+
+// statusContext reads the live numbers under the lock once, so sections
+// agree with each other.
+func (n *node) statusContext(r *request) *statusCtx {
+	c := n.c
+	now := c.cfg.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.maintainLocked(now)
+	tau := c.tau(now)
+	s := &statusCtx{n: n, r: r, now: now, tau: tau, uptime: n.load.uptime0 + c.elapsed(now)}
+	s.ops = n.countersLocked(tau)
+	s.primary = n.rs == nil || n.isPrimaryLocked()
+	if n.rs != nil {
+		s.repl = n.replCountersLocked(tau)
+		s.replSect = n.replSectionLocked(now)
+		s.oplog = n.oplogSectionLocked(now)
+		s.lag = c.lagLocked(n.rs, n.member, tau)
+	}
+	s.conns = n.connectionsLocked(tau)
+	s.created = n.totalCreatedLocked(tau)
+	if s.primary {
+		s.hot = spikeProgress(tau)
+	}
+	s.active = 2 + int64(float64(s.conns)*0.05*(1+3*s.hot))
+	s.sharding = n.shardingSectionLocked()
+	return s
+}
+
+func counterDoc(v [numOpKinds]int64) bson.D {
+	d := make(bson.D, 0, numOpKinds)
+	for i, name := range opNames {
+		d = append(d, bson.E{Key: name, Value: v[i]})
+	}
+	return d
+}
+
+func isEmptySection(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case bson.D:
+		return x == nil
+	case bson.Raw:
+		return x == nil
+	}
+	return false
+}
