@@ -1,0 +1,230 @@
+package probes
+
+import (
+	"container/heap"
+	"encoding/hex"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// OpSource says where a $currentOp document came from, which decides how
+// its opid must be killed and how it is classified.
+type OpSource struct {
+	Node, Shard string
+	ViaMongos   bool
+	Mongos      string
+	SelfAppName string
+	LongOpSecs  float64
+	CommandCap  int
+}
+
+// Internal thread names (desc) of replication, sharding and storage work.
+var internalDescPrefixes = []string{"ReplBatcher", "rsSync", "OplogApplier", "NoopWriter", "waitForMajority",
+	"monitoring-keys", "WT-", "IndexBuildsCoordinator", "migrateThread", "TransactionCoordinator", "Balancer",
+	"TTLMonitor", "ReplWriterWorker", "repl-", "OplogFetcher", "BackgroundSync", "ReplCoord", "JournalFlusher",
+	"Checkpointer", "clientcursormon", "FlowControlRefresher", "LogicalSessionCacheRefresh", "PeriodicTaskRunner",
+	"ftdc", "SignalHandler", "startPeriodicThreadToAbortExpiredTransactions", "ReplicaSetMonitor", "query analyzer",
+	"inactive transaction", "RangeDeleter", "range-deleter", "ChunkSplitter", "ShardServerCatalogCacheLoader"}
+
+// Drivers and servers whose connections are internal traffic.
+var internalDrivers = []string{"NetworkInterfaceTL", "MongoDB Internal Client"}
+
+// DecodeOp reads one $currentOp (or currentOp inprog) document. It returns
+// false for documents that are not running operations (idle sessions,
+// idle cursors, inactive connections).
+func DecodeOp(doc bson.Raw, src OpSource) (Op, bool) {
+	if doc.Validate() != nil {
+		return Op{}, false
+	}
+	if t := getString(doc, "type"); t != "" && t != "op" {
+		return Op{}, false
+	}
+	if v, ok := lookup(doc, "active"); ok && v.Type == bson.TypeBoolean && !v.Boolean() {
+		return Op{}, false
+	}
+	op := Op{Node: src.Node, Shard: src.Shard, Op: getString(doc, "op"), NS: getString(doc, "ns"),
+		PlanSummary: getString(doc, "planSummary"), AppName: getString(doc, "appName"), Desc: getString(doc, "desc"),
+		WaitingForLock: getBool(doc, "waitingForLock"), KillPending: getBool(doc, "killPending"), Msg: getString(doc, "msg")}
+	if v, ok := lookup(doc, "opid"); ok {
+		op.OpID = rawString(v)
+	}
+	if op.OpID == "" {
+		return Op{}, false
+	}
+	if micros, ok := getInt(doc, "microsecs_running"); ok {
+		op.SecsRunning = float64(micros) / 1e6
+	} else if secs, ok := getFloat(doc, "secs_running"); ok {
+		op.SecsRunning = secs
+	}
+	op.Client = getString(doc, "client")
+	if op.Client == "" {
+		op.Client = getString(doc, "clientMetadata", "mongos", "client")
+	}
+	if op.Client == "" {
+		op.Client = getString(doc, "client_s")
+	}
+	if users := getArray(doc, "effectiveUsers"); len(users) > 0 {
+		if u, ok := users[0].DocumentOK(); ok {
+			op.User = getString(u, "user") + "@" + getString(u, "db")
+		}
+	}
+	op.ConnectionID, _ = getInt(doc, "connectionId")
+	if v, ok := lookup(doc, "lsid", "id"); ok {
+		if _, data, ok := v.BinaryOK(); ok {
+			op.LSID = hex.EncodeToString(data)
+		}
+	}
+	op.NumYields, _ = getInt(doc, "numYields")
+	op.ProgressDone, _ = getFloat(doc, "progress", "done")
+	op.ProgressTotal, _ = getFloat(doc, "progress", "total")
+	if src.ViaMongos {
+		op.KillVia = src.Mongos
+		if op.Shard == "" {
+			op.Shard = getString(doc, "shard")
+		}
+		if shard, _, found := strings.Cut(op.OpID, ":"); found && op.Shard == "" {
+			op.Shard = shard
+		}
+		if host := getString(doc, "host"); host != "" {
+			op.Node = host
+		}
+	} else {
+		op.KillVia = src.Node
+	}
+	cmd, _ := getDoc(doc, "command")
+	op.Command = commandJSON(cmd, src.CommandCap)
+	classify(&op, doc, cmd, src)
+	return op, true
+}
+
+func commandJSON(cmd bson.Raw, limit int) string {
+	if len(cmd) == 0 {
+		return ""
+	}
+	js, err := bson.MarshalExtJSON(cmd, false, false)
+	if err != nil {
+		return ""
+	}
+	if limit <= 0 {
+		limit = 4096
+	}
+	if len(js) > limit {
+		return string(js[:limit]) + "…"
+	}
+	return string(js)
+}
+
+// classify sets System and Flags (see MONGODB-INTERFACE §1.4).
+func classify(op *Op, doc, cmd bson.Raw, src OpSource) {
+	_, hasConn := lookup(doc, "connectionId")
+	internalThread := !hasConn && !strings.HasPrefix(op.Desc, "conn")
+	for _, p := range internalDescPrefixes {
+		if strings.HasPrefix(op.Desc, p) {
+			internalThread = true
+		}
+	}
+	driver := getString(doc, "clientMetadata", "driver", "name")
+	for _, d := range internalDrivers {
+		if driver == d {
+			internalThread = true
+		}
+	}
+	if strings.HasPrefix(op.User, "__system@") {
+		internalThread = true
+	}
+	_, awaitable := lookup(cmd, "maxAwaitTimeMS")
+	first := firstKey(cmd)
+	monitoring := awaitable || first == "hello" || first == "isMaster" || first == "ismaster"
+	tailing := getBool(doc, "cursor", "tailable") || getBool(cmd, "tailable") || op.NS == "local.oplog.rs"
+	self := src.SelfAppName != "" && op.AppName == src.SelfAppName
+	op.System = internalThread || monitoring || tailing || self || strings.HasPrefix(op.NS, "local.")
+
+	var flags []string
+	if strings.HasPrefix(op.PlanSummary, "COLLSCAN") && !tailing {
+		flags = append(flags, FlagCollscan)
+	}
+	if op.WaitingForLock {
+		flags = append(flags, FlagLockWait)
+	}
+	if first == "createIndexes" || strings.HasPrefix(op.Msg, "Index Build") || strings.HasPrefix(op.Desc, "IndexBuildsCoordinator") {
+		flags = append(flags, FlagIndexBuild)
+	}
+	switch {
+	case first == "moveChunk" || first == "_shardsvrMoveRange" || first == "_recvChunkStart" || first == "moveRange",
+		strings.HasPrefix(op.Desc, "migrateThread"), strings.HasPrefix(op.Desc, "range-deleter"), strings.HasPrefix(op.Desc, "RangeDeleter"):
+		flags = append(flags, FlagMigration)
+	}
+	if strings.HasPrefix(op.Desc, "TTLMonitor") || op.AppName == "TTLMonitor" {
+		flags = append(flags, FlagTTL)
+	}
+	limit := src.LongOpSecs
+	if limit <= 0 {
+		limit = 60
+	}
+	if op.SecsRunning > limit && !monitoring && !tailing {
+		flags = append(flags, FlagLong)
+	}
+	if op.KillPending {
+		flags = append(flags, FlagKillPending)
+	}
+	op.Flags = flags
+}
+
+func firstKey(doc bson.Raw) string {
+	if len(doc) < 5 {
+		return ""
+	}
+	elems, err := doc.Elements()
+	if err != nil || len(elems) == 0 {
+		return ""
+	}
+	return elems[0].Key()
+}
+
+// SortOps orders ops longest-running first.
+func SortOps(ops []Op) {
+	sort.SliceStable(ops, func(i, j int) bool { return ops[i].SecsRunning > ops[j].SecsRunning })
+}
+
+// TopOps returns the k longest-running ops, longest first, in O(n log k).
+func TopOps(ops []Op, k int) []Op {
+	if k <= 0 || len(ops) <= k {
+		out := append([]Op(nil), ops...)
+		SortOps(out)
+		return out
+	}
+	h := &opHeap{}
+	for i := range ops {
+		if h.Len() < k {
+			heap.Push(h, ops[i])
+		} else if ops[i].SecsRunning > (*h)[0].SecsRunning {
+			(*h)[0] = ops[i]
+			heap.Fix(h, 0)
+		}
+	}
+	out := []Op(*h)
+	SortOps(out)
+	return out
+}
+
+type opHeap []Op
+
+func (h opHeap) Len() int           { return len(h) }
+func (h opHeap) Less(i, j int) bool { return h[i].SecsRunning < h[j].SecsRunning }
+func (h opHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *opHeap) Push(x any)        { *h = append(*h, x.(Op)) }
+func (h *opHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// numericOpID returns the opid to send to a mongod's killOp.
+func numericOpID(opid string) (int64, bool) {
+	n, err := strconv.ParseInt(opid, 10, 64)
+	return n, err == nil
+}

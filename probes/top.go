@@ -1,0 +1,101 @@
+package probes
+
+import (
+	"errors"
+	"sort"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// NSTotals are one namespace's cumulative `top` counters (microseconds).
+type NSTotals struct {
+	ReadMicros, WriteMicros, Count int64
+}
+
+// TopTotals are a `top` reply: namespace -> totals.
+type TopTotals map[string]NSTotals
+
+// DecodeTop reads {totals: {ns: {readLock: {time, count}, writeLock: …, total: …}}}.
+func DecodeTop(raw bson.Raw) (TopTotals, error) {
+	if raw.Validate() != nil {
+		return nil, errors.New("top reply is not a valid BSON document")
+	}
+	totals, ok := getDoc(raw, "totals")
+	if !ok {
+		if msg := getString(raw, "errmsg"); msg != "" {
+			return nil, errors.New(msg)
+		}
+		return nil, errors.New("top reply has no totals")
+	}
+	elems, _ := totals.Elements()
+	out := make(TopTotals, len(elems))
+	for _, e := range elems {
+		doc, ok := e.Value().DocumentOK()
+		if !ok {
+			continue // "note": "all times in microseconds"
+		}
+		var t NSTotals
+		t.ReadMicros, _ = getInt(doc, "readLock", "time")
+		t.WriteMicros, _ = getInt(doc, "writeLock", "time")
+		t.Count, _ = getInt(doc, "total", "count")
+		out[e.Key()] = t
+	}
+	return out, nil
+}
+
+// HotCollections merges per-node `top` deltas into one cluster-wide
+// ranking by total time per second, skipping system namespaces.
+func HotCollections(prev, cur map[string]TopTotals, dt time.Duration, k int) []HotCollection {
+	if dt <= 0 {
+		return nil
+	}
+	merged := map[string]*HotCollection{}
+	for node, now := range cur {
+		before, ok := prev[node]
+		if !ok {
+			continue
+		}
+		for ns, t := range now {
+			if isSystemNS(ns) {
+				continue
+			}
+			p, ok := before[ns]
+			if !ok || t.ReadMicros < p.ReadMicros || t.WriteMicros < p.WriteMicros || t.Count < p.Count {
+				continue
+			}
+			h := merged[ns]
+			if h == nil {
+				h = &HotCollection{NS: ns}
+				merged[ns] = h
+			}
+			secs := dt.Seconds()
+			h.ReadMsPerSec += float64(t.ReadMicros-p.ReadMicros) / 1000 / secs
+			h.WriteMsPerSec += float64(t.WriteMicros-p.WriteMicros) / 1000 / secs
+			h.OpsPerSec += float64(t.Count-p.Count) / secs
+		}
+	}
+	out := make([]HotCollection, 0, len(merged))
+	for _, h := range merged {
+		if h.ReadMsPerSec+h.WriteMsPerSec+h.OpsPerSec > 0 {
+			out = append(out, *h)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i].ReadMsPerSec+out[i].WriteMsPerSec, out[j].ReadMsPerSec+out[j].WriteMsPerSec
+		if a != b {
+			return a > b
+		}
+		return out[i].NS < out[j].NS
+	})
+	if k > 0 && len(out) > k {
+		out = out[:k]
+	}
+	return out
+}
+
+func isSystemNS(ns string) bool {
+	db, coll, _ := strings.Cut(ns, ".")
+	return db == "admin" || db == "local" || db == "config" || strings.HasPrefix(coll, "system.") || coll == ""
+}
