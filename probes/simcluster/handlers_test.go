@@ -2,6 +2,7 @@ package simcluster
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -245,4 +246,42 @@ func TestCountersDeterministicAndHotShard(t *testing.T) {
 func str(v bson.RawValue) string {
 	s, _ := v.StringValueOK()
 	return s
+}
+
+func TestAdminCommands(t *testing.T) {
+	c := startSim(t, Config{})
+	mongos := nodeByRole(t, c, "mongos", "")
+	prim := nodeByRole(t, c, "primary", "shard2")
+	if v := call(t, c, prim, "admin", bson.D{{Key: "buildInfo", Value: 1}}); str(v.Lookup("version")) != "8.0.4" || v.Lookup("versionArray", "0").Int32() != 8 {
+		t.Fatalf("buildInfo = %v", v)
+	}
+	if v := call(t, c, prim, "admin", bson.D{{Key: "hostInfo", Value: 1}}); v.Lookup("system", "numCores").Int32() <= 0 {
+		t.Fatalf("hostInfo = %v", v)
+	}
+	if v := call(t, c, mongos, "admin", bson.D{{Key: "getCmdLineOpts", Value: 1}}); !strings.HasPrefix(str(v.Lookup("parsed", "sharding", "configDB")), "configRepl/") {
+		t.Fatalf("mongos getCmdLineOpts = %v", v)
+	}
+	if v := call(t, c, prim, "admin", bson.D{{Key: "getCmdLineOpts", Value: 1}}); str(v.Lookup("parsed", "replication", "replSet")) != "shard2" {
+		t.Fatalf("shard getCmdLineOpts = %v", v)
+	}
+	if v := call(t, c, prim, "admin", bson.D{{Key: "getParameter", Value: 1}, {Key: "featureCompatibilityVersion", Value: 1}}); str(v.Lookup("featureCompatibilityVersion", "version")) != "8.0" {
+		t.Fatalf("getParameter = %v", v)
+	}
+	if v := call(t, c, prim, "admin", bson.D{{Key: "getParameter", Value: 1}, {Key: "nope", Value: 1}}); v.Lookup("code").Int32() != 72 {
+		t.Fatalf("unknown parameter = %v", v)
+	}
+	if v := call(t, c, prim, "admin", bson.D{{Key: "connectionStatus", Value: 1}, {Key: "showPrivileges", Value: true}}); v.Lookup("authInfo", "authenticatedUserPrivileges").Type != bson.TypeArray {
+		t.Fatalf("connectionStatus = %v", v)
+	}
+	dbs := call(t, c, mongos, "admin", bson.D{{Key: "listDatabases", Value: 1}})
+	if !strings.Contains(dbs.Lookup("databases").String(), `"shop"`) || strings.Contains(dbs.Lookup("databases").String(), `"local"`) {
+		t.Fatalf("mongos listDatabases = %v", dbs)
+	}
+	if v := call(t, c, mongos, "admin", bson.D{{Key: "endSessions", Value: bson.A{}}}); v.Lookup("ok").Double() != 1 {
+		t.Fatalf("endSessions = %v", v)
+	}
+	cols := batch(t, call(t, c, mongos, "config", bson.D{{Key: "listCollections", Value: 1}, {Key: "nameOnly", Value: true}}))
+	if len(cols) < 10 || str(cols[0].Lookup("name")) != "actionlog" {
+		t.Fatalf("config collections = %v", cols)
+	}
 }
