@@ -107,7 +107,11 @@ func lsidKey(b bson.Binary) string { return fmt.Sprintf("%x", b.Data) }
 
 // opDoc renders an op as $currentOp does on a mongod.
 func (n *node) opDoc(op simOp, now time.Time) bson.D {
-	d := bson.D{{Key: "type", Value: "op"}, {Key: "host", Value: n.addr}, {Key: "desc", Value: op.desc}}
+	typ := "op"
+	if op.idleSession {
+		typ = "idleSession"
+	}
+	d := bson.D{{Key: "type", Value: typ}, {Key: "host", Value: n.addr}, {Key: "desc", Value: op.desc}}
 	if op.connID != 0 {
 		d = append(d, bson.E{Key: "connectionId", Value: int32(op.connID)}, bson.E{Key: "client", Value: op.client})
 		if op.appName != "" {
@@ -132,6 +136,18 @@ func (n *node) opDoc(op simOp, now time.Time) bson.D {
 	d = append(d, bson.E{Key: "threaded", Value: true}, bson.E{Key: "opid", Value: op.opid})
 	if op.lsid != nil {
 		d = append(d, bson.E{Key: "lsid", Value: bson.D{{Key: "id", Value: *op.lsid}, {Key: "uid", Value: bson.Binary{Subtype: 0, Data: make([]byte, 32)}}}})
+	}
+	if op.idleSession {
+		opened := now.Add(-time.Duration(op.secs * float64(time.Second)))
+		d = append(d, bson.E{Key: "transaction", Value: bson.D{
+			{Key: "parameters", Value: bson.D{{Key: "txnNumber", Value: int64(1)}, {Key: "autocommit", Value: false}, {Key: "readConcern", Value: bson.D{{Key: "level", Value: "snapshot"}}}}},
+			{Key: "readTimestamp", Value: tsOf(opened)},
+			{Key: "startWallClockTime", Value: opened.UTC().Format("2006-01-02T15:04:05.000-07:00")},
+			{Key: "timeOpenMicros", Value: int64(op.secs * 1e6)},
+			{Key: "timeActiveMicros", Value: int64(1200)},
+			{Key: "timeInactiveMicros", Value: int64(op.secs*1e6) - 1200},
+			{Key: "expiryTime", Value: opened.Add(60 * time.Second).UTC().Format("2006-01-02T15:04:05.000-07:00")},
+		}})
 	}
 	if op.active {
 		d = append(d, bson.E{Key: "secs_running", Value: int64(op.secs)}, bson.E{Key: "microsecs_running", Value: int64(op.secs * 1e6)})
@@ -173,6 +189,9 @@ func orDefault(s, def string) string {
 
 // wantOp applies the allUsers/idleConnections options to one op.
 func wantOp(op simOp, r *request, o currentOpOptions) bool {
+	if op.idleSession {
+		return o.idleSessions && (o.allUsers || !r.authOn || op.user == r.user && op.userDB == r.userDB)
+	}
 	if !op.active && !o.idleConnections {
 		return false
 	}
@@ -262,7 +281,7 @@ func mongosView(d bson.D, shard, mongosAddr string) bson.D {
 func cmdCurrentOp(n *node, r *request) bson.D {
 	all, _ := r.body.Lookup("$all").BooleanOK()
 	own, _ := r.body.Lookup("$ownOps").BooleanOK()
-	o := currentOpOptions{allUsers: !own, idleConnections: all, idleSessions: true}
+	o := currentOpOptions{allUsers: !own, idleConnections: all, idleSessions: all}
 	if !own && !r.allowed(actMonitor) {
 		return errorReply(13, "Unauthorized", unauthorizedMsg(r.db, r.body))
 	}

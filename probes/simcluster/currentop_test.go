@@ -165,3 +165,26 @@ func TestKillSessionsAndCurrentOpCommand(t *testing.T) {
 		t.Fatalf("top = %v", top)
 	}
 }
+
+func TestIdleSessionsOption(t *testing.T) {
+	c := startSim(t, Config{})
+	hot := nodeByRole(t, c, "primary", "shard0")
+	idle := func(opts bson.D) int {
+		n := 0
+		for _, op := range currentOp(t, c, hot, opts) {
+			if str(op.Lookup("type")) == "idleSession" {
+				if op.Lookup("active").Boolean() || op.Lookup("transaction", "timeOpenMicros").Type != bson.TypeInt64 {
+					t.Fatalf("idle session doc = %v", op)
+				}
+				n++
+			}
+		}
+		return n
+	}
+	if n := idle(bson.D{{Key: "allUsers", Value: true}}); n != 1 {
+		t.Fatalf("idleSessions defaults to true: got %d", n)
+	}
+	if n := idle(bson.D{{Key: "allUsers", Value: true}, {Key: "idleSessions", Value: false}}); n != 0 {
+		t.Fatalf("idleSessions:false still shows %d", n)
+	}
+}

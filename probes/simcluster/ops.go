@@ -42,6 +42,7 @@ type simOp struct {
 	lsid           *bson.Binary
 	killPending    bool
 	driver         string // clientMetadata.driver.name
+	idleSession    bool   // an inactive session holding a transaction open
 }
 
 type killState struct {
@@ -121,7 +122,20 @@ func (n *node) workloadOpsLocked(now time.Time) []simOp {
 	}
 	ops = append(ops, n.ttlOps(tau)...)
 	ops = append(ops, n.migrationOpsLocked(tau)...)
+	if shard == 0 {
+		ops = append(ops, n.idleTransaction(tau))
+	}
 	return ops
+}
+
+// idleTransaction is a web request that opened a transaction and went
+// quiet: $currentOp shows it as an idleSession (idleSessions defaults to true).
+func (n *node) idleTransaction(tau float64) simOp {
+	const cycle = 50.0
+	k := math.Floor(tau / cycle)
+	op := n.clientOp("idletxn", int64(k), 120, "web-frontend")
+	op.active, op.idleSession, op.desc, op.secs = false, true, "inactive transaction", tau-k*cycle
+	return op
 }
 
 // indexBuildShard is where the index build runs: shard1 when there is one.
