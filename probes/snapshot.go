@@ -59,6 +59,9 @@ type Deployment struct {
 	Name    string `json:"name"`    // replica set name, or the seed host for sharded/standalone
 	Version string `json:"version"` // server version of the seed (mongos or primary)
 	Nodes   []Node `json:"nodes"`
+	// Changes says what the last re-discovery found different (a member
+	// joined or left, an election), for the operator to notice.
+	Changes []string `json:"changes,omitempty"`
 }
 
 // Node is one mongod or mongos.

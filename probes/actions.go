@@ -1,0 +1,273 @@
+package probes
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+var _ Actor = (*Poller)(nil)
+
+// balancerWait bounds how long balancerStop waits for the round to end.
+const balancerWait = 60 * time.Second
+
+// KillOp kills one operation where it must be killed (the node itself, or
+// the mongos for "shard:opid"), then checks whether it is gone.
+func (p *Poller) KillOp(ctx context.Context, op Op) ActionResult {
+	res := ActionResult{Action: "killOp", Target: op.KillVia, Args: "op=" + op.OpID + " ns=" + op.NS}
+	if r, refused := p.refuse(res, p.Privileges().KillOp, p.Privileges().KillOpWhy); refused {
+		return r
+	}
+	if op.System {
+		res.Outcome, res.Message = OutcomeNotAllowed, "mongoscope does not kill internal operations (replication, balancer, TTL, monitoring): killing them can break the deployment"
+		return p.audit(res)
+	}
+	opValue := killOpValue(op.OpID)
+	before, err := p.findOp(ctx, op.KillVia, opValue)
+	if err == nil && !before {
+		res.Outcome, res.Message = OutcomeAlreadyFinished, fmt.Sprintf("op %s had already finished; nothing was killed", op.OpID)
+		return p.audit(res)
+	}
+	if _, err := p.command(ctx, op.KillVia, "admin", bson.D{{Key: "killOp", Value: 1}, {Key: "op", Value: opValue}}, p.cfg.Timeout); err != nil {
+		return p.audit(p.failed(res, err, whyNoKillOp))
+	}
+	// killOp always answers ok; only $currentOp tells whether it worked.
+	for i := 0; i < 5; i++ {
+		pending, present := p.opState(ctx, op.KillVia, opValue)
+		if !present {
+			res.Outcome, res.Message = OutcomeGone, fmt.Sprintf("killed op %s on %s: it is gone", op.OpID, shardOr(op))
+			return p.audit(res)
+		}
+		if i == 4 {
+			res.Outcome = OutcomeKillPending
+			res.Message = fmt.Sprintf("op %s is still running (killPending=%v): it stops at its next interrupt point", op.OpID, pending)
+			if strings.Contains(op.OpID, ":") && isWrite(op.Op) && op.LSID != "" {
+				res.Message += "; a sharded write may need killSessions on its session"
+			}
+			return p.audit(res)
+		}
+		select {
+		case <-time.After(200 * time.Millisecond):
+		case <-ctx.Done():
+			res.Outcome, res.Message = OutcomeFailed, "cancelled while checking the kill"
+			return p.audit(res)
+		}
+	}
+	return res
+}
+
+// KillSession ends an op's session (for sharded writes killOp can't stop).
+func (p *Poller) KillSession(ctx context.Context, op Op) ActionResult {
+	res := ActionResult{Action: "killSessions", Target: op.KillVia, Args: "lsid=" + op.LSID}
+	if r, refused := p.refuse(res, p.Privileges().KillOp, p.Privileges().KillOpWhy); refused {
+		return r
+	}
+	id, err := hex.DecodeString(op.LSID)
+	if err != nil || len(id) != 16 {
+		res.Outcome, res.Message = OutcomeFailed, "this op has no session id to kill"
+		return p.audit(res)
+	}
+	cmd := bson.D{{Key: "killSessions", Value: bson.A{bson.D{{Key: "id", Value: bson.Binary{Subtype: 4, Data: id}}}}}}
+	if _, err := p.command(ctx, op.KillVia, "admin", cmd, p.cfg.Timeout); err != nil {
+		return p.audit(p.failed(res, err, whyNoKillOp))
+	}
+	res.Outcome, res.Message = OutcomeDone, "killed the session of op "+op.OpID
+	return p.audit(res)
+}
+
+// StopBalancer disables new rounds and waits for the current one to end.
+func (p *Poller) StopBalancer(ctx context.Context, progress func(time.Duration)) ActionResult {
+	return p.balancerCommand(ctx, "balancerStop", progress)
+}
+
+// StartBalancer enables the balancer.
+func (p *Poller) StartBalancer(ctx context.Context) ActionResult {
+	return p.balancerCommand(ctx, "balancerStart", nil)
+}
+
+func (p *Poller) balancerCommand(ctx context.Context, name string, progress func(time.Duration)) ActionResult {
+	target := p.mongosAddr()
+	res := ActionResult{Action: name, Target: target, Args: fmt.Sprintf("maxTimeMS=%d", balancerWait.Milliseconds())}
+	if r, refused := p.refuse(res, p.Privileges().Balancer, p.Privileges().BalancerWhy); refused {
+		return r
+	}
+	start := time.Now()
+	done := make(chan struct{})
+	if progress != nil {
+		go func() {
+			t := time.NewTicker(500 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-t.C:
+					progress(time.Since(start))
+				case <-done:
+					return
+				}
+			}
+		}()
+	}
+	cmd := bson.D{{Key: name, Value: 1}, {Key: "maxTimeMS", Value: balancerWait.Milliseconds()}}
+	_, err := p.command(ctx, target, "admin", cmd, balancerWait+10*time.Second)
+	close(done)
+	waited := time.Since(start).Round(100 * time.Millisecond)
+	switch {
+	case err == nil && name == "balancerStop":
+		res.Outcome, res.Message = OutcomeDone, fmt.Sprintf("balancer stopped (waited %s for the round to end)", waited)
+	case err == nil:
+		res.Outcome, res.Message = OutcomeDone, "balancer started"
+	case commandCode(err) == 50:
+		res.Outcome = OutcomeTimeout
+		res.Message = fmt.Sprintf("%s timed out after %s waiting for the current round; new rounds are disabled but a migration may still be running", name, waited)
+	default:
+		return p.audit(p.failed(res, err, whyNoBalancer))
+	}
+	return p.audit(res)
+}
+
+// SetBalancerWindow sets (or, with nil, clears) the balancer's active window.
+func (p *Poller) SetBalancerWindow(ctx context.Context, w *Window) ActionResult {
+	target := p.mongosAddr()
+	res := ActionResult{Action: "setBalancerWindow", Target: target, Args: "clear"}
+	update := bson.D{{Key: "$unset", Value: bson.D{{Key: "activeWindow", Value: 1}}}}
+	if w != nil {
+		if _, ok := clockMinutes(w.Start); !ok {
+			res.Outcome, res.Message = OutcomeFailed, "the window start must be HH:MM"
+			return res
+		}
+		if _, ok := clockMinutes(w.Stop); !ok {
+			res.Outcome, res.Message = OutcomeFailed, "the window stop must be HH:MM"
+			return res
+		}
+		res.Args = w.Start + "-" + w.Stop
+		update = bson.D{{Key: "$set", Value: bson.D{{Key: "activeWindow", Value: bson.D{{Key: "start", Value: w.Start}, {Key: "stop", Value: w.Stop}}}}}}
+	}
+	if r, refused := p.refuse(res, p.Privileges().Balancer, p.Privileges().BalancerWhy); refused {
+		return r
+	}
+	c, err := p.nodeClient(target)
+	if err == nil {
+		cctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout*3)
+		_, err = c.Database("config").Collection("settings").UpdateOne(cctx, bson.D{{Key: "_id", Value: "balancer"}}, update, options.UpdateOne().SetUpsert(true))
+		cancel()
+	}
+	if err != nil {
+		return p.audit(p.failed(res, err, whyNoBalancer))
+	}
+	res.Outcome, res.Message = OutcomeDone, "balancer window set to "+res.Args
+	return p.audit(res)
+}
+
+func (p *Poller) refuse(res ActionResult, allowed bool, why string) (ActionResult, bool) {
+	switch {
+	case p.cfg.ReadOnly:
+		res.Outcome, res.Message = OutcomeNotAllowed, "mongoscope runs with --read-only: no action is sent"
+	case !allowed:
+		res.Outcome, res.Message = OutcomeNotAllowed, "not allowed: "+why
+	default:
+		return res, false
+	}
+	return p.audit(res), true
+}
+
+func (p *Poller) failed(res ActionResult, err error, why string) ActionResult {
+	if commandCode(err) == 13 {
+		res.Outcome, res.Message = OutcomeNotAllowed, "refused by the server: "+why
+		return res
+	}
+	res.Outcome, res.Message = OutcomeFailed, res.Action+" failed: "+describeErr(err, res.Target, p.cfg.Timeout)
+	return res
+}
+
+func (p *Poller) audit(res ActionResult) ActionResult {
+	if err := p.cfg.Audit.Append(res, p.now()); err != nil {
+		res.Message += " (not written to the audit log: " + err.Error() + ")"
+	}
+	return res
+}
+
+func (p *Poller) command(ctx context.Context, addr, db string, cmd bson.D, timeout time.Duration) (bson.Raw, error) {
+	c, err := p.nodeClient(addr)
+	if err != nil {
+		return nil, err
+	}
+	return runCommand(ctx, c, timeout, db, cmd)
+}
+
+// findOp says whether the op is running on addr now.
+func (p *Poller) findOp(ctx context.Context, addr string, opValue any) (bool, error) {
+	c, err := p.nodeClient(addr)
+	if err != nil {
+		return false, err
+	}
+	docs, err := aggregateAll(ctx, c, p.cfg.Timeout, "admin", "", p.opMatch(addr, opValue), 1)
+	return len(docs) > 0, err
+}
+
+func (p *Poller) opState(ctx context.Context, addr string, opValue any) (pending, present bool) {
+	c, err := p.nodeClient(addr)
+	if err != nil {
+		return false, true
+	}
+	docs, err := aggregateAll(ctx, c, p.cfg.Timeout, "admin", "", p.opMatch(addr, opValue), 1)
+	if err != nil {
+		return false, true // unknown: don't claim it is gone
+	}
+	if len(docs) == 0 {
+		return false, false
+	}
+	return getBool(docs[0], "killPending"), true
+}
+
+func (p *Poller) opMatch(addr string, opValue any) bson.A {
+	p.mu.Lock()
+	viaMongos := p.nodes[addr] != nil && p.nodes[addr].node.Role == RoleMongos
+	p.mu.Unlock()
+	return bson.A{currentOpStage(viaMongos, false), bson.D{{Key: "$match", Value: bson.D{{Key: "opid", Value: opValue}}}}}
+}
+
+func (p *Poller) mongosAddr() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, n := range p.dep.Nodes {
+		if n.Role == RoleMongos && n.Address == p.seedName() {
+			return n.Address
+		}
+	}
+	for _, n := range p.dep.Nodes {
+		if n.Role == RoleMongos {
+			return n.Address
+		}
+	}
+	return p.seedName()
+}
+
+// killOpValue is what killOp takes: "shard:opid" through mongos, a number
+// on mongod (int32 while it fits, as mongod reports opids).
+func killOpValue(opid string) any {
+	n, ok := numericOpID(opid)
+	if !ok {
+		return opid
+	}
+	if n >= math.MinInt32 && n <= math.MaxInt32 {
+		return int32(n)
+	}
+	return n
+}
+
+func isWrite(op string) bool {
+	return op == "insert" || op == "update" || op == "remove" || op == "delete"
+}
+
+func shardOr(op Op) string {
+	if op.Shard != "" {
+		return op.Shard
+	}
+	return op.Node
+}

@@ -1,0 +1,182 @@
+package probes
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Sentinel errors the command line maps to exit codes.
+var (
+	ErrBadURI      = errors.New("bad connection string")
+	ErrUnreachable = errors.New("unreachable")
+	ErrAuth        = errors.New("authentication failed")
+)
+
+// costMeter counts what mongoscope itself sends and receives, so the
+// header can show our own load on the cluster.
+type costMeter struct {
+	commands, bytes atomic.Int64
+}
+
+func (m *costMeter) monitor() *event.CommandMonitor {
+	return &event.CommandMonitor{
+		Started: func(_ context.Context, e *event.CommandStartedEvent) {
+			m.commands.Add(1)
+			m.bytes.Add(int64(len(e.Command)))
+		},
+		Succeeded: func(_ context.Context, e *event.CommandSucceededEvent) { m.bytes.Add(int64(len(e.Reply))) },
+	}
+}
+
+// baseOptions turns the Config into driver options shared by every client:
+// credentials, TLS, app name and timeouts from the seed URI and flags.
+func baseOptions(cfg Config) (*options.ClientOptions, error) {
+	opts := options.Client().ApplyURI(cfg.URI)
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrBadURI, redactErr(err, cfg))
+	}
+	opts.SetAppName(cfg.AppName).SetServerMonitoringMode(options.ServerMonitoringModePoll).
+		SetConnectTimeout(cfg.ConnectTimeout).SetServerSelectionTimeout(cfg.ConnectTimeout)
+	if cfg.Username != "" || cfg.Password != "" {
+		cred := options.Credential{}
+		if opts.Auth != nil {
+			cred = *opts.Auth
+		}
+		if cfg.Username != "" {
+			cred.Username = cfg.Username
+		}
+		if cfg.Password != "" {
+			cred.Password, cred.PasswordSet = cfg.Password, true
+		}
+		opts.SetAuth(cred)
+	}
+	if cfg.TLSCAFile != "" || cfg.TLSCertKeyFile != "" || cfg.TLSInsecure {
+		tc := opts.TLSConfig
+		if tc == nil {
+			tc = &tls.Config{}
+		}
+		if cfg.TLSCAFile != "" {
+			pem, err := os.ReadFile(cfg.TLSCAFile)
+			if err != nil {
+				return nil, fmt.Errorf("%w: cannot read the TLS CA file: %v", ErrBadURI, err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("%w: the TLS CA file %s holds no PEM certificate", ErrBadURI, cfg.TLSCAFile)
+			}
+			tc.RootCAs = pool
+		}
+		if cfg.TLSCertKeyFile != "" {
+			cert, err := tls.LoadX509KeyPair(cfg.TLSCertKeyFile, cfg.TLSCertKeyFile)
+			if err != nil {
+				return nil, fmt.Errorf("%w: cannot load the TLS certificate/key file: %v", ErrBadURI, err)
+			}
+			tc.Certificates = []tls.Certificate{cert}
+		}
+		tc.InsecureSkipVerify = cfg.TLSInsecure
+		opts.SetTLSConfig(tc)
+	}
+	return opts, nil
+}
+
+// nodeOptions connects to exactly one node: directConnection, no set name
+// (a direct connection would refuse a member of another set), a small pool.
+func nodeOptions(base *options.ClientOptions, addr string, meter *costMeter) *options.ClientOptions {
+	o := *base
+	o.Hosts = []string{addr}
+	o.ReplicaSet = nil
+	o.SetDirect(true).SetMaxPoolSize(4).SetMinPoolSize(0).SetMonitor(meter.monitor())
+	return &o
+}
+
+// runCommand runs cmd on db with its own timeout and returns the raw reply.
+func runCommand(ctx context.Context, c *mongo.Client, timeout time.Duration, db string, cmd any) (bson.Raw, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	raw, err := c.Database(db).RunCommand(ctx, cmd).Raw()
+	if err != nil {
+		return nil, err
+	}
+	return raw, nil
+}
+
+// aggregateAll runs a pipeline and collects every document (bounded by limit).
+func aggregateAll(ctx context.Context, c *mongo.Client, timeout time.Duration, db, coll string, pipeline any, limit int) ([]bson.Raw, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var cur *mongo.Cursor
+	var err error
+	if coll == "" {
+		cur, err = c.Database(db).Aggregate(ctx, pipeline)
+	} else {
+		cur, err = c.Database(db).Collection(coll).Aggregate(ctx, pipeline)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer cur.Close(ctx)
+	var out []bson.Raw
+	for cur.Next(ctx) {
+		if limit > 0 && len(out) >= limit {
+			break
+		}
+		out = append(out, append(bson.Raw(nil), cur.Current...))
+	}
+	return out, cur.Err()
+}
+
+// findAll runs a find and collects every document.
+func findAll(ctx context.Context, c *mongo.Client, timeout time.Duration, db, coll string, filter any, opts ...options.Lister[options.FindOptions]) ([]bson.Raw, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cur, err := c.Database(db).Collection(coll).Find(ctx, filter, opts...)
+	if err != nil {
+		return nil, err
+	}
+	defer cur.Close(ctx)
+	var out []bson.Raw
+	for cur.Next(ctx) {
+		out = append(out, append(bson.Raw(nil), cur.Current...))
+	}
+	return out, cur.Err()
+}
+
+// commandCode returns the server error code of err, or 0.
+func commandCode(err error) int32 {
+	var ce mongo.CommandError
+	if errors.As(err, &ce) {
+		return ce.Code
+	}
+	var se mongo.ServerError
+	if errors.As(err, &se) {
+		for _, code := range []int32{13, 59, 11600, 50} {
+			if se.HasErrorCode(int(code)) {
+				return code
+			}
+		}
+	}
+	return 0
+}
+
+// notAvailable says whether err means the server lacks the command (or we
+// lack the privilege), which makes a stream unavailable rather than failed.
+func notAvailable(err error) (string, bool) {
+	switch commandCode(err) {
+	case 59:
+		return "not available on this server (CommandNotFound)", true
+	case 13:
+		return "not authorized: " + firstLine(err.Error()), true
+	}
+	return "", false
+}

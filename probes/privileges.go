@@ -1,0 +1,70 @@
+package probes
+
+import (
+	"context"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Sentences naming what is missing, for the help screen and the footer.
+const (
+	whyNoKillOp   = "your user lacks the killop action (granted by the hostManager or clusterAdmin role)"
+	whyNoBalancer = "your user lacks update on config.settings (granted by the clusterManager or clusterAdmin role)"
+)
+
+// readPrivileges asks connectionStatus once which actions the user has.
+// Without authentication every action is allowed (the server would allow it).
+func (p *Poller) readPrivileges(ctx context.Context) Privileges {
+	all := Privileges{KillOp: true, Balancer: p.dep.Kind == KindSharded}
+	if p.dep.Kind != KindSharded {
+		all.BalancerWhy = "there is no balancer outside a sharded cluster"
+	}
+	seed, err := p.seedClient()
+	if err != nil {
+		return all
+	}
+	raw, err := runCommand(ctx, seed, p.cfg.Timeout, "admin", bson.D{{Key: "connectionStatus", Value: 1}, {Key: "showPrivileges", Value: true}})
+	if err != nil {
+		return all
+	}
+	return privilegesFrom(raw, all)
+}
+
+// privilegesFrom reads a connectionStatus{showPrivileges: true} reply.
+func privilegesFrom(raw bson.Raw, all Privileges) Privileges {
+	if users := getArray(raw, "authInfo", "authenticatedUsers"); len(users) == 0 {
+		return all
+	}
+	var killop, balancer bool
+	for _, v := range getArray(raw, "authInfo", "authenticatedUserPrivileges") {
+		priv, ok := v.DocumentOK()
+		if !ok {
+			continue
+		}
+		res, _ := getDoc(priv, "resource")
+		actions := map[string]bool{}
+		for _, a := range getArray(priv, "actions") {
+			if s, ok := a.StringValueOK(); ok {
+				actions[s] = true
+			}
+		}
+		anyResource := getBool(res, "anyResource")
+		if (getBool(res, "cluster") || anyResource) && actions["killop"] {
+			killop = true
+		}
+		db, coll := getString(res, "db"), getString(res, "collection")
+		if actions["update"] && (anyResource || (db == "config" || db == "") && (coll == "settings" || coll == "")) {
+			if _, hasDB := lookup(res, "db"); hasDB || anyResource {
+				balancer = true
+			}
+		}
+	}
+	out := Privileges{KillOp: killop, Balancer: balancer && all.Balancer, BalancerWhy: all.BalancerWhy}
+	if !killop {
+		out.KillOpWhy = whyNoKillOp
+	}
+	if !out.Balancer && out.BalancerWhy == "" {
+		out.BalancerWhy = whyNoBalancer
+	}
+	return out
+}
