@@ -20,13 +20,12 @@ func (p *Poller) assemble() Snapshot {
 	queues := &QueueStats{Nodes: map[string]NodeQueues{}}
 	applyRate := map[string]float64{}
 
-	addrs := make([]string, 0, len(p.nodes))
-	for a := range p.nodes {
-		addrs = append(addrs, a)
-	}
-	sort.Strings(addrs)
-	for _, addr := range addrs {
-		ns := p.nodes[addr]
+	for _, dn := range p.dep.Nodes { // discovery order: routers, shards, config
+		addr := dn.Address
+		ns, ok := p.nodes[addr]
+		if !ok {
+			continue
+		}
 		n := ns.node
 		n.Up, n.Error, n.Slow, n.LastOK = ns.err == "" && ns.cur != nil, ns.err, ns.slow, ns.lastOK
 		if ns.err == "" && ns.cur == nil && n.Error == "" {

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/mongoscope/mongoscope/probes"
+)
+
+// printLines is the non-terminal mode: one mongostat-like line per node
+// per interval, with a header, until interrupted (for watch, tee, CI logs).
+func printLines(ctx context.Context, snaps <-chan probes.Snapshot, asJSON bool, out io.Writer) int {
+	header := true
+	for {
+		select {
+		case <-ctx.Done():
+			return exitOK
+		case s, ok := <-snaps:
+			if !ok {
+				return exitOK
+			}
+			rows := nodeLines(s)
+			if asJSON {
+				enc := json.NewEncoder(out)
+				for _, r := range rows {
+					enc.Encode(r)
+				}
+				continue
+			}
+			if header {
+				fmt.Fprintf(out, "%-8s %-21s %-9s %-7s %7s %7s %7s %7s %7s %7s %9s %9s %6s %5s %s\n",
+					"time", "node", "role", "shard", "insert", "query", "update", "delete", "getmore", "command",
+					"netIn/s", "netOut/s", "conn", "ops", "error")
+				header = false
+			}
+			for _, r := range rows {
+				if !r.Up {
+					fmt.Fprintf(out, "%-8s %-21s %-9s %-7s %s\n", r.Time, r.Node, r.Role, r.Shard, "DOWN: "+r.Error)
+					continue
+				}
+				fmt.Fprintf(out, "%-8s %-21s %-9s %-7s %7.0f %7.0f %7.0f %7.0f %7.0f %7.0f %9s %9s %6d %5d %s\n",
+					r.Time, r.Node, r.Role, r.Shard, r.Insert, r.Query, r.Update, r.Delete, r.Getmore, r.Command,
+					humanBytes(r.NetInPerSec), humanBytes(r.NetOutPerSec), r.Connections, r.Ops, r.Error)
+			}
+		}
+	}
+}
+
+// nodeLine is one node at one moment, for the line printer.
+type nodeLine struct {
+	Time  string `json:"time"`
+	Node  string `json:"node"`
+	Role  string `json:"role"`
+	Shard string `json:"shard,omitempty"`
+	Up    bool   `json:"up"`
+	Error string `json:"error,omitempty"`
+	probes.Rates
+	NetInPerSec  float64 `json:"netInPerSec"`
+	NetOutPerSec float64 `json:"netOutPerSec"`
+	Connections  int64   `json:"connections"`
+	Ops          int     `json:"ops"`
+}
+
+func nodeLines(s probes.Snapshot) []nodeLine {
+	opsPer := map[string]int{}
+	for _, op := range s.Ops {
+		if !op.System {
+			opsPer[op.Node]++
+		}
+	}
+	var rows []nodeLine
+	for _, n := range s.Deployment.Nodes {
+		r := nodeLine{Time: s.TakenAt.Format("15:04:05"), Node: n.Address, Role: string(n.Role), Shard: n.Shard,
+			Up: n.Up, Error: n.Error, Ops: opsPer[n.Address]}
+		if s.Opcounters != nil {
+			r.Rates = s.Opcounters.Nodes[n.Address]
+		}
+		if s.Network != nil {
+			nr := s.Network.Nodes[n.Address]
+			r.NetInPerSec, r.NetOutPerSec = nr.BytesInPerSec, nr.BytesOutPerSec
+		}
+		if s.Connections != nil {
+			r.Connections = s.Connections.Nodes[n.Address].Current
+		}
+		if n.Slow && r.Error == "" {
+			r.Error = "slow"
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+func humanBytes(b float64) string {
+	units := []string{"B", "KB", "MB", "GB"}
+	i := 0
+	for b >= 1000 && i < len(units)-1 {
+		b /= 1000
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%.0f%s", b, units[i])
+	}
+	return strings.TrimSuffix(fmt.Sprintf("%.1f", b), ".0") + units[i]
+}
