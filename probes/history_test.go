@@ -1,0 +1,79 @@
+package probes
+
+import (
+	"math"
+	"runtime"
+	"testing"
+	"time"
+)
+
+func rateSnap(at time.Time, query float64, node string) Snapshot {
+	return Snapshot{TakenAt: at, Opcounters: &OpcounterRates{Cluster: Rates{Query: query},
+		Nodes: map[string]Rates{node: {Query: query}}}}
+}
+
+func TestHistorySeriesGapAndWrap(t *testing.T) {
+	h := NewHistory(4, 2)
+	t0 := time.Unix(1000, 0)
+	h.Add(rateSnap(t0, 1, "a:1"))
+	h.Add(Snapshot{TakenAt: t0.Add(time.Second)}) // node down: no rates
+	h.Add(rateSnap(t0.Add(2*time.Second), 3, "a:1"))
+	got := h.Series(SeriesKey{ScopeNode, "a:1", MetricQuery}, 10)
+	if len(got) != 3 || got[0] != 1 || !math.IsNaN(got[1]) || got[2] != 3 {
+		t.Fatalf("series = %v", got)
+	}
+	for i := 3; i < 7; i++ {
+		h.Add(rateSnap(t0.Add(time.Duration(i)*time.Second), float64(i+1), "a:1"))
+	}
+	got = h.Series(SeriesKey{ScopeCluster, "", MetricQuery}, 10)
+	if len(got) != 4 || got[0] != 4 || got[3] != 7 {
+		t.Fatalf("after wrap = %v", got)
+	}
+	if ts := h.Times(2); !ts[1].Equal(t0.Add(6 * time.Second)) {
+		t.Fatalf("times = %v", ts)
+	}
+	if s, ok := h.At(1); !ok || !s.TakenAt.Equal(t0.Add(5*time.Second)) {
+		t.Fatalf("At(1) = %v %v", s.TakenAt, ok)
+	}
+	if _, ok := h.At(2); ok {
+		t.Fatal("At beyond the full window should be unavailable")
+	}
+	if back := h.SeriesEnding(SeriesKey{ScopeCluster, "", MetricQuery}, 2, 1); len(back) != 2 || back[1] != 6 {
+		t.Fatalf("SeriesEnding = %v", back)
+	}
+}
+
+// BenchmarkHistoryHour fills an hour of 1 s points for 94 nodes and reports
+// the heap it holds.
+func BenchmarkHistoryHour(b *testing.B) {
+	for range b.N {
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		h := NewHistory(3600, 600)
+		snap := bigSnapshot(94)
+		for i := 0; i < 3600; i++ {
+			snap.TakenAt = time.Unix(int64(i), 0)
+			h.Add(snap)
+		}
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "MiB-held")
+		runtime.KeepAlive(h)
+	}
+}
+
+func bigSnapshot(nodes int) Snapshot {
+	s := Snapshot{Opcounters: &OpcounterRates{Shards: map[string]Rates{}, Nodes: map[string]Rates{}},
+		Network: &NetworkRates{Nodes: map[string]NetworkRate{}}, Connections: &ConnectionStats{Nodes: map[string]NodeConnections{}},
+		Queues: &QueueStats{Nodes: map[string]NodeQueues{}}}
+	for i := 0; i < nodes; i++ {
+		addr := "10.0.0." + string(rune('a'+i%26)) + ":" + string(rune('0'+i/26))
+		s.Opcounters.Nodes[addr] = Rates{Query: float64(i)}
+		s.Network.Nodes[addr] = NetworkRate{BytesInPerSec: 1}
+		s.Connections.Nodes[addr] = NodeConnections{Current: 10}
+		s.Queues.Nodes[addr] = NodeQueues{}
+	}
+	return s
+}
