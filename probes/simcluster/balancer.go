@@ -3,6 +3,7 @@ package simcluster
 import (
 	"fmt"
 	"math"
+	"sort"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -17,6 +18,8 @@ const (
 	changelogCap   = 2000 // config.changelog is capped
 	rangeDeleteFor = 60.0 // a donor's range deletion stays pending this long
 	errorEvery     = 5    // every 5th migration aborts, as real ones sometimes do
+	splitEvery     = 3    // the hot shard's inserts split a chunk every 3rd round…
+	maxChunks      = 400  // …up to this many chunks per collection
 )
 
 type chunk struct {
@@ -77,7 +80,7 @@ func newBalancer(c *Cluster) *balancer {
 				count = 40 - 10*i
 			}
 			for k := 0; k < count; k++ {
-				coll.chunks = append(coll.chunks, &chunk{id: objectIDFor(c.cfg.Seed, 10000*(i+1)+n), min: int64(n) * 1000, max: int64(n+1) * 1000,
+				coll.chunks = append(coll.chunks, &chunk{id: objectIDFor(c.cfg.Seed, 10000*(i+1)+n), min: int64(n) << 40, max: int64(n+1) << 40,
 					shard: fmt.Sprintf("shard%d", s), lastmod: bson.Timestamp{T: 1, I: uint32(n)}, since: tsOf(coll.created)})
 				n++
 			}
@@ -150,6 +153,9 @@ func (b *balancer) startRoundLocked(tau float64, at time.Time) {
 	b.inRound, b.roundStart = true, tau
 	b.rounds++
 	coll := b.colls[0]
+	if b.rounds%splitEvery == 0 {
+		b.splitHotChunk(coll, at)
+	}
 	from, to := b.imbalanceLocked(coll)
 	if from == "" {
 		return
@@ -293,4 +299,61 @@ func lookupD(d bson.D, key string) any {
 		}
 	}
 	return nil
+}
+
+// splitHotChunk splits the widest chunk on the hot shard, as its inserts
+// would, so the balancer keeps finding work long after the initial
+// imbalance; past maxChunks the AutoMerger (7.0+) first merges a pair.
+func (b *balancer) splitHotChunk(coll *shardedColl, at time.Time) {
+	if len(coll.chunks) >= maxChunks {
+		b.mergePair(coll, at)
+	}
+	hot := b.c.shards[0].name
+	best := -1
+	for i, ch := range coll.chunks {
+		if ch.shard != hot || ch.min == math.MinInt64 || ch.max == math.MaxInt64 || ch.max-ch.min < 2 {
+			continue
+		}
+		if best < 0 || ch.max-ch.min > coll.chunks[best].max-coll.chunks[best].min {
+			best = i
+		}
+	}
+	if best < 0 {
+		return
+	}
+	ch := coll.chunks[best]
+	mid := ch.min + (ch.max-ch.min)/2
+	right := &chunk{id: objectIDFor(b.c.cfg.Seed, 400000+int(b.rounds)), min: mid, max: ch.max, shard: hot,
+		lastmod: bson.Timestamp{T: ch.lastmod.T, I: ch.lastmod.I + 1}, since: ch.since}
+	before := rangeDoc(ch.min, ch.max)
+	ch.max = mid
+	coll.chunks = append(coll.chunks[:best+1], append([]*chunk{right}, coll.chunks[best+1:]...)...)
+	b.logChange(at, "split", coll.ns, hot, bson.D{{Key: "before", Value: before},
+		{Key: "left", Value: rangeDoc(ch.min, mid)}, {Key: "right", Value: rangeDoc(mid, right.max)}})
+}
+
+// mergePair merges the first two adjacent chunks that live on one shard.
+func (b *balancer) mergePair(coll *shardedColl, at time.Time) {
+	sorted := append([]*chunk(nil), coll.chunks...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].min < sorted[j].min })
+	for i := 0; i+1 < len(sorted); i++ {
+		a, z := sorted[i], sorted[i+1]
+		if a.shard != z.shard || a.max != z.min {
+			continue
+		}
+		a.max = z.max
+		kept := coll.chunks[:0]
+		for _, ch := range coll.chunks {
+			if ch != z {
+				kept = append(kept, ch)
+			}
+		}
+		coll.chunks = kept
+		b.logChange(at, "merge", coll.ns, a.shard, bson.D{{Key: "merged", Value: rangeDoc(a.min, a.max)}, {Key: "shard", Value: a.shard}})
+		return
+	}
+}
+
+func rangeDoc(min, max int64) bson.D {
+	return bson.D{{Key: "min", Value: bson.D{{Key: "_id", Value: boundValue(min)}}}, {Key: "max", Value: bson.D{{Key: "_id", Value: boundValue(max)}}}}
 }

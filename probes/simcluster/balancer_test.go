@@ -140,3 +140,32 @@ func TestSettingsUpdateAndRefusals(t *testing.T) {
 		t.Fatalf("$shardedDataDistribution = %v", dist)
 	}
 }
+
+// A day of simulated time in big steps: counters stay monotonic, the
+// balancer keeps working, and state stays bounded.
+func TestLongRunStaysBounded(t *testing.T) {
+	clk := newFakeClock()
+	c := startSim(t, Config{Now: clk.now, Shards: 2, Members: 2, ConfigMembers: 1, Speed: 10})
+	mongos := nodeByRole(t, c, "mongos", "")
+	hot := nodeByRole(t, c, "primary", "shard0")
+	last := int64(0)
+	for i := 0; i < 24*6; i++ {
+		clk.advance(10 * time.Minute)
+		q := call(t, c, hot, "admin", bson.D{{Key: "serverStatus", Value: 1}, {Key: "wiredTiger", Value: 0}}).Lookup("opcounters", "query").Int64()
+		if q < last {
+			t.Fatalf("counter went backwards at step %d: %d < %d", i, q, last)
+		}
+		last = q
+		currentOp(t, c, hot, bson.D{{Key: "allUsers", Value: true}})
+	}
+	c.mu.Lock()
+	chunks, changes := len(c.bal.colls[0].chunks), len(c.bal.changelog)
+	c.mu.Unlock()
+	if chunks > maxChunks || changes > changelogCap {
+		t.Fatalf("unbounded state: %d chunks, %d changelog entries", chunks, changes)
+	}
+	recent := batch(t, call(t, c, mongos, "config", bson.D{{Key: "find", Value: "changelog"}, {Key: "sort", Value: bson.D{{Key: "time", Value: -1}}}, {Key: "limit", Value: 1}}))
+	if len(recent) != 1 || recent[0].Lookup("time").Time().Before(clk.now().Add(-time.Hour)) {
+		t.Fatalf("the balancer stopped working after a day: %v", recent)
+	}
+}
