@@ -188,3 +188,30 @@ func TestIdleSessionsOption(t *testing.T) {
 		t.Fatalf("idleSessions:false still shows %d", n)
 	}
 }
+
+func TestOpsDeterministicForSeed(t *testing.T) {
+	ops := func(seed int64) []OpInfo {
+		clk := newFakeClock()
+		c := startSim(t, Config{Now: clk.now, Seed: seed, Speed: 3})
+		clk.advance(47 * time.Second)
+		return c.Ops(nodeByRole(t, c, "primary", "shard0"))
+	}
+	a, b, other := ops(9), ops(9), ops(10)
+	if len(a) == 0 || len(a) != len(b) {
+		t.Fatalf("op lists differ in length: %d vs %d", len(a), len(b))
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("op %d differs between runs: %+v vs %+v", i, a[i], b[i])
+		}
+	}
+	same := true
+	for i := range a {
+		if i < len(other) && a[i].OpID != other[i].OpID {
+			same = false
+		}
+	}
+	if same {
+		t.Fatal("a different seed gave the same opids")
+	}
+}
