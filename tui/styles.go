@@ -1,0 +1,51 @@
+package tui
+
+import (
+	"image/color"
+
+	"charm.land/lipgloss/v2"
+)
+
+// Styles are every style the TUI uses, from one constructor. Colours are
+// from the 16-colour ANSI palette so they read the same in any terminal,
+// tmux and screen included; the program downsamples them for the terminal.
+type Styles struct {
+	Title, Header, Dim, Bold, Warn, Bad, Good, Accent lipgloss.Style
+	Border, BorderFocused                             lipgloss.Style
+	Selected, TableHeader                             lipgloss.Style
+	Dialog, Button, ButtonActive                      lipgloss.Style
+	noColor                                           bool
+}
+
+// NewStyles builds the styles for a dark or light background; noColor
+// (NO_COLOR) keeps only bold, reverse and underline.
+func NewStyles(isDark, noColor bool) Styles {
+	fg := func(dark, light string) color.Color {
+		if noColor {
+			return lipgloss.NoColor{}
+		}
+		if isDark {
+			return lipgloss.Color(dark)
+		}
+		return lipgloss.Color(light)
+	}
+	s := lipgloss.NewStyle
+	return Styles{
+		Title:         s().Bold(true).Foreground(fg("14", "4")),
+		Header:        s().Bold(true),
+		Dim:           s().Foreground(fg("8", "8")),
+		Bold:          s().Bold(true),
+		Warn:          s().Foreground(fg("11", "3")).Bold(true),
+		Bad:           s().Foreground(fg("9", "1")).Bold(true),
+		Good:          s().Foreground(fg("10", "2")),
+		Accent:        s().Foreground(fg("12", "4")),
+		Border:        s().Foreground(fg("8", "7")),
+		BorderFocused: s().Foreground(fg("14", "4")).Bold(true),
+		Selected:      s().Reverse(true),
+		TableHeader:   s().Bold(true).Underline(true),
+		Dialog:        s().Foreground(fg("15", "0")),
+		Button:        s().Padding(0, 1),
+		ButtonActive:  s().Padding(0, 1).Reverse(true).Bold(true),
+		noColor:       noColor,
+	}
+}

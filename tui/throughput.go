@@ -1,0 +1,185 @@
+package tui
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/guptarohit/asciigraph"
+
+	"github.com/mongoscope/mongoscope/probes"
+)
+
+var rateMetrics = []probes.Metric{probes.MetricQuery, probes.MetricUpdate, probes.MetricInsert, probes.MetricDelete,
+	probes.MetricGetmore, probes.MetricCommand}
+
+// scopes lists what [ and ] cycle through: the cluster, each shard, each node.
+func scopes(s probes.Snapshot) []probes.SeriesKey {
+	out := []probes.SeriesKey{{Scope: probes.ScopeCluster}}
+	if s.Opcounters == nil {
+		return out
+	}
+	var shards []string
+	for name := range s.Opcounters.Shards {
+		shards = append(shards, name)
+	}
+	sort.Strings(shards)
+	for _, name := range shards {
+		out = append(out, probes.SeriesKey{Scope: probes.ScopeShard, Name: name})
+	}
+	for _, n := range s.Deployment.Nodes {
+		if n.Role != probes.RoleArbiter {
+			out = append(out, probes.SeriesKey{Scope: probes.ScopeNode, Name: n.Address})
+		}
+	}
+	return out
+}
+
+func scopeLabel(k probes.SeriesKey) string {
+	if k.Scope == probes.ScopeCluster {
+		return "cluster"
+	}
+	return k.Scope + " " + shortHost(k.Name)
+}
+
+// throughputView: opcounters per second with sparklines and min/max, the
+// network, a per-shard comparison row (a hot shard stands out) and queues.
+func (m *Model) throughputView(w, h int) string {
+	st := m.styles
+	sc := scopes(m.shown)
+	key := sc[m.scope%len(sc)]
+	spark := max(w-44, 8)
+	var lines []string
+	var q, u float64
+	for _, metric := range rateMetrics {
+		key.Metric = metric
+		data := m.hist.SeriesEnding(key, spark, m.scrub)
+		cur := math.NaN()
+		if len(data) > 0 {
+			cur = data[len(data)-1]
+		}
+		lo, hi, ok := minMax(data)
+		mm := ""
+		if ok {
+			mm = st.Dim.Render(fmt.Sprintf(" min %s max %s", num(lo), num(hi)))
+		}
+		if metric == probes.MetricQuery {
+			q = cur
+		}
+		if metric == probes.MetricUpdate {
+			u = cur
+		}
+		lines = append(lines, fmt.Sprintf("%-8s%7s/s %s%s", metric, num(cur), st.Accent.Render(sparkline(data, spark)), mm))
+	}
+	if q > 100 && u > 0.8*q {
+		lines[1] += st.Warn.Render("  ← updates ≈ reads")
+	}
+	lines = append(lines, m.networkLine(key))
+	if row := m.shardRow(w); row != "" {
+		lines = append(lines, row)
+	}
+	lines = append(lines, m.queueLine())
+	if h > len(lines)+4 && m.zoomed {
+		lines = append(lines, "", m.throughputGraph(key, w, h-len(lines)-2))
+	}
+	return cutLines(strings.Join(lines, "\n"), h)
+}
+
+func (m *Model) networkLine(key probes.SeriesKey) string {
+	s := m.shown
+	if s.Network == nil {
+		return m.styles.Dim.Render("network: not available")
+	}
+	var in, out float64
+	for addr, r := range s.Network.Nodes {
+		if key.Scope == probes.ScopeCluster || key.Name == addr || nodeShard(s, addr) == key.Name && key.Scope == probes.ScopeShard {
+			in, out = in+r.BytesInPerSec, out+r.BytesOutPerSec
+		}
+	}
+	line := fmt.Sprintf("net in %s  out %s", bytesRate(in), bytesRate(out))
+	if in > 0 && out > 20*in {
+		line += m.styles.Warn.Render("  ← out ≫ in: big replies?")
+	}
+	return line
+}
+
+func nodeShard(s probes.Snapshot, addr string) string {
+	for _, n := range s.Deployment.Nodes {
+		if n.Address == addr {
+			return n.Shard
+		}
+	}
+	return ""
+}
+
+// shardRow compares shards' total ops; one far above the rest is hot.
+func (m *Model) shardRow(w int) string {
+	s := m.shown
+	if s.Opcounters == nil || len(s.Opcounters.Shards) < 2 {
+		return ""
+	}
+	var names []string
+	total := 0.0
+	for name, r := range s.Opcounters.Shards {
+		names = append(names, name)
+		total += r.Total()
+	}
+	sort.Strings(names)
+	if total <= 0 {
+		return ""
+	}
+	barW := max((w-12)/len(names)-14, 2)
+	var b strings.Builder
+	b.WriteString("per shard ")
+	for _, name := range names {
+		frac := s.Opcounters.Shards[name].Total() / total
+		cell := fmt.Sprintf(" %s %s %2.0f%%", name, bar(frac, barW), frac*100)
+		if frac > 1.8/float64(len(names)) {
+			cell = m.styles.Warn.Render(cell)
+		}
+		b.WriteString(cell)
+	}
+	return b.String()
+}
+
+func (m *Model) queueLine() string {
+	s := m.shown
+	if s.Queues == nil {
+		return m.styles.Dim.Render("queues: not available")
+	}
+	var qr, qw, rOut, rTot, wOut, wTot int64
+	for _, q := range s.Queues.Nodes {
+		qr, qw = qr+q.ReadersQueued, qw+q.WritersQueued
+		rOut, rTot, wOut, wTot = rOut+q.ReadTicketsOut, rTot+q.ReadTicketsTotal, wOut+q.WriteTicketsOut, wTot+q.WriteTicketsTotal
+	}
+	line := fmt.Sprintf("queues r %d w %d   tickets out r %d/%d w %d/%d", qr, qw, rOut, rTot, wOut, wTot)
+	if qr+qw > 0 {
+		return m.styles.Warn.Render(line + " ▲")
+	}
+	return line
+}
+
+// throughputGraph is the zoomed view: query, update and insert over time.
+func (m *Model) throughputGraph(key probes.SeriesKey, w, h int) string {
+	if h < 3 || w < 20 {
+		return ""
+	}
+	var series [][]float64
+	for _, metric := range rateMetrics[:3] {
+		key.Metric = metric
+		data := m.hist.SeriesEnding(key, w-12, m.scrub)
+		clean := make([]float64, 0, len(data))
+		for _, v := range data {
+			if !math.IsNaN(v) {
+				clean = append(clean, v)
+			}
+		}
+		if len(clean) < 2 {
+			return m.styles.Dim.Render("collecting history…")
+		}
+		series = append(series, clean)
+	}
+	return asciigraph.PlotMany(series, asciigraph.Height(h-1), asciigraph.Width(w-12),
+		asciigraph.Caption("query, update, insert per second"))
+}
