@@ -109,6 +109,7 @@ func New(opts Options) Model {
 	if opts.Actor != nil {
 		m.privs = opts.Actor.Privileges()
 	}
+	m.ops.setStyles(m.styles)
 	m.applyKeyState()
 	return m
 }
@@ -161,8 +162,17 @@ func (m Model) Init() tea.Cmd {
 }
 
 // Update routes: dialogs and prompts first, then global keys, then the
-// focused pane.
+// focused pane. The ops table is sized here, not in View, because sizing
+// it re-renders its rows and View runs on a copy.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	out, cmd := m.update(msg)
+	mm := out.(Model)
+	w, h := mm.opsPaneSize()
+	mm.ops.setSize(w, h)
+	return mm, cmd
+}
+
+func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = max(msg.Width, 0), max(msg.Height, 0)
@@ -170,6 +180,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.BackgroundColorMsg:
 		_, noColor := os.LookupEnv("NO_COLOR")
 		m.styles = NewStyles(msg.IsDark(), m.opts.NoColor || noColor)
+		m.ops.setStyles(m.styles)
 		return m, nil
 	case snapshotMsg:
 		m.handleSnapshot(msg.snap)

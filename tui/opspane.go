@@ -30,6 +30,7 @@ type opsPane struct {
 	reverse    bool
 	showSystem bool
 	width      int
+	height     int
 }
 
 func newOpsPane() opsPane {
@@ -99,15 +100,30 @@ func (p *opsPane) killable() []probes.Op {
 
 // setSize lays the columns out for the width: flexible ns and client.
 func (p *opsPane) setSize(w, h int) {
-	p.width = w
+	if w == p.width && h == p.height {
+		return // re-laying the columns re-renders every visible row
+	}
+	p.width, p.height = w, h
 	fixed := []int{8, 18, 9, 0, 7, 10, 11, 0, 22}
+	if w < 110 { // narrow: drop the client column, shorten the rest
+		fixed = []int{7, 14, 8, 0, 7, 9, -1, -1, 12}
+	}
 	titles := []string{"node", "opid", "op", "ns", "time", "plan", "app", "client", "flags"}
 	used := 0
 	for _, f := range fixed {
-		used += f + 2 // cell padding of the default styles
+		if f > 0 {
+			used += f + 2 // cell padding of the default styles
+		}
 	}
 	flex := max(w-used-4, 10)
-	fixed[3], fixed[7] = flex*3/5, flex*2/5
+	if fixed[7] < 0 {
+		fixed[3] = flex
+	} else {
+		fixed[3], fixed[7] = flex*3/5, flex*2/5
+	}
+	for i := range fixed {
+		fixed[i] = max(fixed[i], 0) // a zero-width column is hidden
+	}
 	cols := make([]table.Column, len(titles))
 	for i := range titles {
 		cols[i] = table.Column{Title: titles[i], Width: fixed[i]}
@@ -259,15 +275,14 @@ func (p *opsPane) view(st Styles, h int) string {
 	if len(p.visible) == 0 {
 		return status + "\n" + st.Dim.Render("  no operation running"+map[bool]string{true: " matches the filter", false: ""}[p.filter.Value() != ""])
 	}
-	p.table.SetHeight(max(h-1, 2))
-	return status + "\n" + p.styledTable(st)
+	return status + "\n" + p.table.View()
 }
 
-// styledTable colours plan and flags in the visible rows only.
-func (p *opsPane) styledTable(st Styles) string {
+// setStyles applies the styles to the table (on start and when the
+// terminal's background changes: it re-renders the visible rows).
+func (p *opsPane) setStyles(st Styles) {
 	s := table.DefaultStyles()
 	s.Header = st.TableHeader.Padding(0, 1)
 	s.Selected = st.Selected
 	p.table.SetStyles(s)
-	return p.table.View()
 }

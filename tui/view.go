@@ -58,10 +58,31 @@ func (m *Model) render() string {
 	return out
 }
 
+// Heights of the full layout's top and bottom rows.
+const (
+	topRowH    = 11
+	bottomRowH = 8
+)
+
+// opsPaneSize is the ops table's size in the current layout (the pane's
+// inside, less its status line).
+func (m *Model) opsPaneSize() (int, int) {
+	bodyH := m.height - 2 // header and footer lines
+	switch {
+	case m.width < minWidth || m.height < minHeight:
+		return 0, 0
+	case m.zoomed:
+		return m.width - 2, bodyH - 3
+	case m.width >= fullWidth && m.height >= fullHight:
+		return m.width - 2, bodyH - topRowH - bottomRowH - 3
+	}
+	return m.width - 2, bodyH - len(m.strips()) - 3
+}
+
 // fullLayout shows every pane: throughput and replication on top, the ops
 // table in the middle, connections, hot collections and balancer below.
 func (m *Model) fullLayout(h int) string {
-	topH, bottomH := 11, 8
+	topH, bottomH := topRowH, bottomRowH
 	opsH := h - topH - bottomH
 	leftW := m.width * 55 / 100
 	top := lipgloss.JoinHorizontal(lipgloss.Top, m.pane(paneThroughput, leftW, topH), m.pane(paneReplication, m.width-leftW, topH))
@@ -126,8 +147,23 @@ func (m *Model) strips() []string {
 	if len(s.HotCollections) > 0 {
 		parts = append(parts, "5 hot "+s.HotCollections[0].NS)
 	}
-	line1 := strings.Join(parts, " · ")
-	return []string{fit(line1, m.width)}
+	// Pack the summaries into as few lines as the width allows.
+	var lines []string
+	cur := ""
+	for _, p := range parts {
+		if cur != "" && lipgloss.Width(cur)+3+lipgloss.Width(p) > m.width {
+			lines = append(lines, fit(cur, m.width))
+			cur = ""
+		}
+		if cur != "" {
+			cur += " · "
+		}
+		cur += p
+	}
+	if cur != "" {
+		lines = append(lines, fit(cur, m.width))
+	}
+	return lines
 }
 
 // pane draws one pane in its frame.
@@ -143,7 +179,6 @@ func (m *Model) pane(i, w, h int) string {
 	case paneReplication:
 		content = m.replicationView(inner, innerH)
 	case paneOps:
-		m.ops.setSize(inner, innerH-1)
 		content = m.ops.view(m.styles, innerH)
 	case paneConnections:
 		content = m.connectionsView(inner, innerH)

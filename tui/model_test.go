@@ -1,0 +1,399 @@
+package tui
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/mongoscope/mongoscope/probes"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden screens")
+
+func TestMain(m *testing.M) {
+	time.Local = time.UTC // the header shows local times
+	os.Setenv("NO_COLOR", "1")
+	os.Exit(m.Run())
+}
+
+// newTestModel is a model at w×h fed n sample snapshots.
+func newTestModel(t testing.TB, opts Options, w, h, n int) Model {
+	t.Helper()
+	if opts.Interval == 0 {
+		opts.Interval = time.Second
+	}
+	m := New(opts)
+	m = send(m, tea.WindowSizeMsg{Width: w, Height: h})
+	for i := 0; i < n; i++ {
+		m = send(m, snapshotMsg{sampleSnapshot(i)})
+	}
+	return m
+}
+
+func send(m Model, msg tea.Msg) Model {
+	out, _ := m.Update(msg)
+	return out.(Model)
+}
+
+// keyMsg turns "enter", "esc", "left", "space" or a character into a key press.
+func keyMsg(k string) tea.KeyPressMsg {
+	switch k {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "left":
+		return tea.KeyPressMsg{Code: tea.KeyLeft}
+	case "right":
+		return tea.KeyPressMsg{Code: tea.KeyRight}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "space":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	}
+	r := []rune(k)[0]
+	return tea.KeyPressMsg{Code: r, Text: k}
+}
+
+// press sends keys and runs the action commands they return (an action's
+// answer comes back as a message), ignoring timers such as the spinner.
+func press(t testing.TB, m Model, keys ...string) Model {
+	t.Helper()
+	for _, k := range keys {
+		out, cmd := m.Update(keyMsg(k))
+		m = out.(Model)
+		for _, msg := range runActions(cmd) {
+			m = send(m, msg)
+		}
+	}
+	return m
+}
+
+func runActions(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	select {
+	case msg := <-done:
+		switch msg := msg.(type) {
+		case tea.BatchMsg:
+			var out []tea.Msg
+			for _, c := range msg {
+				out = append(out, runActions(c)...)
+			}
+			return out
+		case actionMsg:
+			return []tea.Msg{msg}
+		}
+	case <-time.After(50 * time.Millisecond): // a timer (spinner tick, cursor blink)
+	}
+	return nil
+}
+
+func screen(m Model) string { return ansi.Strip(m.View().Content) }
+
+func TestFilterSortAndSystemOps(t *testing.T) {
+	m := newTestModel(t, Options{}, 120, 40, 3)
+	if got := len(m.ops.visible); got != 3 || m.ops.hidden != 1 {
+		t.Fatalf("visible %d hidden %d, want 3 user ops and 1 system hidden", got, m.ops.hidden)
+	}
+	m = press(t, m, "/", "a", "p", "p", ":", "r", "e", "p", "enter")
+	if len(m.ops.visible) != 1 || m.ops.visible[0].OpID != "shard0:88121" {
+		t.Fatalf("filter app:rep kept %+v", m.ops.visible)
+	}
+	if !strings.Contains(screen(m), "filter: app:rep") {
+		t.Fatal("the filter is not shown")
+	}
+	m = press(t, m, "/", "esc")
+	if len(m.ops.visible) != 3 {
+		t.Fatalf("esc should clear the filter, visible %d", len(m.ops.visible))
+	}
+	m = press(t, m, "/")
+	for _, r := range "secs>50" {
+		m = press(t, m, string(r))
+	}
+	m = press(t, m, "enter")
+	if len(m.ops.visible) != 2 {
+		t.Fatalf("secs>50 kept %d ops", len(m.ops.visible))
+	}
+	m = press(t, m, "/", "esc", "a")
+	if len(m.ops.visible) != 4 || m.ops.visible[0].OpID != "shard0:7" {
+		t.Fatalf("a should show system ops longest first, got %d first %s", len(m.ops.visible), m.ops.visible[0].OpID)
+	}
+	m = press(t, m, "a", "s")
+	if opSorts[m.ops.sortCol] != "ns" || m.ops.visible[0].NS != "analytics.events" {
+		t.Fatalf("sort by ns: first %s", m.ops.visible[0].NS)
+	}
+	m = press(t, m, "S")
+	if m.ops.visible[0].NS != "app.users" {
+		t.Fatalf("reversed sort by ns: first %s", m.ops.visible[0].NS)
+	}
+}
+
+func TestKillConfirmCancelAndResult(t *testing.T) {
+	a := &fakeActor{privs: probes.Privileges{KillOp: true, Balancer: true}, outcome: probes.OutcomeGone}
+	m := newTestModel(t, Options{Actor: a}, 120, 40, 2)
+	m = press(t, m, "k")
+	if m.dialog == nil || !strings.Contains(screen(m), "Kill this operation?") || !strings.Contains(screen(m), "shard0:88121 on shard0") {
+		t.Fatalf("no kill dialog:\n%s", screen(m))
+	}
+	m = press(t, m, "n")
+	m = press(t, m, "k", "enter") // enter presses the default button: Cancel
+	if len(a.Calls()) != 0 || m.dialog != nil {
+		t.Fatalf("cancel still killed: %v", a.Calls())
+	}
+	m = press(t, m, "k", "y")
+	if got := a.Calls(); len(got) != 1 || got[0] != "killOp shard0:88121" {
+		t.Fatalf("calls = %v", got)
+	}
+	if !strings.Contains(screen(m), "killed shard0:88121: it is gone") {
+		t.Fatalf("the outcome is not in the footer:\n%s", screen(m))
+	}
+}
+
+func TestBulkKillNeedsTheCountAndSkipsSystemOps(t *testing.T) {
+	a := &fakeActor{privs: probes.Privileges{KillOp: true}, outcome: probes.OutcomeGone}
+	m := newTestModel(t, Options{Actor: a}, 120, 40, 1)
+	m = press(t, m, "a", "K") // system ops shown, still never killed
+	if m.dialog == nil || len(m.dialog.ops) != 3 {
+		t.Fatalf("bulk dialog ops = %v", m.dialog)
+	}
+	m = press(t, m, "2", "enter")
+	if len(a.Calls()) != 0 || m.dialog == nil || m.dialog.err == "" {
+		t.Fatalf("a wrong count must not kill: %v", a.Calls())
+	}
+	m = press(t, m, "backspace")
+	m.dialog.input.SetValue("3")
+	m = press(t, m, "enter")
+	if got := a.Calls(); len(got) != 3 {
+		t.Fatalf("bulk kill calls = %v", got)
+	}
+	for _, c := range a.Calls() {
+		if strings.Contains(c, "shard0:7") {
+			t.Fatal("a system op was killed")
+		}
+	}
+	if !strings.Contains(screen(m), "bulk kill: 3 gone") {
+		t.Fatalf("footer:\n%s", screen(m))
+	}
+}
+
+func TestBalancerStopConfirm(t *testing.T) {
+	a := &fakeActor{privs: probes.Privileges{KillOp: true, Balancer: true}}
+	m := newTestModel(t, Options{Actor: a}, 120, 40, 1)
+	m = press(t, m, "b")
+	if m.dialog == nil || !strings.Contains(screen(m), "Stop the balancer?") || !strings.Contains(screen(m), "1 migration(s) in flight") {
+		t.Fatalf("balancer dialog:\n%s", screen(m))
+	}
+	m = press(t, m, "esc", "b", "y")
+	if got := a.Calls(); len(got) != 1 || got[0] != "balancerStop" {
+		t.Fatalf("calls = %v", got)
+	}
+	m = press(t, m, "w")
+	m.dialog.input.SetValue("01:00-05:00")
+	m = press(t, m, "enter")
+	if got := a.Calls(); got[len(got)-1] != "window 01:00-05:00" {
+		t.Fatalf("calls = %v", got)
+	}
+}
+
+func TestReadOnlyDisablesActions(t *testing.T) {
+	a := &fakeActor{privs: probes.Privileges{KillOp: true, Balancer: true}}
+	m := newTestModel(t, Options{Actor: a, ReadOnly: true}, 120, 40, 1)
+	m = press(t, m, "k", "y", "K", "b", "y", "w")
+	if len(a.Calls()) != 0 || m.dialog != nil {
+		t.Fatalf("read-only sent %v (dialog %v)", a.Calls(), m.dialog != nil)
+	}
+	s := screen(m)
+	if !strings.Contains(s, "READ-ONLY") || strings.Contains(s, "k kill op") {
+		t.Fatalf("read-only marker or help wrong:\n%s", s)
+	}
+	m = press(t, m, "?")
+	if !strings.Contains(screen(m), "--read-only") {
+		t.Fatal("help does not say why actions are off")
+	}
+}
+
+func TestMissingPrivilegeSaysWhy(t *testing.T) {
+	a := &fakeActor{privs: probes.Privileges{KillOpWhy: "your user lacks the killop action", Balancer: true}}
+	m := newTestModel(t, Options{Actor: a}, 120, 40, 1)
+	m = press(t, m, "k")
+	if m.dialog != nil {
+		t.Fatal("k opened a dialog without the killop privilege")
+	}
+	m = press(t, m, "?")
+	if !strings.Contains(screen(m), "lacks the killop action") {
+		t.Fatal("help does not name the missing privilege")
+	}
+}
+
+func TestPauseKeepsSampling(t *testing.T) {
+	m := newTestModel(t, Options{}, 120, 40, 2)
+	m = press(t, m, "space")
+	m = send(m, snapshotMsg{sampleSnapshot(2)})
+	m = send(m, snapshotMsg{sampleSnapshot(3)})
+	if !m.shown.TakenAt.Equal(t0.Add(time.Second)) || m.behind != 2 || m.hist.Len() != 4 {
+		t.Fatalf("paused: shown %v behind %d history %d", m.shown.TakenAt, m.behind, m.hist.Len())
+	}
+	if !strings.Contains(screen(m), "PAUSED (+2)") {
+		t.Fatal("no PAUSED marker")
+	}
+	m = press(t, m, "space")
+	if !m.shown.TakenAt.Equal(t0.Add(3 * time.Second)) {
+		t.Fatalf("unpaused shows %v", m.shown.TakenAt)
+	}
+}
+
+func TestScrubShowsThePast(t *testing.T) {
+	m := newTestModel(t, Options{}, 120, 40, 5)
+	m = press(t, m, "left", "left")
+	if !m.shown.TakenAt.Equal(t0.Add(2 * time.Second)) {
+		t.Fatalf("two steps back shows %v", m.shown.TakenAt)
+	}
+	m = send(m, snapshotMsg{sampleSnapshot(5)})
+	if !m.shown.TakenAt.Equal(t0.Add(2 * time.Second)) {
+		t.Fatal("a new snapshot moved the scrubbed view")
+	}
+	if !strings.Contains(screen(m), "3s ago") {
+		t.Fatalf("no scrub marker:\n%s", screen(m))
+	}
+	m = press(t, m, "right", "right", "right")
+	if !m.shown.TakenAt.Equal(t0.Add(5 * time.Second)) {
+		t.Fatalf("back to now shows %v", m.shown.TakenAt)
+	}
+}
+
+func TestZoomScopeAndInterval(t *testing.T) {
+	var set time.Duration
+	var breakdown []bool
+	m := newTestModel(t, Options{SetInterval: func(d time.Duration) { set = d },
+		SetConnectionBreakdown: func(on bool) { breakdown = append(breakdown, on) }}, 120, 40, 3)
+	m = press(t, m, "1", "z")
+	if !m.zoomed || m.focus != paneThroughput {
+		t.Fatal("1 z should zoom throughput")
+	}
+	m = press(t, m, "]")
+	if !strings.Contains(screen(m), "shard shard0") {
+		t.Fatalf("scope did not move to shard0:\n%s", screen(m))
+	}
+	m = press(t, m, "esc", "4", "z")
+	_, cmd := m.Update(keyMsg("x"))
+	_ = cmd
+	if len(breakdown) == 0 {
+		// the breakdown toggle runs in a command; run the last one
+		m2, cmd := m.Update(keyMsg("esc"))
+		m = m2.(Model)
+		if cmd != nil {
+			cmd()
+		}
+	}
+	m = press(t, m, "esc")
+	out, cmd := m.Update(keyMsg("+"))
+	m = out.(Model)
+	if cmd == nil {
+		t.Fatal("+ returned no command")
+	}
+	cmd()
+	if set != 500*time.Millisecond || m.interval != 500*time.Millisecond {
+		t.Fatalf("interval set to %v", set)
+	}
+}
+
+func TestLayouts(t *testing.T) {
+	full := screen(newTestModel(t, Options{}, 120, 40, 3))
+	for _, want := range []string{"1 Throughput", "2 Replication", "3 Operations", "4 Connections", "5 Hot collections", "6 Balancer"} {
+		if !strings.Contains(full, want) {
+			t.Errorf("120×40 lacks %q", want)
+		}
+	}
+	if !strings.Contains(full, "9/10 nodes up (down: s0-2:27018)") {
+		t.Errorf("header does not name the down node:\n%s", full)
+	}
+	compact := screen(newTestModel(t, Options{}, 80, 24, 3))
+	if strings.Contains(compact, "2 Replication") || !strings.Contains(compact, "repl max lag") || !strings.Contains(compact, "3 Operations") {
+		t.Errorf("80×24 should show ops and strips:\n%s", compact)
+	}
+	small := screen(newTestModel(t, Options{}, 60, 20, 1))
+	if small != "terminal too small for mongoscope (need 80×24, have 60×20)" {
+		t.Errorf("60×20: %q", small)
+	}
+}
+
+func TestResizeStorm(t *testing.T) {
+	m := newTestModel(t, Options{}, 120, 40, 3)
+	for i := 0; i < 300; i++ {
+		w, h := 20+(i*37)%200, 5+(i*13)%70
+		m = send(m, tea.WindowSizeMsg{Width: w, Height: h})
+		_ = m.View()
+	}
+	m = send(m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	lines := strings.Split(screen(m), "\n")
+	if len(lines) != 40 {
+		t.Fatalf("final layout has %d lines, want 40", len(lines))
+	}
+	for i, l := range lines {
+		if w := ansi.StringWidth(l); w > 120 {
+			t.Fatalf("line %d is %d wide", i, w)
+		}
+	}
+}
+
+func TestGoldenScreens(t *testing.T) {
+	for _, size := range [][2]int{{120, 40}, {80, 24}} {
+		name := fmt.Sprintf("dashboard-%dx%d.golden", size[0], size[1])
+		got := screen(newTestModel(t, Options{Title: "prod-eu"}, size[0], size[1], 12))
+		path := filepath.Join("testdata", name)
+		if *update {
+			os.MkdirAll("testdata", 0o755)
+			os.WriteFile(path, []byte(got), 0o644)
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run go test ./tui -update to create it)", err)
+		}
+		if got != string(want) {
+			t.Errorf("%s differs (go test ./tui -update rewrites it):\n%s", name, got)
+		}
+	}
+}
+
+func benchmarkView(b *testing.B, nOps int) {
+	m := newTestModel(b, Options{}, 200, 60, 60)
+	s := sampleSnapshot(60)
+	ops := make([]probes.Op, nOps)
+	for i := range ops {
+		ops[i] = s.Ops[i%3]
+		ops[i].OpID = fmt.Sprintf("shard%d:%d", i%3, i)
+		ops[i].SecsRunning = float64(nOps - i)
+	}
+	s.Ops, s.OpsTotal = ops, nOps
+	m = send(m, snapshotMsg{s})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		_ = m.View()
+	}
+}
+
+func BenchmarkView200x60_1kOps(b *testing.B)  { benchmarkView(b, 1000) }
+func BenchmarkView200x60_10kOps(b *testing.B) { benchmarkView(b, 10000) }
+func BenchmarkView200x60_50kOps(b *testing.B) { benchmarkView(b, 50000) }
+
+func BenchmarkThroughputSparklines(b *testing.B) {
+	m := newTestModel(b, Options{}, 200, 60, 600)
+	b.ReportAllocs()
+	for range b.N {
+		_ = m.throughputView(120, 10)
+	}
+}
