@@ -73,7 +73,8 @@ func BenchmarkCurrentOp(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cmds/s")
 }
 
-// BenchmarkStart30Shards reports the heap a 30-shard cluster (94 nodes) holds.
+// BenchmarkStart30Shards reports the heap and goroutine stacks a 30-shard
+// cluster (94 nodes, idle) holds.
 func BenchmarkStart30Shards(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		runtime.GC()
@@ -86,6 +87,7 @@ func BenchmarkStart30Shards(b *testing.B) {
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "heapMiB")
+		b.ReportMetric(float64(after.StackInuse-before.StackInuse)/(1<<20), "stackMiB")
 		b.ReportMetric(float64(len(c.Nodes())), "nodes")
 		if err := c.Close(); err != nil {
 			b.Fatal(err)
