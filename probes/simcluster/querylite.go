@@ -392,7 +392,9 @@ func liteAggregate(docs []bson.D, pipeline []bson.D) ([]bson.D, error) {
 			}
 		case "$count":
 			name, _ := stage[0].Value.(string)
-			cur = []bson.D{{{Key: name, Value: int32(len(cur))}}}
+			if len(cur) > 0 { // like the server, $count of nothing is no document
+				cur = []bson.D{{{Key: name, Value: int32(len(cur))}}}
+			}
 		case "$project":
 			cur = liteProject(cur, arg)
 		case "$group":
