@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"fmt"
 	"sort"
 	"time"
 )
@@ -28,11 +29,14 @@ func (p *Poller) assemble() Snapshot {
 		}
 		n := ns.node
 		n.Up, n.Error, n.Slow, n.LastOK = ns.err == "" && ns.cur != nil, ns.err, ns.slow, ns.lastOK
-		if ns.err == "" && ns.cur == nil && n.Error == "" {
+		if waited := time.Since(ns.busySince); ns.busy && waited > p.cfg.Timeout {
+			n.Up, n.Slow = false, true
+			n.Error = fmt.Sprintf("no answer for %s; waiting for it before asking again", waited.Round(100*time.Millisecond))
+		} else if ns.err == "" && ns.cur == nil && n.Error == "" {
 			n.Error = "no answer yet"
 		}
 		snap.Deployment.Nodes = append(snap.Deployment.Nodes, n)
-		if ns.cur == nil || ns.err != "" {
+		if ns.cur == nil || ns.err != "" || !n.Up {
 			continue
 		}
 		cur := ns.cur.s

@@ -27,6 +27,10 @@ const (
 // every poll; config reads run every few polls; counting chunks and range
 // deletions is slow on big clusters, so they run about every 30 s.
 const (
+	// requestCap bounds a polling request. It is long on purpose: a node
+	// that is slow to answer keeps its one request rather than getting a
+	// new one every tick; Timeout only decides when it is shown slow.
+	requestCap    = 2 * time.Minute
 	everyFewPolls = 5
 	oplogEvery    = 10
 	slowCadence   = 30 * time.Second
@@ -38,14 +42,13 @@ func (p *Poller) dueJobsLocked(now time.Time) []job {
 	slowEvery := max(1, int(slowCadence/p.Interval()))
 	first, few, slow := p.cycle == 1, p.cycle%everyFewPolls == 1, p.cycle%slowEvery == 1
 	add := func(ns *nodeState, probe string, run func(ctx context.Context) (any, error)) {
-		if ns.inFlight[probe] {
-			ns.slow = true // still waiting for the last one: skip, never queue
+		if ns.busy {
+			ns.slow = true // still waiting for its last answer: skip, never queue
 			return
 		}
 		if now.Before(ns.nextTry) {
 			return // backing off after a failure
 		}
-		ns.inFlight[probe] = true
 		jobs = append(jobs, job{node: ns.node.Address, probe: probe, run: run})
 	}
 	kind := p.dep.Kind
@@ -117,7 +120,7 @@ func (p *Poller) run(addr string, db string, cmd bson.D) func(ctx context.Contex
 		if err != nil {
 			return nil, err
 		}
-		return runCommand(ctx, c, p.cfg.Timeout, db, cmd)
+		return runCommand(ctx, c, requestCap, db, cmd)
 	}
 }
 
@@ -170,7 +173,7 @@ func (p *Poller) opsJob(addr string, viaMongos bool, mongosAddr string) func(con
 		if err != nil {
 			return nil, err
 		}
-		docs, err := aggregateAll(ctx, c, p.cfg.Timeout, "admin", "", bson.A{currentOpStage(viaMongos, false)}, maxOpDocs)
+		docs, err := aggregateAll(ctx, c, requestCap, "admin", "", bson.A{currentOpStage(viaMongos, false)}, maxOpDocs)
 		if err != nil {
 			return nil, err
 		}
@@ -250,7 +253,7 @@ func (p *Poller) balancerSettingsJob(addr string) func(context.Context) (any, er
 		if err != nil {
 			return nil, err
 		}
-		docs, err := findAll(ctx, c, p.cfg.Timeout, "config", "settings", bson.D{{Key: "_id", Value: "balancer"}})
+		docs, err := findAll(ctx, c, requestCap, "config", "settings", bson.D{{Key: "_id", Value: "balancer"}})
 		if err != nil {
 			return nil, err
 		}
@@ -276,7 +279,7 @@ func (p *Poller) migrationsJob(addr string) func(context.Context) (any, error) {
 		}
 		var res migrationsResult
 		now := p.now()
-		running, err := findAll(ctx, c, p.cfg.Timeout, "config", "migrations", bson.D{})
+		running, err := findAll(ctx, c, requestCap, "config", "migrations", bson.D{})
 		if err != nil {
 			return nil, err
 		}
@@ -287,7 +290,7 @@ func (p *Poller) migrationsJob(addr string) func(context.Context) (any, error) {
 		}
 		filter := bson.D{{Key: "what", Value: bson.D{{Key: "$in", Value: bson.A{"moveChunk.from", "moveChunk.error"}}}}}
 		opts := options.Find().SetSort(bson.D{{Key: "time", Value: -1}}).SetLimit(20)
-		events, err := findAll(ctx, c, p.cfg.Timeout, "config", "changelog", filter, opts)
+		events, err := findAll(ctx, c, requestCap, "config", "changelog", filter, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -312,7 +315,7 @@ func (p *Poller) chunksJob(addr string) func(context.Context) (any, error) {
 			return nil, err
 		}
 		group := bson.A{bson.D{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$shard"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}}}
-		docs, err := aggregateAll(ctx, c, p.cfg.Timeout, "config", "chunks", group, 0)
+		docs, err := aggregateAll(ctx, c, requestCap, "config", "chunks", group, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -322,7 +325,7 @@ func (p *Poller) chunksJob(addr string) func(context.Context) (any, error) {
 			res.perShard[getString(d, "_id")] = int(n)
 		}
 		jumbo := bson.A{bson.D{{Key: "$match", Value: bson.D{{Key: "jumbo", Value: true}}}}, bson.D{{Key: "$count", Value: "n"}}}
-		if docs, err := aggregateAll(ctx, c, p.cfg.Timeout, "config", "chunks", jumbo, 0); err == nil && len(docs) > 0 {
+		if docs, err := aggregateAll(ctx, c, requestCap, "config", "chunks", jumbo, 0); err == nil && len(docs) > 0 {
 			n, _ := getInt(docs[0], "n")
 			res.jumbo = int(n)
 		}
@@ -341,7 +344,7 @@ func (p *Poller) rangeDeletionsJob(addr, shard string) func(context.Context) (an
 		if err != nil {
 			return nil, err
 		}
-		docs, err := aggregateAll(ctx, c, p.cfg.Timeout, "config", "rangeDeletions", bson.A{bson.D{{Key: "$count", Value: "n"}}}, 0)
+		docs, err := aggregateAll(ctx, c, requestCap, "config", "rangeDeletions", bson.A{bson.D{{Key: "$count", Value: "n"}}}, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -366,7 +369,7 @@ func (p *Poller) connBreakdownJob(addr string) func(context.Context) (any, error
 		pipeline := bson.A{currentOpStage(viaMongos, true),
 			bson.D{{Key: "$project", Value: bson.D{{Key: "appName", Value: 1}, {Key: "client", Value: 1},
 				{Key: "client_s", Value: 1}, {Key: "effectiveUsers", Value: 1}, {Key: "connectionId", Value: 1}}}}}
-		docs, err := aggregateAll(ctx, c, p.cfg.Timeout, "admin", "", pipeline, maxOpDocs)
+		docs, err := aggregateAll(ctx, c, requestCap, "admin", "", pipeline, maxOpDocs)
 		if err != nil {
 			return nil, err
 		}

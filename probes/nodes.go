@@ -12,15 +12,18 @@ import (
 
 // nodeState is what the poller remembers about one node between ticks.
 type nodeState struct {
-	node     Node
-	inFlight map[string]bool // probe -> a request is running
-	slow     bool
-	cur      *statusSample
-	prev     *statusSample
-	err      string
-	failures int
-	nextTry  time.Time
-	lastOK   time.Time
+	node Node
+	// busy is set while this node's requests of a poll are running; they run
+	// one at a time, so the node never has more than one of ours in flight.
+	busy      bool
+	busySince time.Time
+	slow      bool
+	cur       *statusSample
+	prev      *statusSample
+	err       string
+	failures  int
+	nextTry   time.Time
+	lastOK    time.Time
 }
 
 type statusSample struct {
@@ -46,7 +49,7 @@ func (p *Poller) applyDiscoveryLocked(dep Deployment) {
 	for _, n := range dep.Nodes {
 		ns, ok := p.nodes[n.Address]
 		if !ok {
-			ns = &nodeState{inFlight: map[string]bool{}}
+			ns = &nodeState{}
 		}
 		ns.node = n
 		nodes[n.Address] = ns
@@ -85,13 +88,10 @@ func (p *Poller) maybeRediscover(ctx context.Context) {
 }
 
 // finish records a job's outcome.
-func (p *Poller) finish(j job, res any, err error, took time.Duration) {
+func (p *Poller) finish(j job, res any, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	ns, ok := p.nodes[j.node]
-	if ok {
-		delete(ns.inFlight, j.probe)
-	}
 	if err != nil {
 		if reason, unavailable := notAvailable(err); unavailable {
 			p.stream.unavailable[j.probe] = reason

@@ -163,33 +163,55 @@ func (p *Poller) Run(ctx context.Context) <-chan Snapshot {
 }
 
 // poll runs one cycle: launch what is due, wait for it (bounded), assemble.
+// A node's requests run one after another in one goroutine, so a node has
+// at most one request of ours in flight; nodes run in parallel, bounded by
+// MaxConcurrency. A node that has not answered within Timeout is shown slow
+// and skipped by later ticks until it answers: mongoscope waits for the one
+// request rather than piling more onto a struggling server.
 func (p *Poller) poll(ctx context.Context) Snapshot {
 	p.maybeRediscover(ctx)
 	p.mu.Lock()
 	p.cycle++
 	jobs := p.dueJobsLocked(p.now())
-	p.mu.Unlock()
-	done := make(chan struct{}, len(jobs))
+	byNode := map[string][]job{}
+	var order []string
 	for _, j := range jobs {
+		if _, ok := byNode[j.node]; !ok {
+			order = append(order, j.node)
+		}
+		byNode[j.node] = append(byNode[j.node], j)
+	}
+	for _, addr := range order {
+		ns := p.nodes[addr]
+		ns.busy, ns.busySince = true, time.Now()
+	}
+	p.mu.Unlock()
+	done := make(chan struct{}, len(order))
+	for _, addr := range order {
+		nodeJobs := byNode[addr]
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
 			defer func() { done <- struct{}{} }()
+			defer p.release(addr)
 			select {
 			case p.sem <- struct{}{}:
 			case <-ctx.Done():
-				p.finish(j, nil, ctx.Err(), 0)
 				return
 			}
-			start := time.Now()
-			res, err := j.run(ctx)
-			<-p.sem
-			p.finish(j, res, err, time.Since(start))
+			defer func() { <-p.sem }()
+			for _, j := range nodeJobs {
+				res, err := j.run(ctx)
+				p.finish(j, res, err)
+				if ctx.Err() != nil {
+					return
+				}
+			}
 		}()
 	}
 	deadline := time.NewTimer(min(p.cfg.Timeout+100*time.Millisecond, p.Interval()*9/10))
 	defer deadline.Stop()
-	for range jobs {
+	for range order {
 		select {
 		case <-done:
 		case <-deadline.C:
@@ -199,6 +221,15 @@ func (p *Poller) poll(ctx context.Context) Snapshot {
 		}
 	}
 	return p.assemble()
+}
+
+// release marks a node free for the next tick.
+func (p *Poller) release(addr string) {
+	p.mu.Lock()
+	if ns, ok := p.nodes[addr]; ok {
+		ns.busy = false
+	}
+	p.mu.Unlock()
 }
 
 // Close stops polling and disconnects every client.
@@ -223,7 +254,7 @@ func (p *Poller) Close(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			dctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond) // quitting must not wait on a hung node
 			defer cancel()
 			c.Disconnect(dctx)
 		}()

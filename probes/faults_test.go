@@ -1,0 +1,278 @@
+package probes
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/mongoscope/mongoscope/probes/simcluster"
+)
+
+func nodeByRole(sim *simcluster.Cluster, role, shard string) string {
+	for _, n := range sim.Nodes() {
+		if n.Role == role && (shard == "" || n.Shard == shard) {
+			return n.Address
+		}
+	}
+	return ""
+}
+
+func snapNode(s Snapshot, addr string) Node {
+	for _, n := range s.Deployment.Nodes {
+		if n.Address == addr {
+			return n
+		}
+	}
+	return Node{}
+}
+
+func TestReplicaSetAndStandaloneDiscovery(t *testing.T) {
+	rs := startSim(t, simcluster.Config{Topology: "replset", Members: 3})
+	_, ch, dep := pollerOn(t, rs.URI(), nil)
+	if dep.Kind != KindReplicaSet || len(dep.Nodes) != 3 || dep.Nodes[0].Set == "" {
+		t.Fatalf("replica set: %+v", dep)
+	}
+	s := waitFor(t, ch, "replication", func(s Snapshot) bool { return len(s.Replication) == 1 && s.Opcounters.Cluster.Total() > 0 })
+	if s.Balancer != nil || s.NotAvailable["balancer"] == "" {
+		t.Errorf("a replica set has no balancer: %+v %v", s.Balancer, s.NotAvailable)
+	}
+	sa := startSim(t, simcluster.Config{Topology: "standalone"})
+	_, ch2, dep2 := pollerOn(t, sa.URI(), nil)
+	if dep2.Kind != KindStandalone || len(dep2.Nodes) != 1 || dep2.Nodes[0].Role != RoleStandalone {
+		t.Fatalf("standalone: %+v", dep2)
+	}
+	s = waitFor(t, ch2, "standalone rates", func(s Snapshot) bool { return s.Opcounters.Cluster.Total() > 0 })
+	if s.Replication != nil || s.NotAvailable["replication"] == "" {
+		t.Errorf("standalone replication should be not available: %v", s.NotAvailable)
+	}
+}
+
+func TestStoppedAndRestartedSecondary(t *testing.T) {
+	sim := startSim(t, simcluster.Config{Shards: 2, Members: 3})
+	_, ch, _ := pollerOn(t, sim.URI(), nil)
+	waitFor(t, ch, "all up", func(s Snapshot) bool { return s.Opcounters.Cluster.Total() > 0 })
+	sec := nodeByRole(sim, "secondary", "shard1")
+	sim.Fault(simcluster.Fault{Kind: "stop", Node: sec})
+	s := waitFor(t, ch, "secondary down", func(s Snapshot) bool { return !snapNode(s, sec).Up })
+	if n := snapNode(s, sec); n.Error == "" {
+		t.Errorf("down without a reason: %+v", n)
+	}
+	for _, n := range s.Deployment.Nodes {
+		if n.Address != sec && !n.Up {
+			t.Errorf("%s went down too: %s", n.Address, n.Error)
+		}
+	}
+	if _, ok := s.Opcounters.Nodes[sec]; ok {
+		t.Error("a down node still has rates")
+	}
+	before := s.Opcounters.Cluster.Total()
+	if before <= 0 {
+		t.Error("the rest stopped updating")
+	}
+	sim.Fault(simcluster.Fault{Kind: "start", Node: sec})
+	s = waitFor(t, ch, "secondary back with rates", func(s Snapshot) bool {
+		_, ok := s.Opcounters.Nodes[sec]
+		return snapNode(s, sec).Up && ok
+	})
+	if r := s.Opcounters.Nodes[sec]; r.Total() > 10*before+1000 {
+		t.Errorf("bogus spike after the restart: %+v", r)
+	}
+}
+
+func TestHungNodeIsSlowAndNeverPiledOn(t *testing.T) {
+	sim := startSim(t, simcluster.Config{Shards: 1, Members: 3})
+	_, ch, _ := pollerOn(t, sim.URI(), nil)
+	waitFor(t, ch, "up", func(s Snapshot) bool { return s.Opcounters.Cluster.Total() > 0 })
+	sec := nodeByRole(sim, "secondary", "shard0")
+	polled := func() int64 { // requests other than the driver's own monitoring hellos
+		st, _ := sim.Stats(sec)
+		n := int64(0)
+		for name, c := range st.Commands {
+			if name != "hello" && name != "isMaster" {
+				n += c
+			}
+		}
+		return n
+	}
+	before := polled()
+	sim.Fault(simcluster.Fault{Kind: "hang", Node: sec})
+	var s Snapshot
+	for i := 0; i < 8; i++ { // several intervals while it hangs
+		s = <-ch
+	}
+	n := snapNode(s, sec)
+	if n.Up || !n.Slow || !strings.Contains(n.Error, "no answer") {
+		t.Errorf("hung node: %+v", n)
+	}
+	// One request went out and hangs; no tick sent another behind it.
+	if sent := polled() - before; sent != 1 {
+		t.Errorf("mongoscope sent %d requests to the hung node in 8 intervals, want 1", sent)
+	}
+	if s.Opcounters.Cluster.Total() <= 0 {
+		t.Error("the other nodes stopped updating")
+	}
+}
+
+func TestElectionIsFollowed(t *testing.T) {
+	sim := startSim(t, simcluster.Config{Shards: 1, Members: 3})
+	_, ch, _ := pollerOn(t, sim.URI(), nil)
+	waitFor(t, ch, "up", func(s Snapshot) bool { return len(s.Replication) == 2 })
+	old := nodeByRole(sim, "primary", "shard0")
+	if err := sim.Fault(simcluster.Fault{Kind: "stepDown", Node: old}); err != nil {
+		t.Fatal(err)
+	}
+	s := waitFor(t, ch, "new primary", func(s Snapshot) bool {
+		for _, rs := range s.Replication {
+			if rs.Set == "shard0" && rs.Primary != "" && rs.Primary != old {
+				return snapNode(s, rs.Primary).Role == RolePrimary && snapNode(s, old).Role == RoleSecondary
+			}
+		}
+		return false
+	})
+	for _, n := range s.Deployment.Nodes {
+		if !n.Up {
+			t.Errorf("%s down after the election: %s", n.Address, n.Error)
+		}
+	}
+}
+
+func TestLaggingSecondaryShowsItsLag(t *testing.T) {
+	sim := startSim(t, simcluster.Config{Topology: "replset", Members: 3})
+	_, ch, _ := pollerOn(t, sim.URI(), nil)
+	sec := nodeByRole(sim, "secondary", "")
+	sim.Fault(simcluster.Fault{Kind: "lag", Node: sec, Seconds: 12})
+	waitFor(t, ch, "lag of 12 s", func(s Snapshot) bool {
+		for _, rs := range s.Replication {
+			for _, m := range rs.Members {
+				if m.Address == sec && m.LagSeconds != nil && *m.LagSeconds >= 11 && *m.LagSeconds <= 13 {
+					return true
+				}
+			}
+		}
+		return false
+	})
+}
+
+func TestActionsAgainstTheSimulator(t *testing.T) {
+	sim := startSim(t, simcluster.Config{Shards: 2, Members: 2})
+	p, ch, _ := pollerOn(t, sim.URI(), nil)
+	s := waitFor(t, ch, "analytics op", func(s Snapshot) bool {
+		for _, op := range s.Ops {
+			if op.AppName == "analytics" {
+				return true
+			}
+		}
+		return false
+	})
+	var target Op
+	for _, op := range s.Ops {
+		if op.AppName == "analytics" {
+			target = op
+		}
+	}
+	ctx := context.Background()
+	res := p.KillOp(ctx, target)
+	if res.Outcome != OutcomeGone {
+		t.Fatalf("kill: %+v", res)
+	}
+	again := p.KillOp(ctx, target)
+	if again.Outcome != OutcomeAlreadyFinished {
+		t.Errorf("killing it again: %+v", again)
+	}
+	if res := p.StopBalancer(ctx, nil); res.Outcome != OutcomeDone || sim.BalancerEnabled() {
+		t.Fatalf("stop balancer: %+v, enabled %v", res, sim.BalancerEnabled())
+	}
+	if res := p.StartBalancer(ctx); res.Outcome != OutcomeDone || !sim.BalancerEnabled() {
+		t.Fatalf("start balancer: %+v", res)
+	}
+	if res := p.SetBalancerWindow(ctx, &Window{Start: "01:00", Stop: "05:00"}); res.Outcome != OutcomeDone {
+		t.Fatalf("window: %+v", res)
+	}
+	waitFor(t, ch, "the new window", func(s Snapshot) bool {
+		return s.Balancer != nil && s.Balancer.Window != nil && s.Balancer.Window.Start == "01:00"
+	})
+}
+
+func TestUnauthorizedKillNamesThePrivilege(t *testing.T) {
+	sim := startSim(t, simcluster.Config{Topology: "replset", Members: 1})
+	primary := nodeByRole(sim, "primary", "")
+	sim.Fault(simcluster.Fault{Kind: "fail", Node: primary, Command: "killOp", Code: 13})
+	p, ch, _ := pollerOn(t, sim.URI(), nil)
+	s := waitFor(t, ch, "a user op", func(s Snapshot) bool {
+		for _, op := range s.Ops {
+			if !op.System {
+				return true
+			}
+		}
+		return false
+	})
+	var op Op
+	for _, o := range s.Ops {
+		if !o.System && o.SecsRunning > 1 {
+			op = o
+		}
+	}
+	if op.OpID == "" {
+		t.Skip("no long-running user op in this workload sample")
+	}
+	res := p.KillOp(context.Background(), op)
+	if res.Outcome != OutcomeNotAllowed || !strings.Contains(res.Message, "killop") {
+		t.Fatalf("unauthorized kill: %+v", res)
+	}
+	if s := <-ch; s.Opcounters.Cluster.Total() <= 0 {
+		t.Error("polling stopped after the refusal")
+	}
+}
+
+func TestReadOnlySendsNoAction(t *testing.T) {
+	sim := startSim(t, simcluster.Config{Shards: 1, Members: 1})
+	p, ch, _ := pollerOn(t, sim.URI(), func(c *Config) { c.ReadOnly = true })
+	s := waitFor(t, ch, "ops", func(s Snapshot) bool { return len(s.Ops) > 0 })
+	ctx := context.Background()
+	for _, res := range []ActionResult{p.KillOp(ctx, s.Ops[0]), p.KillSession(ctx, s.Ops[0]), p.StopBalancer(ctx, nil),
+		p.StartBalancer(ctx), p.SetBalancerWindow(ctx, nil)} {
+		if res.Outcome != OutcomeNotAllowed {
+			t.Errorf("%s under --read-only: %+v", res.Action, res)
+		}
+	}
+	for _, n := range sim.Nodes() {
+		st, _ := sim.Stats(n.Address)
+		for _, cmd := range []string{"killOp", "killSessions", "balancerStop", "balancerStart", "update"} {
+			if st.Commands[cmd] > 0 {
+				t.Errorf("%s received %d %s under --read-only", n.Address, st.Commands[cmd], cmd)
+			}
+		}
+	}
+}
+
+func TestCostPerNodePerPoll(t *testing.T) {
+	sim := startSim(t, simcluster.Config{Shards: 2, Members: 3})
+	_, ch, _ := pollerOn(t, sim.URI(), nil)
+	waitFor(t, ch, "warm", func(s Snapshot) bool { return s.Opcounters.Cluster.Total() > 0 })
+	for i := 0; i < 3; i++ {
+		<-ch
+	}
+	before := map[string]int64{}
+	for _, n := range sim.Nodes() {
+		st, _ := sim.Stats(n.Address)
+		before[n.Address] = st.ByApp["mongoscope"].Commands
+	}
+	const polls = 10
+	for i := 0; i < polls; i++ {
+		<-ch
+	}
+	total := 0.0
+	for _, n := range sim.Nodes() {
+		st, _ := sim.Stats(n.Address)
+		served := st.ByApp["mongoscope"].Commands - before[n.Address]
+		total += float64(served)
+		if per := float64(served) / polls; per > 6 {
+			t.Errorf("%s (%s) served %.1f mongoscope commands per poll", n.Address, n.Role, per)
+		}
+	}
+	avg := total / polls / float64(len(sim.Nodes()))
+	t.Logf("mongoscope commands per node per poll: %.2f", avg)
+	if avg > 3 {
+		t.Errorf("average %.2f commands per node per poll, target ≤ 3", avg)
+	}
+}
