@@ -112,8 +112,15 @@ func (n *node) opDoc(op simOp, now time.Time) bson.D {
 		typ = "idleSession"
 	}
 	d := bson.D{{Key: "type", Value: typ}, {Key: "host", Value: n.addr}, {Key: "desc", Value: op.desc}}
+	// In a sharded cluster applications reach a shard through the mongos:
+	// the shard sees the mongos as its client, the real one in clientMetadata.mongos.
+	routed := n.c.mongos != nil && n.kind == kindShard && op.connID != 0 && !op.system
 	if op.connID != 0 {
-		d = append(d, bson.E{Key: "connectionId", Value: int32(op.connID)}, bson.E{Key: "client", Value: op.client})
+		client := op.client
+		if routed {
+			client = n.c.mongos.addr
+		}
+		d = append(d, bson.E{Key: "connectionId", Value: int32(op.connID)}, bson.E{Key: "client", Value: client})
 		if op.appName != "" {
 			d = append(d, bson.E{Key: "appName", Value: op.appName})
 		}
@@ -127,6 +134,9 @@ func (n *node) opDoc(op simOp, now time.Time) bson.D {
 		}
 		meta = append(meta, bson.E{Key: "driver", Value: bson.D{{Key: "name", Value: drv}, {Key: "version", Value: "2.9.3"}}},
 			bson.E{Key: "os", Value: bson.D{{Key: "type", Value: "linux"}, {Key: "architecture", Value: "amd64"}}})
+		if routed {
+			meta = append(meta, bson.E{Key: "mongos", Value: bson.D{{Key: "host", Value: n.c.mongos.addr}, {Key: "client", Value: op.client}, {Key: "version", Value: serverVersion}}})
+		}
 		d = append(d, bson.E{Key: "clientMetadata", Value: meta})
 	}
 	d = append(d, bson.E{Key: "active", Value: op.active}, bson.E{Key: "currentOpTime", Value: now.UTC().Format("2006-01-02T15:04:05.000-07:00")})

@@ -51,6 +51,13 @@ func TestCurrentOpStoriesOnMongod(t *testing.T) {
 			fetcher = true
 		}
 	}
+	for _, op := range ops {
+		if str(op.Lookup("appName")) == "analytics" {
+			if str(op.Lookup("client")) != nodeByRole(t, c, "mongos", "") || str(op.Lookup("clientMetadata", "mongos", "client")) == "" {
+				t.Fatalf("a routed op names the mongos as client and the app in clientMetadata.mongos: %v", op)
+			}
+		}
+	}
 	if !analytics || !ttl || !fetcher {
 		t.Fatalf("missing stories: analytics=%v ttl=%v fetcher=%v in %d ops", analytics, ttl, fetcher, len(ops))
 	}
