@@ -104,3 +104,28 @@ func TestTLS(t *testing.T) {
 		t.Fatal("TLS with a wrong CA succeeded")
 	}
 }
+
+func TestKillOwnOpWithoutKillop(t *testing.T) {
+	c := startSim(t, Config{Users: testUsers, Topology: ReplSet})
+	prim := nodeByRole(t, c, "primary", "")
+	cl := connect(t, "mongodb://"+prim+"/?directConnection=true", withUser("watcher", "watch-pw"))
+	own := runCmd(t, cl, "admin", bson.D{{Key: "currentOp", Value: 1}, {Key: "$ownOps", Value: true}})
+	vals, _ := own.Lookup("inprog").Array().Values()
+	if len(vals) == 0 {
+		t.Fatalf("no own ops: %v", own)
+	}
+	for _, v := range vals {
+		if u := str(v.Document().Lookup("effectiveUsers", "0", "user")); u != "watcher" {
+			t.Fatalf("$ownOps listed another user's op: %v", v)
+		}
+	}
+	mine := vals[0].Document().Lookup("opid").Int32()
+	runCmd(t, cl, "admin", bson.D{{Key: "killOp", Value: 1}, {Key: "op", Value: mine}})
+	all := runCmd(t, cl, "admin", bson.D{{Key: "currentOp", Value: 1}, {Key: "appName", Value: "analytics"}})
+	theirs := all.Lookup("inprog", "0", "opid").Int32()
+	err := cl.Database("admin").RunCommand(ctxT(t), bson.D{{Key: "killOp", Value: 1}, {Key: "op", Value: theirs}}).Err()
+	var ce mongo.CommandError
+	if !errors.As(err, &ce) || ce.Code != 13 {
+		t.Fatalf("killing another user's op without killop: %v", err)
+	}
+}

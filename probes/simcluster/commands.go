@@ -71,7 +71,7 @@ func init() {
 	register([]string{"replSetGetStatus"}, onMember, actMonitor, cmdReplSetGetStatus)
 	register([]string{"replSetStepDown"}, onMember, actKillOp, cmdReplSetStepDown)
 	register([]string{"currentOp"}, 0, actNone, cmdCurrentOp)
-	register([]string{"killOp"}, 0, actKillOp, cmdKillOp)
+	register([]string{"killOp"}, 0, actNone, cmdKillOp) // checks killop itself: own ops need none
 	register([]string{"killSessions"}, 0, actKillOp, cmdKillSessions)
 	register([]string{"top"}, onMongod, actMonitor, cmdTop)
 	register([]string{"find"}, 0, actRead, cmdFind)

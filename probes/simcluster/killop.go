@@ -18,6 +18,9 @@ func cmdKillOp(n *node, r *request) bson.D {
 	}
 	c := n.c
 	now := c.cfg.Now()
+	if !r.allowed(actKillOp) && !n.ownsOp(r, v, now) {
+		return errorReply(13, "Unauthorized", unauthorizedMsg(r.db, r.body))
+	}
 	if s, ok := v.StringValueOK(); ok {
 		if n.kind != kindMongos {
 			return errorReply(14, "TypeMismatch", "Expected field \"op\" to have numeric type, but found string")
@@ -92,4 +95,21 @@ func cmdKillSessions(n *node, r *request) bson.D {
 		}
 	}
 	return bson.D{}
+}
+
+// ownsOp says whether a numeric opid on this mongod is the asking user's
+// own op: users may kill their own ops without the killop privilege.
+func (n *node) ownsOp(r *request, v bson.RawValue, now time.Time) bool {
+	opid, ok := v.AsInt64OK()
+	if !ok || n.kind == kindMongos || r.user == "" {
+		return false
+	}
+	n.c.mu.Lock()
+	defer n.c.mu.Unlock()
+	for _, op := range n.liveOpsLocked(now, nil) {
+		if int64(op.opid) == opid {
+			return op.user == r.user && op.userDB == r.userDB
+		}
+	}
+	return false
 }
