@@ -2,6 +2,7 @@ package simcluster
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -81,15 +82,21 @@ type request struct {
 	appName string
 }
 
-// Handle answers one command; the reply always carries ok.
-func (n *node) Handle(ctx context.Context, wr *wire.Request) bson.Raw {
+// Handle answers one command; the reply always carries ok. A bug in a
+// handler answers InternalError instead of taking the whole simulator down.
+func (n *node) Handle(ctx context.Context, wr *wire.Request) (reply bson.Raw) {
+	defer func() {
+		if p := recover(); p != nil {
+			n.c.cfg.Logf("simcluster: %s: panic answering %s: %v", n.addr, wr.Name, p)
+			reply, _ = bson.Marshal(errorReply(codeInternalError, "InternalError", fmt.Sprintf("simcluster failed answering %s: %v; please report it", wr.Name, p)))
+		}
+	}()
 	r := &request{ctx: ctx, db: wr.DB, name: wr.Name, body: wr.Body, conn: wr.Conn, authOn: len(n.c.cfg.Users) > 0}
 	if wr.Conn != nil {
 		r.user, r.userDB, r.roles = wr.Conn.Auth()
 		r.appName = wr.Conn.AppName
 	}
-	reply := n.dispatch(r)
-	raw, err := bson.Marshal(reply)
+	raw, err := bson.Marshal(n.dispatch(r))
 	if err != nil {
 		raw, _ = bson.Marshal(errorReply(codeInternalError, "InternalError", "simcluster could not encode its reply: "+err.Error()))
 	}
