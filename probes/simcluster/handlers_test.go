@@ -285,3 +285,16 @@ func TestAdminCommands(t *testing.T) {
 		t.Fatalf("config collections = %v", cols)
 	}
 }
+
+func TestHandlerPanicAnswersInternalError(t *testing.T) {
+	register([]string{"testPanic"}, 0, actNone, func(*node, *request) bson.D { panic("boom") })
+	defer delete(commandTable, "testPanic")
+	c := startSim(t, Config{Topology: Standalone})
+	r := call(t, c, c.Nodes()[0].Address, "admin", bson.D{{Key: "testPanic", Value: 1}})
+	if r.Lookup("code").Int32() != 1 || str(r.Lookup("codeName")) != "InternalError" || !strings.Contains(str(r.Lookup("errmsg")), "boom") {
+		t.Fatalf("panic reply = %v", r)
+	}
+	if r := call(t, c, c.Nodes()[0].Address, "admin", bson.D{{Key: "ping", Value: 1}}); r.Lookup("ok").Double() != 1 {
+		t.Fatal("node unusable after a handler panic")
+	}
+}
