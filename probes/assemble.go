@@ -144,7 +144,14 @@ func (p *Poller) assembleRepl(snap *Snapshot, applyRate map[string]float64) {
 	for name := range p.stream.repl {
 		names = append(names, name)
 	}
-	sort.Strings(names)
+	// Shards first, the config servers last: lag matters most on data.
+	sort.Slice(names, func(i, j int) bool {
+		ci, cj := p.stream.repl[names[i]].Shard == "config", p.stream.repl[names[j]].Shard == "config"
+		if ci != cj {
+			return cj
+		}
+		return names[i] < names[j]
+	})
 	for _, name := range names {
 		rs := p.stream.repl[name]
 		rs.Members = append([]Member(nil), rs.Members...)
