@@ -127,6 +127,39 @@ func sectionWanted(body bson.Raw, s statusSection) bool {
 	return true // a document: a sub-projection such as opLatencies{histograms}
 }
 
+// subProjection drops the sub-sections a request excludes by name, as
+// 6.0+ servers do for {serverStatus: 1, metrics: {commands: 0}}.
+func subProjection(body bson.Raw, name string, v any) any {
+	spec, ok := body.Lookup(name).DocumentOK()
+	if !ok {
+		return v
+	}
+	var d bson.D
+	switch sec := v.(type) {
+	case bson.D:
+		d = sec
+	case bson.Raw:
+		if err := bson.Unmarshal(sec, &d); err != nil {
+			return v
+		}
+	default:
+		return v
+	}
+	out := make(bson.D, 0, len(d))
+	for _, e := range d {
+		if x, err := spec.LookupErr(e.Key); err == nil {
+			if on, ok := x.AsInt64OK(); ok && on == 0 {
+				continue
+			}
+			if b, ok := x.BooleanOK(); ok && !b {
+				continue
+			}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
 func cmdServerStatus(n *node, r *request) bson.D {
 	loadStatic()
 	s := n.statusContext(r)
@@ -150,7 +183,7 @@ func cmdServerStatus(n *node, r *request) bson.D {
 		if sec.mongod && n.kind == kindMongos || sec.member && n.rs == nil || !sectionWanted(r.body, sec) {
 			continue
 		}
-		v := sec.build(s)
+		v := subProjection(r.body, sec.name, sec.build(s))
 		if isEmptySection(v) {
 			continue
 		}
