@@ -230,3 +230,7 @@ func (m *Model) show(s probes.Snapshot) {
 func footerFor(r probes.ActionResult) string {
 	return r.Message
 }
+
+// SnapshotMsg wraps a snapshot as a message, for driving the model
+// without a channel (benchmarks, tests of embedding programs).
+func SnapshotMsg(s probes.Snapshot) tea.Msg { return snapshotMsg{s} }

@@ -32,6 +32,8 @@ func run(argv, environ []string, stdin io.Reader, stdout, stderr io.Writer) int 
 			return runSnapshot(argv[1:], env, stdin, stdout, stderr)
 		case "replay":
 			return runReplay(argv[1:], stdout, stderr)
+		case "bench":
+			return runBench(argv[1:], stdout, stderr)
 		}
 	}
 	o, err := parseArgs("mongoscope", argv, env, stderr)
