@@ -10,6 +10,7 @@ import (
 
 // DecodeBalancerStatus reads {mode, inBalancerRound, numBalancerRounds}.
 func DecodeBalancerStatus(raw bson.Raw) (mode string, inRound bool, rounds int64, err error) {
+	defer safely("balancerStatus", &err)
 	if raw.Validate() != nil {
 		return "", false, 0, errors.New("balancerStatus reply is not a valid BSON document")
 	}
@@ -27,6 +28,7 @@ func DecodeBalancerStatus(raw bson.Raw) (mode string, inRound bool, rounds int64
 // DecodeBalancerSettings reads config.settings {_id: "balancer"}. A missing
 // document (nil raw) means enabled with no window, as mongosh reads it.
 func DecodeBalancerSettings(raw bson.Raw) (enabled bool, window *Window, err error) {
+	defer safely("config.settings", &err)
 	if len(raw) == 0 {
 		return true, nil, nil
 	}
@@ -78,7 +80,12 @@ func clockMinutes(hhmm string) (int, bool) {
 // DecodeChangelogMigration reads a config.changelog entry about a chunk
 // migration: moveChunk.from (with per-step timings on 4.x), moveChunk.commit,
 // moveChunk.error. Other entries return false.
-func DecodeChangelogMigration(raw bson.Raw) (MigrationEvent, bool) {
+func DecodeChangelogMigration(raw bson.Raw) (ev MigrationEvent, ok bool) {
+	defer func() {
+		if recover() != nil {
+			ev, ok = MigrationEvent{}, false
+		}
+	}()
 	if raw.Validate() != nil {
 		return MigrationEvent{}, false
 	}
@@ -88,7 +95,7 @@ func DecodeChangelogMigration(raw bson.Raw) (MigrationEvent, bool) {
 	default:
 		return MigrationEvent{}, false
 	}
-	ev := MigrationEvent{NS: getString(raw, "ns"), From: getString(raw, "details", "from"), To: getString(raw, "details", "to")}
+	ev = MigrationEvent{NS: getString(raw, "ns"), From: getString(raw, "details", "from"), To: getString(raw, "details", "to")}
 	ev.Time, _ = getTime(raw, "time")
 	if what == "moveChunk.error" {
 		ev.Error = getString(raw, "details", "errmsg")

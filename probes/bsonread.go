@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
@@ -12,12 +13,27 @@ import (
 // these helpers: they accept any numeric type and report absence or a wrong
 // type as "unknown" instead of panicking.
 
-func lookup(doc bson.Raw, keys ...string) (bson.RawValue, bool) {
+func lookup(doc bson.Raw, keys ...string) (v bson.RawValue, ok bool) {
 	if len(doc) < 5 {
 		return bson.RawValue{}, false
 	}
+	// The driver's lookup panics on some malformed nested documents (found
+	// by fuzzing); a reply that broken reads as "field unknown".
+	defer func() {
+		if recover() != nil {
+			v, ok = bson.RawValue{}, false
+		}
+	}()
 	v, err := doc.LookupErr(keys...)
 	return v, err == nil
+}
+
+// safely runs a decoder and turns a panic inside the BSON library into an
+// error, so a malformed reply is a failed sample, never a crash.
+func safely(what string, err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%s reply is malformed: %v", what, r)
+	}
 }
 
 func getInt(doc bson.Raw, keys ...string) (int64, bool) {
@@ -86,7 +102,7 @@ func getDoc(doc bson.Raw, keys ...string) (bson.Raw, bool) {
 	return v.DocumentOK()
 }
 
-func getArray(doc bson.Raw, keys ...string) []bson.RawValue {
+func getArray(doc bson.Raw, keys ...string) (vals []bson.RawValue) {
 	v, ok := lookup(doc, keys...)
 	if !ok {
 		return nil
@@ -95,7 +111,12 @@ func getArray(doc bson.Raw, keys ...string) []bson.RawValue {
 	if !ok {
 		return nil
 	}
-	vals, _ := arr.Values()
+	defer func() {
+		if recover() != nil {
+			vals = nil
+		}
+	}()
+	vals, _ = arr.Values()
 	return vals
 }
 

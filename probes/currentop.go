@@ -35,7 +35,12 @@ var internalDrivers = []string{"NetworkInterfaceTL", "MongoDB Internal Client"}
 // DecodeOp reads one $currentOp (or currentOp inprog) document. It returns
 // false for documents that are not running operations (idle sessions,
 // idle cursors, inactive connections).
-func DecodeOp(doc bson.Raw, src OpSource) (Op, bool) {
+func DecodeOp(doc bson.Raw, src OpSource) (op Op, ok bool) {
+	defer func() {
+		if recover() != nil {
+			op, ok = Op{}, false
+		}
+	}()
 	if doc.Validate() != nil {
 		return Op{}, false
 	}
@@ -45,7 +50,7 @@ func DecodeOp(doc bson.Raw, src OpSource) (Op, bool) {
 	if v, ok := lookup(doc, "active"); ok && v.Type == bson.TypeBoolean && !v.Boolean() {
 		return Op{}, false
 	}
-	op := Op{Node: src.Node, Shard: src.Shard, Op: getString(doc, "op"), NS: getString(doc, "ns"),
+	op = Op{Node: src.Node, Shard: src.Shard, Op: getString(doc, "op"), NS: getString(doc, "ns"),
 		PlanSummary: getString(doc, "planSummary"), AppName: getString(doc, "appName"), Desc: getString(doc, "desc"),
 		WaitingForLock: getBool(doc, "waitingForLock"), KillPending: getBool(doc, "killPending"), Msg: getString(doc, "msg")}
 	if v, ok := lookup(doc, "opid"); ok {

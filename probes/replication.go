@@ -17,8 +17,8 @@ import (
 // difference does not depend on clock skew between members. Without a
 // primary the freshest member is the reference, as mongosh does. Members
 // that are down report the epoch; they, arbiters and the primary get no lag.
-func DecodeReplSetGetStatus(raw bson.Raw) (ReplicaSet, time.Time, error) {
-	var rs ReplicaSet
+func DecodeReplSetGetStatus(raw bson.Raw) (rs ReplicaSet, date time.Time, err error) {
+	defer safely("replSetGetStatus", &err)
 	if raw.Validate() != nil {
 		return rs, time.Time{}, errors.New("replSetGetStatus reply is not a valid BSON document")
 	}
@@ -30,7 +30,7 @@ func DecodeReplSetGetStatus(raw bson.Raw) (ReplicaSet, time.Time, error) {
 		return rs, time.Time{}, errors.New("replSetGetStatus reply has no members")
 	}
 	rs.Set = getString(raw, "set")
-	date, _ := getTime(raw, "date")
+	date, _ = getTime(raw, "date")
 	type applied struct {
 		at time.Time
 		ok bool

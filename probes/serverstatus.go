@@ -46,8 +46,8 @@ type ReplInfo struct {
 
 // DecodeServerStatus reads one serverStatus reply; it never panics and
 // leaves what it cannot read unknown.
-func DecodeServerStatus(raw bson.Raw) (ServerStatus, error) {
-	var s ServerStatus
+func DecodeServerStatus(raw bson.Raw) (s ServerStatus, err error) {
+	defer safely("serverStatus", &err)
 	if err := raw.Validate(); err != nil {
 		return s, errors.New("serverStatus reply is not a valid BSON document")
 	}

@@ -18,7 +18,8 @@ type NSTotals struct {
 type TopTotals map[string]NSTotals
 
 // DecodeTop reads {totals: {ns: {readLock: {time, count}, writeLock: …, total: …}}}.
-func DecodeTop(raw bson.Raw) (TopTotals, error) {
+func DecodeTop(raw bson.Raw) (out TopTotals, err error) {
+	defer safely("top", &err)
 	if raw.Validate() != nil {
 		return nil, errors.New("top reply is not a valid BSON document")
 	}
@@ -30,7 +31,7 @@ func DecodeTop(raw bson.Raw) (TopTotals, error) {
 		return nil, errors.New("top reply has no totals")
 	}
 	elems, _ := totals.Elements()
-	out := make(TopTotals, len(elems))
+	out = make(TopTotals, len(elems))
 	for _, e := range elems {
 		doc, ok := e.Value().DocumentOK()
 		if !ok {
