@@ -140,6 +140,10 @@ func (p *Poller) assembleRepl(snap *Snapshot, applyRate map[string]float64) {
 		snap.NotAvailable["replication"] = "not a replica set (standalone)"
 		return
 	}
+	if why, gone := p.stream.unavailable[probeRepl]; gone && len(p.stream.repl) == 0 {
+		snap.NotAvailable["replication"] = why
+		return
+	}
 	names := make([]string, 0, len(p.stream.repl))
 	for name := range p.stream.repl {
 		names = append(names, name)
@@ -166,6 +170,9 @@ func (p *Poller) assembleRepl(snap *Snapshot, applyRate map[string]float64) {
 }
 
 func (p *Poller) assembleTop(snap *Snapshot) {
+	if _, gone := p.stream.unavailable[probeTop]; gone {
+		return // nil, with the reason in NotAvailable
+	}
 	prev, cur := map[string]TopTotals{}, map[string]TopTotals{}
 	var dt time.Duration
 	for addr, pair := range p.stream.top {

@@ -276,3 +276,30 @@ func TestCostPerNodePerPoll(t *testing.T) {
 		t.Errorf("average %.2f commands per node per poll, target ≤ 3", avg)
 	}
 }
+
+// A server without the commands (FerretDB and cloud look-alikes answer
+// CommandNotFound): those streams say so, nothing else breaks.
+func TestServerWithoutCommands(t *testing.T) {
+	sim := startSim(t, simcluster.Config{Topology: "standalone"})
+	addr := sim.Nodes()[0].Address
+	for _, cmd := range []string{"top", "aggregate", "killOp"} {
+		sim.Fault(simcluster.Fault{Kind: "fail", Node: addr, Command: cmd, Code: 59})
+	}
+	p, ch, _ := pollerOn(t, sim.URI(), nil)
+	s := waitFor(t, ch, "rates", func(s Snapshot) bool {
+		return s.Opcounters != nil && s.Opcounters.Cluster.Total() > 0 && s.NotAvailable["top"] != "" && s.NotAvailable["currentOp"] != ""
+	})
+	if s.HotCollections != nil || s.Ops != nil {
+		t.Errorf("unavailable streams must be null, not empty: hot %v ops %v", s.HotCollections, s.Ops)
+	}
+	if !strings.Contains(s.NotAvailable["top"], "not available on this server") {
+		t.Errorf("reason: %q", s.NotAvailable["top"])
+	}
+	if !snapNode(s, addr).Up {
+		t.Error("the node is up; only some commands are missing")
+	}
+	res := p.KillOp(context.Background(), Op{OpID: "5", KillVia: addr, Node: addr})
+	if res.Outcome == OutcomeGone {
+		t.Errorf("a kill on a server without killOp cannot succeed: %+v", res)
+	}
+}

@@ -287,19 +287,21 @@ func TestZoomScopeAndInterval(t *testing.T) {
 	if !strings.Contains(screen(m), "shard shard0") {
 		t.Fatalf("scope did not move to shard0:\n%s", screen(m))
 	}
-	m = press(t, m, "esc", "4", "z")
-	_, cmd := m.Update(keyMsg("x"))
-	_ = cmd
-	if len(breakdown) == 0 {
-		// the breakdown toggle runs in a command; run the last one
-		m2, cmd := m.Update(keyMsg("esc"))
-		m = m2.(Model)
-		if cmd != nil {
-			cmd()
-		}
+	m = press(t, m, "esc", "4")
+	out, cmd := m.Update(keyMsg("z")) // zooming connections asks for the breakdown
+	m = out.(Model)
+	if cmd != nil {
+		cmd()
 	}
-	m = press(t, m, "esc")
-	out, cmd := m.Update(keyMsg("+"))
+	out, cmd = m.Update(keyMsg("esc")) // and unzooming stops it
+	m = out.(Model)
+	if cmd != nil {
+		cmd()
+	}
+	if len(breakdown) < 2 || !breakdown[len(breakdown)-2] || breakdown[len(breakdown)-1] {
+		t.Fatalf("connection breakdown toggles = %v, want …, true, false", breakdown)
+	}
+	out, cmd = m.Update(keyMsg("+"))
 	m = out.(Model)
 	if cmd == nil {
 		t.Fatal("+ returned no command")
@@ -307,6 +309,21 @@ func TestZoomScopeAndInterval(t *testing.T) {
 	cmd()
 	if set != 500*time.Millisecond || m.interval != 500*time.Millisecond {
 		t.Fatalf("interval set to %v", set)
+	}
+}
+
+func TestUnavailableStreamsSaySo(t *testing.T) {
+	m := newTestModel(t, Options{}, 120, 40, 0)
+	s := sampleSnapshot(0)
+	s.Ops, s.HotCollections, s.Balancer = nil, nil, nil
+	s.NotAvailable = map[string]string{"currentOp": "not available on this server (CommandNotFound)",
+		"top": "not available on this server (CommandNotFound)", "balancer": "not a sharded cluster"}
+	m = send(m, snapshotMsg{s})
+	scr := screen(m)
+	for _, want := range []string{"operations: not available on this server", "│not available on this server", "│not a sharded cluster"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("screen lacks %q:\n%s", want, scr)
+		}
 	}
 }
 

@@ -19,7 +19,7 @@ const (
 func (m *Model) replicationView(w, h int) string {
 	st, s := m.styles, m.shown
 	if why, ok := s.NotAvailable["replication"]; ok && len(s.Replication) == 0 {
-		return st.Dim.Render("not available: " + why)
+		return st.Dim.Render(why)
 	}
 	if len(s.Replication) == 0 {
 		return st.Dim.Render("waiting for replSetGetStatus…")
@@ -133,7 +133,7 @@ func topCounts(m map[string]int, n int) string {
 func (m *Model) hotView(w, h int) string {
 	st, s := m.styles, m.shown
 	if why, ok := s.NotAvailable["top"]; ok {
-		return st.Dim.Render("not available: " + why)
+		return st.Dim.Render(why)
 	}
 	if len(s.HotCollections) == 0 {
 		return st.Dim.Render("no collection busy (top)")
@@ -152,7 +152,7 @@ func (m *Model) balancerView(w, h int) string {
 	b := s.Balancer
 	if b == nil {
 		if why, ok := s.NotAvailable["balancer"]; ok {
-			return st.Dim.Render("not available: " + why)
+			return st.Dim.Render(why)
 		}
 		return st.Dim.Render("waiting for balancerStatus…")
 	}

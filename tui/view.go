@@ -179,7 +179,11 @@ func (m *Model) pane(i, w, h int) string {
 	case paneReplication:
 		content = m.replicationView(inner, innerH)
 	case paneOps:
-		content = m.ops.view(m.styles, innerH)
+		if why := m.shown.NotAvailable["currentOp"]; why != "" && len(m.shown.Ops) == 0 {
+			content = m.styles.Dim.Render("operations: " + why)
+		} else {
+			content = m.ops.view(m.styles, innerH)
+		}
 	case paneConnections:
 		content = m.connectionsView(inner, innerH)
 	case paneHot:
