@@ -20,6 +20,7 @@ type KeyMap struct {
 	Window, Copy                            key.Binding
 	Confirm, Cancel                         key.Binding
 	ReplayPause, ReplayFaster, ReplaySlower key.Binding
+	ReplayBack, ReplayForward               key.Binding
 }
 
 // Default returns the bindings.
@@ -74,7 +75,8 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.NextPane, k.PrevPane, k.FocusPane, k.Zoom, k.Back, k.Up, k.Down},
 		{k.Filter, k.Sort, k.SortReverse, k.System, k.Copy},
 		{k.Pause, k.Faster, k.Slower, k.ScopePrev, k.ScopeNext, k.ScrubBack, k.ScrubForward},
-		{k.Kill, k.KillFiltered, k.Balancer, k.Window, k.ReplayPause, k.ReplayFaster, k.ReplaySlower},
+		{k.Kill, k.KillFiltered, k.Balancer, k.Window},
+		{k.ReplayPause, k.ReplayFaster, k.ReplaySlower, k.ReplayBack, k.ReplayForward},
 		{k.Help, k.Quit},
 	}
 }
@@ -92,6 +94,8 @@ func (k *KeyMap) SetReplay(replay bool) {
 	k.ReplayPause.SetEnabled(replay)
 	k.ReplayFaster.SetEnabled(replay)
 	k.ReplaySlower.SetEnabled(replay)
+	k.ReplayBack.SetEnabled(replay)
+	k.ReplayForward.SetEnabled(replay)
 	k.Faster.SetEnabled(!replay)
 	k.Slower.SetEnabled(!replay)
 	k.Pause.SetEnabled(!replay)

@@ -85,6 +85,10 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.opts.Replay.SetSpeed(min(m.opts.Replay.Speed()*2, 60))
 	case key.Matches(msg, k.ReplaySlower):
 		m.opts.Replay.SetSpeed(max(m.opts.Replay.Speed()/2, 1))
+	case key.Matches(msg, k.ReplayBack):
+		m.opts.Replay.Seek(-time.Minute)
+	case key.Matches(msg, k.ReplayForward):
+		m.opts.Replay.Seek(time.Minute)
 	case key.Matches(msg, k.Balancer):
 		m.dialog = newBalancerDialog(m.shown.Balancer)
 	case key.Matches(msg, k.Window):

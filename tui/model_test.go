@@ -414,3 +414,30 @@ func BenchmarkThroughputSparklines(b *testing.B) {
 		_ = m.throughputView(120, 10)
 	}
 }
+
+type fakeReplay struct {
+	paused bool
+	speed  float64
+	seeks  []time.Duration
+}
+
+func (r *fakeReplay) TogglePause()         { r.paused = !r.paused }
+func (r *fakeReplay) Paused() bool         { return r.paused }
+func (r *fakeReplay) SetSpeed(x float64)   { r.speed = x }
+func (r *fakeReplay) Speed() float64       { return r.speed }
+func (r *fakeReplay) Seek(d time.Duration) { r.seeks = append(r.seeks, d) }
+func (r *fakeReplay) Position() (time.Time, time.Time, time.Time) {
+	return t0, t0, t0.Add(time.Hour)
+}
+
+func TestReplayKeysAndNoActions(t *testing.T) {
+	r := &fakeReplay{speed: 1}
+	m := newTestModel(t, Options{Replay: r}, 120, 40, 2)
+	m = press(t, m, "p", ">", ">", ",", ".", "k", "b")
+	if !r.paused || r.speed != 4 || len(r.seeks) != 2 || r.seeks[0] != -time.Minute || m.dialog != nil {
+		t.Fatalf("replay: paused %v speed %v seeks %v dialog %v", r.paused, r.speed, r.seeks, m.dialog != nil)
+	}
+	if scr := screen(m); !strings.Contains(scr, "REPLAY paused 4x") || !strings.Contains(scr, "READ-ONLY") {
+		t.Fatalf("header:\n%s", scr)
+	}
+}
