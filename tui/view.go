@@ -220,6 +220,7 @@ func (m *Model) headerView() string {
 		nodes = st.Bad.Render(nodes + " (down: " + strings.Join(down, ", ") + ")")
 	}
 	parts = append(parts, nodes)
+	// Markers first: on a narrow terminal the clock is what gets cut.
 	if m.opts.Replay != nil {
 		at, start, end := m.opts.Replay.Position()
 		state := "playing"
@@ -228,11 +229,6 @@ func (m *Model) headerView() string {
 		}
 		parts = append(parts, st.Warn.Render(fmt.Sprintf("REPLAY %s %gx %s (%s–%s)", state, m.opts.Replay.Speed(),
 			at.Local().Format("15:04:05"), start.Local().Format("15:04"), end.Local().Format("15:04"))))
-	} else {
-		parts = append(parts, "every "+m.interval.String())
-	}
-	if !s.TakenAt.IsZero() {
-		parts = append(parts, s.TakenAt.Local().Format("15:04:05"))
 	}
 	if m.paused {
 		parts = append(parts, st.Warn.Render(fmt.Sprintf("PAUSED (+%d)", m.behind)))
@@ -240,8 +236,14 @@ func (m *Model) headerView() string {
 	if m.scrub > 0 {
 		parts = append(parts, st.Warn.Render(fmt.Sprintf("◀ %ds ago (→ to return)", int(m.latest.TakenAt.Sub(s.TakenAt).Seconds()))))
 	}
-	if m.opts.ReadOnly || m.opts.Replay != nil {
+	if m.opts.ReadOnly && m.opts.Replay == nil {
 		parts = append(parts, st.Warn.Render("READ-ONLY"))
+	}
+	if m.opts.Replay == nil {
+		parts = append(parts, "every "+m.interval.String())
+	}
+	if !s.TakenAt.IsZero() {
+		parts = append(parts, s.TakenAt.Local().Format("15:04:05"))
 	}
 	parts = append(parts, st.Dim.Render(fmt.Sprintf("self: %s cmd/s %s", num(s.Overhead.CommandsPerSec), bytesRate(s.Overhead.BytesPerSec))))
 	return fit(strings.Join(parts, "  "), m.width)
