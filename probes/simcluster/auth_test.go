@@ -34,7 +34,7 @@ func withUser(user, pw string) *options.ClientOptions {
 
 func TestAuthRolesWatchButNotAct(t *testing.T) {
 	c := startSim(t, Config{Users: testUsers, Shards: 1})
-	bad := connect(t, c.URI(), withUser("watcher", "wrong"))
+	bad := connect(t, c.URI(), withUser("watcher", "wrong"), options.Client().SetServerSelectionTimeout(time.Second))
 	if err := bad.Ping(ctxT(t), nil); err == nil {
 		t.Fatal("a wrong password was accepted")
 	}
