@@ -89,6 +89,9 @@ func (p *Poller) assemble() Snapshot {
 		queues.Nodes[addr] = q
 	}
 	snap.Opcounters, snap.Network, snap.Connections, snap.Queues = opc, netw, conns, queues
+	if len(opc.Nodes) == 0 { // rates need two samples: none yet is "unknown", not zero
+		snap.Opcounters, snap.Network = nil, nil
+	}
 	p.assembleOps(&snap)
 	p.assembleRepl(&snap, applyRate)
 	p.assembleTop(&snap)

@@ -82,7 +82,7 @@ func TestShardedDiscoveryAndStreams(t *testing.T) {
 		t.Fatalf("roles = %v (nodes %+v)", roles, dep.Nodes)
 	}
 	s := waitFor(t, ch, "rates and ops", func(s Snapshot) bool {
-		return s.Opcounters != nil && s.Opcounters.Cluster.Total() > 0 && len(s.Ops) > 0 && len(s.Replication) == 3 && s.Balancer != nil
+		return s.Opcounters != nil && clusterOps(s) > 0 && len(s.Ops) > 0 && len(s.Replication) == 3 && s.Balancer != nil
 	})
 	for _, n := range s.Deployment.Nodes {
 		if !n.Up {
@@ -114,4 +114,12 @@ func hasFlag(op Op, flag string) bool {
 		}
 	}
 	return false
+}
+
+// clusterOps is the cluster's total ops per second, 0 before rates exist.
+func clusterOps(s Snapshot) float64 {
+	if s.Opcounters == nil {
+		return 0
+	}
+	return s.Opcounters.Cluster.Total()
 }
