@@ -18,7 +18,9 @@ type OpSource struct {
 	Mongos      string
 	SelfAppName string
 	LongOpSecs  float64
-	CommandCap  int
+	// CommandCap bounds Command's length (0: 4 KiB); negative defers the
+	// rendering to RenderCommands.
+	CommandCap int
 }
 
 // Internal thread names (desc) of replication, sharding and storage work.
@@ -100,9 +102,23 @@ func DecodeOp(doc bson.Raw, src OpSource) (op Op, ok bool) {
 		op.KillVia = src.Node
 	}
 	cmd, _ := getDoc(doc, "command")
-	op.Command = commandJSON(cmd, src.CommandCap)
+	if src.CommandCap >= 0 {
+		op.Command = commandJSON(cmd, src.CommandCap)
+	} else {
+		op.cmd = cmd // rendered later by RenderCommands, for the ops kept
+	}
 	classify(&op, doc, cmd, src)
 	return op, true
+}
+
+// RenderCommands fills Command for ops decoded with a negative CommandCap.
+func RenderCommands(ops []Op, limit int) {
+	for i := range ops {
+		if ops[i].Command == "" && ops[i].cmd != nil {
+			ops[i].Command = commandJSON(ops[i].cmd, limit)
+		}
+		ops[i].cmd = nil
+	}
 }
 
 func commandJSON(cmd bson.Raw, limit int) string {

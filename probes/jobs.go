@@ -178,7 +178,7 @@ func (p *Poller) opsJob(addr string, viaMongos bool, mongosAddr string) func(con
 			return nil, err
 		}
 		src := OpSource{Node: addr, ViaMongos: viaMongos, Mongos: mongosAddr, SelfAppName: p.cfg.AppName,
-			LongOpSecs: p.cfg.LongOpSecs, CommandCap: 2048}
+			LongOpSecs: p.cfg.LongOpSecs, CommandCap: -1}
 		p.mu.Lock()
 		if ns, ok := p.nodes[addr]; ok {
 			src.Shard = ns.node.Shard
@@ -190,7 +190,9 @@ func (p *Poller) opsJob(addr string, viaMongos bool, mongosAddr string) func(con
 				ops = append(ops, op)
 			}
 		}
-		return opsResult{ops: TopOps(ops, p.cfg.MaxOps), total: len(ops)}, nil
+		kept := TopOps(ops, p.cfg.MaxOps)
+		RenderCommands(kept, 2048)
+		return opsResult{ops: kept, total: len(ops)}, nil
 	}
 }
 

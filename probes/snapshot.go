@@ -10,7 +10,11 @@
 // snapshot schema documented in README.md; keep them stable.
 package probes
 
-import "time"
+import (
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
 
 // Kind is the shape of the deployment mongoscope is connected to.
 type Kind string
@@ -184,6 +188,10 @@ type Op struct {
 	// Command is the command document as relaxed extended JSON, truncated to
 	// a cap; shown in the kill dialog, the detail view, and copied with y.
 	Command string `json:"command,omitempty"`
+
+	// cmd is the raw command, rendered into Command only for the ops a
+	// snapshot keeps (rendering JSON for 10,000 ops would dominate a poll).
+	cmd bson.Raw
 }
 
 // Op flags.
