@@ -86,6 +86,9 @@ func parseMessage(frame []byte) (*message, error) {
 		return nil, errors.New("empty or invalid command document")
 	}
 	m.name = elems[0].Key()
+	if m.name == "" {
+		return nil, errors.New("command document starts with an empty field name")
+	}
 	return m, nil
 }
 
