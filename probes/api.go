@@ -26,7 +26,10 @@ type Config struct {
 	// LongOpSecs is the threshold for FlagLong (default 60).
 	LongOpSecs float64
 	AppName    string // default "mongoscope"
-	ReadOnly   bool   // actions refuse without sending anything
+	// Rediscover is how often the topology is discovered again (default
+	// 30 s); errors that suggest a change trigger it at once.
+	Rediscover time.Duration
+	ReadOnly   bool // actions refuse without sending anything
 	Audit      *AuditLog
 	Now        func() time.Time // default time.Now; tests and soak runs fake it
 }

@@ -2,8 +2,11 @@ package probes
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mongoscope/mongoscope/probes/simcluster"
 )
@@ -210,13 +213,11 @@ func TestUnauthorizedKillNamesThePrivilege(t *testing.T) {
 		return false
 	})
 	var op Op
-	for _, o := range s.Ops {
-		if !o.System && o.SecsRunning > 1 {
+	for _, o := range s.Ops { // longest first
+		if !o.System {
 			op = o
+			break
 		}
-	}
-	if op.OpID == "" {
-		t.Skip("no long-running user op in this workload sample")
 	}
 	res := p.KillOp(context.Background(), op)
 	if res.Outcome != OutcomeNotAllowed || !strings.Contains(res.Message, "killop") {
@@ -304,5 +305,68 @@ func TestServerWithoutCommands(t *testing.T) {
 	res := p.KillOp(context.Background(), Op{OpID: "5", KillVia: addr, Node: addr})
 	if res.Outcome == OutcomeGone {
 		t.Errorf("a kill on a server without killOp cannot succeed: %+v", res)
+	}
+}
+
+func TestAddedShardAppears(t *testing.T) {
+	sim := startSim(t, simcluster.Config{Shards: 1, Members: 2})
+	_, ch, dep := pollerOn(t, sim.URI(), func(c *Config) { c.Rediscover = 500 * time.Millisecond })
+	before := len(dep.Nodes)
+	if err := sim.Fault(simcluster.Fault{Kind: "addShard"}); err != nil {
+		t.Fatal(err)
+	}
+	s := waitFor(t, ch, "the new shard", func(s Snapshot) bool {
+		return len(s.Deployment.Nodes) > before && len(s.Replication) == 3
+	})
+	var joined bool
+	for _, c := range s.Deployment.Changes {
+		joined = joined || strings.Contains(c, "joined")
+	}
+	for _, n := range s.Deployment.Nodes {
+		if n.Shard == "shard1" && n.Role == RolePrimary && n.Up {
+			return
+		}
+	}
+	if !joined {
+		t.Errorf("no change reported: %v", s.Deployment.Changes)
+	}
+	t.Fatalf("shard1's primary is not polled: %+v", s.Deployment.Nodes)
+}
+
+func TestRefusedActionIsAudited(t *testing.T) {
+	sim := startSim(t, simcluster.Config{Topology: "replset", Members: 1})
+	primary := nodeByRole(sim, "primary", "")
+	sim.Fault(simcluster.Fault{Kind: "fail", Node: primary, Command: "killOp", Code: 13})
+	path := filepath.Join(t.TempDir(), "audit.log")
+	audit, err := OpenAuditLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, ch, _ := pollerOn(t, sim.URI(), func(c *Config) { c.Audit = audit })
+	s := waitFor(t, ch, "a user op", func(s Snapshot) bool {
+		for _, op := range s.Ops {
+			if !op.System {
+				return true
+			}
+		}
+		return false
+	})
+	var op Op
+	for _, o := range s.Ops { // longest first: the one least likely to finish meanwhile
+		if !o.System {
+			op = o
+			break
+		}
+	}
+	res := p.KillOp(context.Background(), op)
+	if res.Outcome != OutcomeNotAllowed || !strings.Contains(res.Message, "killop") {
+		t.Fatalf("kill refused by the server: %+v", res)
+	}
+	data, _ := os.ReadFile(path)
+	if !strings.Contains(string(data), `"outcome":"notAllowed"`) || !strings.Contains(string(data), `"action":"killOp"`) {
+		t.Fatalf("the refusal is not in the audit log: %s", data)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("audit log mode %v, want 0600", fi.Mode().Perm())
 	}
 }

@@ -64,7 +64,7 @@ func (p *Poller) applyDiscoveryLocked(dep Deployment) {
 // that suggests the deployment changed, in the background.
 func (p *Poller) maybeRediscover(ctx context.Context) {
 	p.mu.Lock()
-	due := !p.discBusy && (p.discNow || p.now().Sub(p.lastDisc) >= 30*time.Second)
+	due := !p.discBusy && (p.discNow || p.now().Sub(p.lastDisc) >= p.cfg.Rediscover)
 	if due {
 		p.discBusy = true
 	}

@@ -71,6 +71,9 @@ func NewPoller(cfg Config) (*Poller, error) {
 	if cfg.LongOpSecs <= 0 {
 		cfg.LongOpSecs = 60
 	}
+	if cfg.Rediscover <= 0 {
+		cfg.Rediscover = 30 * time.Second
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
