@@ -131,7 +131,9 @@ func (p *Poller) connectError(err error) error {
 	hosts := strings.Join(p.seedHosts(), ",")
 	lower := strings.ToLower(msg)
 	switch {
-	case strings.Contains(lower, "auth") && (strings.Contains(lower, "fail") || strings.Contains(lower, "unable")):
+	case strings.Contains(lower, "certificate") || strings.Contains(lower, "tls") || strings.Contains(lower, "x509"):
+		return fmt.Errorf("%w: TLS handshake with %s failed (%s): check --tls-ca-file or the tls options", ErrUnreachable, hosts, shorten(lastClause(msg), 140))
+	case strings.Contains(lower, "authentication failed") || strings.Contains(lower, "auth error") || strings.Contains(lower, "authenticationfailed"):
 		user := p.cfg.Username
 		if user == "" && p.base.Auth != nil {
 			user = p.base.Auth.Username
@@ -141,8 +143,6 @@ func (p *Poller) connectError(err error) error {
 			src = p.base.Auth.AuthSource
 		}
 		return fmt.Errorf("%w for user %q on %s: check the username and password (and --tls/authSource options)", ErrAuth, user, src)
-	case strings.Contains(lower, "certificate") || strings.Contains(lower, "tls") || strings.Contains(lower, "x509"):
-		return fmt.Errorf("%w: TLS handshake with %s failed (%s): check --tls-ca-file or the tls options", ErrUnreachable, hosts, shorten(lastClause(msg), 140))
 	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(lower, "server selection") || mongo.IsNetworkError(err):
 		reason := "no answer"
 		if strings.Contains(lower, "connection refused") {
