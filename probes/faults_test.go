@@ -204,21 +204,7 @@ func TestUnauthorizedKillNamesThePrivilege(t *testing.T) {
 	primary := nodeByRole(sim, "primary", "")
 	sim.Fault(simcluster.Fault{Kind: "fail", Node: primary, Command: "killOp", Code: 13})
 	p, ch, _ := pollerOn(t, sim.URI(), nil)
-	s := waitFor(t, ch, "a user op", func(s Snapshot) bool {
-		for _, op := range s.Ops {
-			if !op.System {
-				return true
-			}
-		}
-		return false
-	})
-	var op Op
-	for _, o := range s.Ops { // longest first
-		if !o.System {
-			op = o
-			break
-		}
-	}
+	op := longestUserOp(t, ch)
 	res := p.KillOp(context.Background(), op)
 	if res.Outcome != OutcomeNotAllowed || !strings.Contains(res.Message, "killop") {
 		t.Fatalf("unauthorized kill: %+v", res)
@@ -343,21 +329,7 @@ func TestRefusedActionIsAudited(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, ch, _ := pollerOn(t, sim.URI(), func(c *Config) { c.Audit = audit })
-	s := waitFor(t, ch, "a user op", func(s Snapshot) bool {
-		for _, op := range s.Ops {
-			if !op.System {
-				return true
-			}
-		}
-		return false
-	})
-	var op Op
-	for _, o := range s.Ops { // longest first: the one least likely to finish meanwhile
-		if !o.System {
-			op = o
-			break
-		}
-	}
+	op := longestUserOp(t, ch)
 	res := p.KillOp(context.Background(), op)
 	if res.Outcome != OutcomeNotAllowed || !strings.Contains(res.Message, "killop") {
 		t.Fatalf("kill refused by the server: %+v", res)
@@ -369,4 +341,24 @@ func TestRefusedActionIsAudited(t *testing.T) {
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
 		t.Errorf("audit log mode %v, want 0600", fi.Mode().Perm())
 	}
+}
+
+// longestUserOp waits for a snapshot with a user op and returns the
+// longest-running one (the least likely to finish while a test acts on it).
+func longestUserOp(t *testing.T, ch <-chan Snapshot) Op {
+	t.Helper()
+	s := waitFor(t, ch, "a user op", func(s Snapshot) bool {
+		for _, op := range s.Ops {
+			if !op.System {
+				return true
+			}
+		}
+		return false
+	})
+	for _, op := range s.Ops { // longest first
+		if !op.System {
+			return op
+		}
+	}
+	return Op{}
 }
