@@ -72,6 +72,9 @@ func cmdReplSetGetStatus(n *node, r *request) bson.D {
 			{Key: "newTermStartDate", Value: date(rs.electedAt)},
 		}})
 	}
+	if rs.kind == kindConfig {
+		d = append(d, bson.E{Key: "configsvr", Value: true})
+	}
 	members := bson.A{}
 	for i := range rs.members {
 		members = append(members, c.memberDocLocked(rs, i, n.member, now))
