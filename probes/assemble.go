@@ -29,7 +29,7 @@ func (p *Poller) assemble() Snapshot {
 		}
 		n := ns.node
 		n.Up, n.Error, n.Slow, n.LastOK = ns.err == "" && ns.cur != nil, ns.err, ns.slow, ns.lastOK
-		if waited := time.Since(ns.busySince); ns.busy && waited > p.cfg.Timeout {
+		if waited := time.Since(ns.busySince); ns.busy && waited > p.cfg.Timeout && ns.err == "" {
 			n.Up, n.Slow = false, true
 			n.Error = fmt.Sprintf("no answer for %s; waiting for it before asking again", waited.Round(100*time.Millisecond))
 		} else if ns.err == "" && ns.cur == nil && n.Error == "" {
@@ -227,16 +227,32 @@ func (p *Poller) assembleBalancer(snap *Snapshot, now time.Time) {
 	snap.Balancer = b
 }
 
+// assembleOverhead measures our own load over the last polls (a sliding
+// window: one late poll followed by a prompt one would otherwise read as a
+// spike).
 func (p *Poller) assembleOverhead(snap *Snapshot, now time.Time) {
-	cmds, bytes := p.meter.commands.Load(), p.meter.bytes.Load()
-	if !p.lastEmit.IsZero() {
-		if dt := now.Sub(p.lastEmit); dt > 0 {
-			snap.Overhead.CommandsPerSec = float64(cmds-p.lastCost[0]) / dt.Seconds()
-			snap.Overhead.BytesPerSec = float64(bytes-p.lastCost[1]) / dt.Seconds()
-			if n := len(p.nodes); n > 0 {
-				snap.Overhead.CommandsPerNodePoll = float64(cmds-p.lastCost[0]) / float64(n)
-			}
-		}
+	cur := costPoint{at: now, commands: p.meter.commands.Load(), bytes: p.meter.bytes.Load()}
+	p.costWindow = append(p.costWindow, cur)
+	if len(p.costWindow) > overheadWindow {
+		p.costWindow = p.costWindow[len(p.costWindow)-overheadWindow:]
 	}
-	p.lastEmit, p.lastCost = now, [2]int64{cmds, bytes}
+	first := p.costWindow[0]
+	dt := cur.at.Sub(first.at).Seconds()
+	polls := len(p.costWindow) - 1
+	if dt <= 0 || polls == 0 {
+		return
+	}
+	snap.Overhead.CommandsPerSec = float64(cur.commands-first.commands) / dt
+	snap.Overhead.BytesPerSec = float64(cur.bytes-first.bytes) / dt
+	if n := len(p.nodes); n > 0 {
+		snap.Overhead.CommandsPerNodePoll = float64(cur.commands-first.commands) / float64(polls) / float64(n)
+	}
+}
+
+// overheadWindow is how many polls the overhead figures average over.
+const overheadWindow = 10
+
+type costPoint struct {
+	at              time.Time
+	commands, bytes int64
 }

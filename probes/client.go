@@ -92,11 +92,13 @@ func baseOptions(cfg Config) (*options.ClientOptions, error) {
 
 // nodeOptions connects to exactly one node: directConnection, no set name
 // (a direct connection would refuse a member of another set), a small pool.
-func nodeOptions(base *options.ClientOptions, addr string, meter *costMeter) *options.ClientOptions {
+// A node known to be down fails within selectWait instead of holding its
+// probe for the whole connect timeout.
+func nodeOptions(base *options.ClientOptions, addr string, meter *costMeter, selectWait time.Duration) *options.ClientOptions {
 	o := *base
 	o.Hosts = []string{addr}
 	o.ReplicaSet = nil
-	o.SetDirect(true).SetMaxPoolSize(4).SetMinPoolSize(0).SetMonitor(meter.monitor())
+	o.SetDirect(true).SetMaxPoolSize(4).SetMinPoolSize(0).SetMonitor(meter.monitor()).SetServerSelectionTimeout(selectWait)
 	return &o
 }
 

@@ -54,6 +54,9 @@ func firstLine(s string) string {
 
 // describeErr turns a driver error into one sentence for the node list.
 func describeErr(err error, addr string, timeout time.Duration) string {
+	if strings.Contains(err.Error(), "connection refused") {
+		return "connection refused" // also inside server-selection timeouts
+	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || mongo.IsTimeout(err):
 		return "no answer within " + timeout.String()

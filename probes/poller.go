@@ -23,23 +23,22 @@ type Poller struct {
 	connBrk  atomic.Bool
 	sem      chan struct{}
 
-	mu        sync.Mutex
-	seed      *mongo.Client
-	clients   map[string]*mongo.Client
-	dep       Deployment
-	nodes     map[string]*nodeState
-	privs     Privileges
-	cycle     int
-	lastDisc  time.Time
-	discNow   bool // an error suggested the topology changed
-	discBusy  bool
-	changes   []string
-	stream    streams
-	lastEmit  time.Time
-	lastCost  [2]int64
-	closed    bool
-	wg        sync.WaitGroup
-	cancelRun context.CancelFunc
+	mu         sync.Mutex
+	seed       *mongo.Client
+	clients    map[string]*mongo.Client
+	dep        Deployment
+	nodes      map[string]*nodeState
+	privs      Privileges
+	cycle      int
+	lastDisc   time.Time
+	discNow    bool // an error suggested the topology changed
+	discBusy   bool
+	changes    []string
+	stream     streams
+	costWindow []costPoint
+	closed     bool
+	wg         sync.WaitGroup
+	cancelRun  context.CancelFunc
 }
 
 // NewPoller validates the configuration; it does not connect.
@@ -295,7 +294,7 @@ func (p *Poller) nodeClient(addr string) (*mongo.Client, error) {
 	if c, ok := p.clients[addr]; ok {
 		return c, nil
 	}
-	c, err := mongo.Connect(nodeOptions(p.base, addr, &p.meter))
+	c, err := mongo.Connect(nodeOptions(p.base, addr, &p.meter, max(p.cfg.Timeout, time.Second)))
 	if err != nil {
 		return nil, err
 	}

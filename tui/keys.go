@@ -49,8 +49,12 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.FocusPane):
 		n, _ := strconv.Atoi(msg.String())
 		m.setFocus(n - 1)
+		// A pane the layout does not show opens zoomed: in the compact
+		// layout all but the ops table, in the full one the node list.
 		if m.width < fullWidth || m.height < fullHight {
-			m.zoomed = m.focus != paneOps // the compact layout opens panes by number
+			m.zoomed = m.focus != paneOps
+		} else {
+			m.zoomed = m.focus == paneNodes
 		}
 		return m, m.breakdownCmd()
 	case key.Matches(msg, k.Zoom):

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/mongoscope/mongoscope/probes"
+	"github.com/mongoscope/mongoscope/probes/simcluster"
+	"github.com/mongoscope/mongoscope/tui"
+)
+
+// operatorView drives the real TUI model headless with the real poller's
+// snapshots, so fault tests assert what the operator sees.
+type operatorView struct {
+	t     *testing.T
+	m     tea.Model
+	snaps <-chan probes.Snapshot
+}
+
+func newOperatorView(t *testing.T, sim *simcluster.Cluster, interval time.Duration) *operatorView {
+	t.Helper()
+	p, err := probes.NewPoller(probes.Config{URI: sim.URI(), Interval: interval, ConnectTimeout: 3 * time.Second, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if _, err := p.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); p.Close(context.Background()) })
+	var m tea.Model = tui.New(tui.Options{Interval: interval, ReadOnly: true})
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+	return &operatorView{t: t, m: m, snaps: p.Run(ctx)}
+}
+
+// until feeds snapshots until the screen shows want, at most n snapshots.
+func (o *operatorView) until(want string, n int) string {
+	o.t.Helper()
+	var scr string
+	for i := 0; i < n; i++ {
+		s, ok := <-o.snaps
+		if !ok {
+			o.t.Fatal("the poller stopped")
+		}
+		o.m, _ = o.m.Update(tui.SnapshotMsg(s))
+		scr = ansi.Strip(o.m.View().Content)
+		if strings.Contains(scr, want) {
+			return scr
+		}
+	}
+	o.t.Fatalf("after %d snapshots the screen does not show %q:\n%s", n, want, scr)
+	return ""
+}
+
+func (o *operatorView) key(k string) {
+	o.m, _ = o.m.Update(tea.KeyPressMsg{Code: []rune(k)[0], Text: k})
+}
+
+func TestOperatorSeesFaults(t *testing.T) {
+	sim, err := simcluster.Start(simcluster.Config{Shards: 2, Members: 3, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	role := func(r, shard string) string {
+		for _, n := range sim.Nodes() {
+			if n.Role == r && n.Shard == shard {
+				return n.Address
+			}
+		}
+		return ""
+	}
+	o := newOperatorView(t, sim, 200*time.Millisecond)
+	all := len(sim.Nodes())
+	up := func(n int) string { return fmt.Sprintf("%d/%d nodes up", n, all) }
+	o.until(up(all), 20)
+
+	// 1. A secondary stops: down, with its address, within two intervals.
+	sec := role("secondary", "shard1")
+	sim.Fault(simcluster.Fault{Kind: "stop", Node: sec})
+	o.until(up(all-1)+" (down: "+sec+")", 3)
+	o.key("7") // the nodes pane says why
+	scr := o.until("connection refused", 10)
+	if !strings.Contains(scr, "DOWN") {
+		t.Errorf("the nodes pane does not mark it DOWN:\n%s", scr)
+	}
+	// 2. It comes back.
+	sim.Fault(simcluster.Fault{Kind: "start", Node: sec})
+	o.until(up(all), 20)
+
+	// 3. The primary steps down: the new primary shows in the replication pane.
+	old := role("primary", "shard0")
+	sim.Fault(simcluster.Fault{Kind: "stepDown", Node: old})
+	o.key("2")
+	o.until("SECONDARY "+old, 20)
+
+	// 4. A node answers 5 s late: marked slow, the screen keeps updating.
+	slow := role("secondary", "shard0")
+	if slow == "" || slow == old {
+		slow = role("secondary", "shard1")
+	}
+	sim.Fault(simcluster.Fault{Kind: "delay", Node: slow, Ms: 5000})
+	o.key("7")
+	o.until("no answer for", 10)
+	sim.Fault(simcluster.Fault{Kind: "clear", Node: slow})
+
+	// 6. A connection reset mid-reply: an error, then recovery.
+	sim.Fault(simcluster.Fault{Kind: "reset", Node: sec})
+	o.until("(down: "+sec+")", 10)
+	sim.Fault(simcluster.Fault{Kind: "clear", Node: sec})
+	o.until(up(all), 40)
+}
