@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -148,6 +149,12 @@ func (b *bench) run(ctx context.Context, duration time.Duration) error {
 	full, trimmed := b.statusSizes(ctx, dep)
 	b.row("serverStatus reply: full / as mongoscope asks", fmt.Sprintf("%d B / %d B (%.0f%%)", full, trimmed, 100*float64(trimmed)/float64(max(full, 1))), "a small fraction")
 	b.row("poller CPU per poll cycle", fmt.Sprintf("%.1f ms (%.2f%% of one core)", cpu.Seconds()*1000/float64(polls), 100*cpu.Seconds()/wall.Seconds()), "≤ 5% of one core")
+	if path := os.Getenv("MONGOSCOPE_HEAPPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+	}
 	heap, rss := memory()
 	b.row("heap / RSS after the steady state", fmt.Sprintf("%.1f MiB / %.1f MiB", heap, rss), "")
 	for hist.Len() < 3600 { // a fake clock: the last snapshot, an hour's worth
