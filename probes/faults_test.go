@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/mongoscope/mongoscope/probes/simcluster"
 )
 
@@ -361,4 +363,83 @@ func longestUserOp(t *testing.T, ch <-chan Snapshot) Op {
 		}
 	}
 	return Op{}
+}
+
+func TestBalancerStopTimeoutSaysSo(t *testing.T) {
+	sim := startSim(t, simcluster.Config{Shards: 2, Members: 1})
+	mongos := nodeByRole(sim, "mongos", "")
+	sim.Fault(simcluster.Fault{Kind: "fail", Node: mongos, Command: "balancerStop", Code: 50})
+	p, ch, _ := pollerOn(t, sim.URI(), nil)
+	waitFor(t, ch, "balancer", func(s Snapshot) bool { return s.Balancer != nil })
+	res := p.StopBalancer(context.Background(), nil)
+	if res.Outcome != OutcomeTimeout || !strings.Contains(res.Message, "timed out") || !strings.Contains(res.Message, "round") {
+		t.Fatalf("balancerStop timing out: %+v", res)
+	}
+	// The state shown is the server's, not what we asked for.
+	s := waitFor(t, ch, "balancer state", func(s Snapshot) bool { return s.Balancer != nil })
+	if s.Balancer.Enabled != sim.BalancerEnabled() {
+		t.Errorf("shown enabled=%v, server says %v", s.Balancer.Enabled, sim.BalancerEnabled())
+	}
+}
+
+func TestQuitWhileANodeHangs(t *testing.T) {
+	sim := startSim(t, simcluster.Config{Shards: 1, Members: 2})
+	cfg := Config{URI: sim.URI(), Interval: 200 * time.Millisecond, ConnectTimeout: 3 * time.Second}
+	p, err := NewPoller(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if _, err := p.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ch := p.Run(ctx)
+	<-ch
+	sim.Fault(simcluster.Fault{Kind: "hang", Node: nodeByRole(sim, "secondary", "shard0")})
+	<-ch
+	<-ch // a request is now stuck on the hung node
+	closed := make(chan struct{})
+	go func() {
+		cancel()
+		p.Close(context.Background())
+		close(closed)
+	}()
+	select {
+	case <-closed: // liveness, not speed: quitting must not wait for the hung node
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return while a node hangs")
+	}
+}
+
+func TestHugeAndMistypedReplies(t *testing.T) {
+	// A 16 MB serverStatus with a huge array and wrong types: no panic, unknowns stay unknown.
+	big := make(bson.A, 0, 400000)
+	for i := 0; i < 400000; i++ {
+		big = append(big, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")
+	}
+	raw, err := bson.Marshal(bson.D{{Key: "opcounters", Value: bson.D{{Key: "query", Value: int32(7)}}},
+		{Key: "junk", Value: big}, {Key: "connections", Value: "lots"}, {Key: "repl", Value: bson.D{{Key: "hosts", Value: big}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raw) < 15<<20 {
+		t.Fatalf("document is only %d bytes", len(raw))
+	}
+	s, err := DecodeServerStatus(raw)
+	if err != nil || s.Opcounters.Query != 7 || s.Connections.Current != 0 || s.Repl == nil || len(s.Repl.Hosts) != 400000 {
+		t.Fatalf("16 MB reply: %v query %d", err, s.Opcounters.Query)
+	}
+	rs, _, err := DecodeReplSetGetStatus(mustMarshal(t, bson.D{{Key: "set", Value: 5}, {Key: "members", Value: bson.A{"x", 3, bson.D{{Key: "name", Value: 9}}}}}))
+	if err != nil || len(rs.Members) != 1 || rs.Members[0].Address != "" {
+		t.Fatalf("mistyped members: %v %+v", err, rs)
+	}
+}
+
+func mustMarshal(t *testing.T, d bson.D) bson.Raw {
+	t.Helper()
+	b, err := bson.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -139,3 +139,15 @@ func startWatch(t *testing.T, args []string) (string, bool) {
 	out.ReadFrom(p)
 	return out.String() + errb.String(), strings.Contains(out.String(), `"node"`)
 }
+
+func TestUnwritableRecordingPath(t *testing.T) {
+	sim, err := simcluster.Start(simcluster.Config{Topology: "standalone", Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	code, _, errOut := runCapture(t, nil, "--read-only", "--record", "/proc/no-such-dir/rec.gz", sim.URI())
+	if code != exitUsage || !strings.Contains(errOut, "--record /proc/no-such-dir/rec.gz") || strings.Count(errOut, "\n") != 1 {
+		t.Fatalf("exit %d: %q", code, errOut)
+	}
+}
