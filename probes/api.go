@@ -2,7 +2,6 @@ package probes
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
@@ -16,7 +15,9 @@ type Config struct {
 	TLSInsecure    bool
 	ConnectTimeout time.Duration // default 10s
 	Interval       time.Duration // default 1s, minimum 100ms
-	// Timeout bounds each request; default: 80% of the interval, at most 5s.
+	// Timeout is how long a node may take to answer before it is shown
+	// slow (its request keeps waiting: see Poller.poll), and bounds each
+	// action's requests; default 80% of the interval, at most 5s.
 	Timeout time.Duration
 	// MaxConcurrency bounds requests in flight across all nodes (default 16).
 	MaxConcurrency int
@@ -64,9 +65,6 @@ type ActionResult struct {
 	Outcome Outcome `json:"outcome"`
 	Message string  `json:"message"`
 }
-
-// ErrNotImplemented marks API pieces still being built.
-var ErrNotImplemented = errors.New("not implemented yet")
 
 // Actor is what the TUI needs to act on the deployment; *Poller implements
 // it, and tests substitute a fake.

@@ -7,8 +7,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
-
-	"github.com/mongoscope/mongoscope/probes"
 )
 
 // Minimum terminal size for the dashboard.
@@ -304,5 +302,3 @@ func overlay(base, dlg string, w, h int) string {
 	}
 	return strings.Join(lines, "\n")
 }
-
-var _ = probes.RoleMongos
