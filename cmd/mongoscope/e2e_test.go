@@ -102,8 +102,21 @@ func TestEndToEndInTmux(t *testing.T) {
 		t.Fatal("the simulator's balancer is still enabled")
 	}
 
+	// Quit while a node hangs: mongoscope must not wait for it.
+	for _, n := range sim.Nodes() {
+		if n.Role == "secondary" {
+			sim.Fault(simcluster.Fault{Kind: "hang", Node: n.Address})
+			break
+		}
+	}
+	time.Sleep(time.Second) // a poll is now stuck on the hung node
+	quit := time.Now()
 	s.keys("q")
 	scr := s.waitScreen("EXIT=0", 5*time.Second)
+	t.Logf("quit took %v with a node hanging", time.Since(quit).Round(10*time.Millisecond))
+	if time.Since(quit) > 2500*time.Millisecond { // the issue asks for 1 s; the screen is polled every 200 ms
+		t.Errorf("quitting took %v while a node hangs", time.Since(quit))
+	}
 	if !strings.Contains(scr, " icanon") || !strings.Contains(scr, " echo") {
 		t.Fatalf("the terminal was not restored (stty shows raw mode):\n%s", scr)
 	}

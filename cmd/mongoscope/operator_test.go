@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,9 +25,10 @@ type operatorView struct {
 	snaps <-chan probes.Snapshot
 }
 
-func newOperatorView(t *testing.T, sim *simcluster.Cluster, interval time.Duration) *operatorView {
+func newOperatorView(t *testing.T, sim *simcluster.Cluster, interval time.Duration, audit *probes.AuditLog) *operatorView {
 	t.Helper()
-	p, err := probes.NewPoller(probes.Config{URI: sim.URI(), Interval: interval, ConnectTimeout: 3 * time.Second, ReadOnly: true})
+	p, err := probes.NewPoller(probes.Config{URI: sim.URI(), Interval: interval, ConnectTimeout: 3 * time.Second,
+		ReadOnly: audit == nil, Audit: audit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +37,7 @@ func newOperatorView(t *testing.T, sim *simcluster.Cluster, interval time.Durati
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cancel(); p.Close(context.Background()) })
-	var m tea.Model = tui.New(tui.Options{Interval: interval, ReadOnly: true})
+	var m tea.Model = tui.New(tui.Options{Interval: interval, ReadOnly: audit == nil, Actor: p, Context: ctx})
 	m, _ = m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
 	return &operatorView{t: t, m: m, snaps: p.Run(ctx)}
 }
@@ -58,8 +61,37 @@ func (o *operatorView) until(want string, n int) string {
 	return ""
 }
 
+// key presses a key and runs the action it starts, feeding the answer
+// back (timers such as the spinner are left alone).
 func (o *operatorView) key(k string) {
-	o.m, _ = o.m.Update(tea.KeyPressMsg{Code: []rune(k)[0], Text: k})
+	var cmd tea.Cmd
+	o.m, cmd = o.m.Update(tea.KeyPressMsg{Code: []rune(k)[0], Text: k})
+	for _, msg := range actionMsgs(cmd) {
+		o.m, _ = o.m.Update(msg)
+	}
+}
+
+func actionMsgs(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	select {
+	case msg := <-done:
+		if batch, ok := msg.(tea.BatchMsg); ok {
+			var out []tea.Msg
+			for _, c := range batch {
+				out = append(out, actionMsgs(c)...)
+			}
+			return out
+		}
+		if msg != nil {
+			return []tea.Msg{msg}
+		}
+	case <-time.After(3 * time.Second): // a spinner tick never comes back this fast; actions do
+	}
+	return nil
 }
 
 func TestOperatorSeesFaults(t *testing.T) {
@@ -76,7 +108,7 @@ func TestOperatorSeesFaults(t *testing.T) {
 		}
 		return ""
 	}
-	o := newOperatorView(t, sim, 200*time.Millisecond)
+	o := newOperatorView(t, sim, 200*time.Millisecond, nil)
 	all := len(sim.Nodes())
 	up := func(n int) string { return fmt.Sprintf("%d/%d nodes up", n, all) }
 	o.until(up(all), 20)
@@ -115,4 +147,43 @@ func TestOperatorSeesFaults(t *testing.T) {
 	o.until("(down: "+sec+")", 10)
 	sim.Fault(simcluster.Fault{Kind: "clear", Node: sec})
 	o.until(up(all), 40)
+}
+
+// Items 8 and 10 of the fault suite, as the operator sees them: a refused
+// kill names the missing privilege and is audited; a balancerStop that
+// times out says so.
+func TestOperatorSeesRefusalsAndTimeouts(t *testing.T) {
+	sim, err := simcluster.Start(simcluster.Config{Shards: 2, Members: 1, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	mongos := sim.Nodes()[0].Address
+	sim.Fault(simcluster.Fault{Kind: "fail", Node: mongos, Command: "killOp", Code: 13})
+	sim.Fault(simcluster.Fault{Kind: "fail", Node: mongos, Command: "balancerStop", Code: 50})
+	path := filepath.Join(t.TempDir(), "audit.log")
+	audit, err := probes.OpenAuditLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := newOperatorView(t, sim, 200*time.Millisecond, audit)
+	o.until("3 Operations", 10)
+	o.until("shard0:", 20) // a user op through mongos is listed
+	o.key("k")
+	o.until("Kill this operation?", 1)
+	o.key("y")
+	scr := o.until("refused by the server", 2)
+	if !strings.Contains(scr, "killop") {
+		t.Errorf("the refusal does not name the privilege:\n%s", scr)
+	}
+	o.key("b")
+	o.until("Stop the balancer?", 1)
+	o.key("y")
+	o.until("timed out", 2)
+	log, _ := os.ReadFile(path)
+	for _, want := range []string{`"action":"killOp"`, `"outcome":"notAllowed"`, `"action":"balancerStop"`, `"outcome":"timeout"`} {
+		if !strings.Contains(string(log), want) {
+			t.Errorf("audit log lacks %s:\n%s", want, log)
+		}
+	}
 }
