@@ -69,8 +69,11 @@ func (p *Poller) dueJobsLocked(now time.Time) []job {
 				primaries[n.Set] = ns
 			}
 		}
-		dataBearing := n.Role == RolePrimary || n.Role == RoleStandalone || (kind == KindReplicaSet && n.Role == RoleSecondary)
-		if kind != KindSharded && dataBearing {
+		// Through mongos, $currentOp sees one node per shard (the primary);
+		// what runs on secondaries (secondary reads, index builds, the
+		// applier) needs each of them asked directly, and killed there.
+		dataBearing := n.Role == RolePrimary || n.Role == RoleStandalone || n.Role == RoleSecondary
+		if dataBearing && (kind != KindSharded || n.Role == RoleSecondary && n.Shard != "config") {
 			add(ns, probeOps, p.opsJob(n.Address, false, ""))
 		}
 		if (n.Role == RolePrimary && n.Shard != "config") || n.Role == RoleStandalone {

@@ -2,6 +2,7 @@ package probes
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,6 +101,24 @@ func TestShardedDiscoveryAndStreams(t *testing.T) {
 	}
 	if !collscan {
 		t.Errorf("no analytics COLLSCAN op in %+v", s.Ops)
+	}
+	secondaries := map[string]bool{}
+	for _, n := range s.Deployment.Nodes {
+		if n.Role == RoleSecondary && n.Shard != "config" {
+			secondaries[n.Address] = true
+		}
+	}
+	var onSecondary bool
+	for _, op := range s.Ops {
+		if secondaries[op.Node] {
+			onSecondary = true
+			if op.KillVia != op.Node || op.Shard == "" || strings.Contains(op.OpID, ":") {
+				t.Errorf("an op on a secondary must be killed there, by its numeric opid: %+v", op)
+			}
+		}
+	}
+	if !onSecondary {
+		t.Error("no op from a shard secondary: mongos only shows primaries, secondaries must be asked directly")
 	}
 	if s.OpsTotal < len(s.Ops) {
 		t.Errorf("opsTotal %d < %d", s.OpsTotal, len(s.Ops))

@@ -134,9 +134,9 @@ func (p *opsPane) setSize(w, h int) {
 }
 
 func opRow(op probes.Op) table.Row {
-	node := op.Shard
-	if node == "" {
-		node = shortHost(op.Node)
+	node := op.Shard // routed through mongos: the shard (its primary) is what matters
+	if node == "" || op.KillVia == op.Node {
+		node = shortHost(op.Node) // asked directly (a secondary, a replica set): the member
 	}
 	plan := op.PlanSummary
 	if plan == "" {
