@@ -72,8 +72,13 @@ func (p *Poller) dueJobsLocked(now time.Time) []job {
 		// Through mongos, $currentOp sees one node per shard (the primary);
 		// what runs on secondaries (secondary reads, index builds, the
 		// applier) needs each of them asked directly, and killed there.
+		// On a sharded cluster that is every few polls: every poll doubled
+		// the poller's CPU at 60 secondaries (BENCHMARKS.md).
 		dataBearing := n.Role == RolePrimary || n.Role == RoleStandalone || n.Role == RoleSecondary
-		if dataBearing && (kind != KindSharded || n.Role == RoleSecondary && n.Shard != "config") {
+		switch {
+		case kind != KindSharded && dataBearing:
+			add(ns, probeOps, p.opsJob(n.Address, false, ""))
+		case n.Role == RoleSecondary && n.Shard != "config" && (first || few):
 			add(ns, probeOps, p.opsJob(n.Address, false, ""))
 		}
 		if (n.Role == RolePrimary && n.Shard != "config") || n.Role == RoleStandalone {

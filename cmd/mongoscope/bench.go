@@ -121,6 +121,12 @@ func (b *bench) run(ctx context.Context, duration time.Duration) error {
 	b.row("time to the first complete sample", first.Round(time.Millisecond).String(), "≤ 2s")
 
 	before := b.served(ctx, dep)
+	if path := os.Getenv("MONGOSCOPE_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			pprof.StartCPUProfile(f)
+			defer f.Close()
+		}
+	}
 	cpu0, wall0 := cpuTime(), time.Now()
 	polls := 0
 	hist := probes.NewHistory(3600, 600)
@@ -134,6 +140,7 @@ func (b *bench) run(ctx context.Context, duration time.Duration) error {
 		polls++
 	}
 	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
+	pprof.StopCPUProfile()
 	after := b.served(ctx, dep)
 	var cmds, bytes int64
 	maxCmds := 0.0
