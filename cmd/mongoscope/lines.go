@@ -41,8 +41,8 @@ func printLines(ctx context.Context, snaps <-chan probes.Snapshot, asJSON bool, 
 					fmt.Fprintf(out, "%-8s %-21s %-9s %-7s %s\n", r.Time, r.Node, r.Role, r.Shard, "DOWN: "+r.Error)
 					continue
 				}
-				fmt.Fprintf(out, "%-8s %-21s %-9s %-7s %7.0f %7.0f %7.0f %7.0f %7.0f %7.0f %9s %9s %6d %5d %s\n",
-					r.Time, r.Node, r.Role, r.Shard, r.Insert, r.Query, r.Update, r.Delete, r.Getmore, r.Command,
+				fmt.Fprintf(out, "%-8s %-21s %-9s %-7s %s %9s %9s %6d %5d %s\n",
+					r.Time, r.Node, r.Role, r.Shard, rateColumns(r.Rates),
 					humanBytes(r.NetInPerSec), humanBytes(r.NetOutPerSec), r.Connections, r.Ops, r.Error)
 			}
 		}
@@ -57,11 +57,13 @@ type nodeLine struct {
 	Shard string `json:"shard,omitempty"`
 	Up    bool   `json:"up"`
 	Error string `json:"error,omitempty"`
-	probes.Rates
-	NetInPerSec  float64 `json:"netInPerSec"`
-	NetOutPerSec float64 `json:"netOutPerSec"`
-	Connections  int64   `json:"connections"`
-	Ops          int     `json:"ops"`
+	// Rates and network are nil until two samples exist: the first line
+	// shows "-" (JSON omits them) rather than a made-up zero.
+	*probes.Rates
+	NetInPerSec  *float64 `json:"netInPerSec,omitempty"`
+	NetOutPerSec *float64 `json:"netOutPerSec,omitempty"`
+	Connections  int64    `json:"connections"`
+	Ops          int      `json:"ops"`
 }
 
 func nodeLines(s probes.Snapshot) []nodeLine {
@@ -76,11 +78,14 @@ func nodeLines(s probes.Snapshot) []nodeLine {
 		r := nodeLine{Time: s.TakenAt.Format("15:04:05"), Node: n.Address, Role: string(n.Role), Shard: n.Shard,
 			Up: n.Up, Error: n.Error, Ops: opsPer[n.Address]}
 		if s.Opcounters != nil {
-			r.Rates = s.Opcounters.Nodes[n.Address]
+			if rates, ok := s.Opcounters.Nodes[n.Address]; ok {
+				r.Rates = &rates
+			}
 		}
 		if s.Network != nil {
-			nr := s.Network.Nodes[n.Address]
-			r.NetInPerSec, r.NetOutPerSec = nr.BytesInPerSec, nr.BytesOutPerSec
+			if nr, ok := s.Network.Nodes[n.Address]; ok {
+				r.NetInPerSec, r.NetOutPerSec = &nr.BytesInPerSec, &nr.BytesOutPerSec
+			}
 		}
 		if s.Connections != nil {
 			r.Connections = s.Connections.Nodes[n.Address].Current
@@ -93,7 +98,19 @@ func nodeLines(s probes.Snapshot) []nodeLine {
 	return rows
 }
 
-func humanBytes(b float64) string {
+// rateColumns is the six opcounter columns, or dashes before a rate exists.
+func rateColumns(r *probes.Rates) string {
+	if r == nil {
+		return fmt.Sprintf("%7s %7s %7s %7s %7s %7s", "-", "-", "-", "-", "-", "-")
+	}
+	return fmt.Sprintf("%7.0f %7.0f %7.0f %7.0f %7.0f %7.0f", r.Insert, r.Query, r.Update, r.Delete, r.Getmore, r.Command)
+}
+
+func humanBytes(p *float64) string {
+	if p == nil {
+		return "-"
+	}
+	b := *p
 	units := []string{"B", "KB", "MB", "GB"}
 	i := 0
 	for b >= 1000 && i < len(units)-1 {
