@@ -41,8 +41,9 @@ type SeriesKey struct {
 }
 
 // History keeps bounded ring buffers of every series derived from the
-// snapshots, one point per snapshot, and whole snapshots (ops included) for
-// the recent past so the display can be scrubbed back in time. Points are
+// snapshots: one point per snapshot for the recent past, 1-minute means for
+// the last 24 hours beyond it, and whole snapshots (ops included) for the
+// last minutes so the display can be scrubbed back in time. Points are
 // float32: a sparkline needs no more, and 94 nodes × 1 h fit in ~16 MiB.
 // It is not safe for concurrent use: the TUI owns it.
 type History struct {
@@ -52,7 +53,24 @@ type History struct {
 	series   map[SeriesKey][]float32
 	full     []Snapshot // ring of the newest fullCap snapshots
 	fullCap  int
+	minutes  minuteHistory // beyond the recent points: 1-minute means for a day
 }
+
+// minuteHistory downsamples every series to 1-minute means, for 24 hours.
+type minuteHistory struct {
+	head, n int
+	times   []time.Time
+	series  map[SeriesKey][]float32
+	acc     map[SeriesKey]*meanAcc
+	bucket  time.Time // the minute being accumulated
+}
+
+type meanAcc struct {
+	sum float64
+	n   int
+}
+
+const minutesKept = 24 * 60
 
 // NewHistory keeps recent/interval points of every series and fullFor of
 // whole snapshots (at a 1 s interval: 3600 and 600 for 1 h and 10 min).
@@ -60,7 +78,8 @@ func NewHistory(points, fullPoints int) *History {
 	points = max(points, 2)
 	fullPoints = max(min(fullPoints, points), 1)
 	return &History{capacity: points, times: make([]time.Time, points), series: map[SeriesKey][]float32{},
-		full: make([]Snapshot, fullPoints), fullCap: fullPoints}
+		full: make([]Snapshot, fullPoints), fullCap: fullPoints,
+		minutes: minuteHistory{times: make([]time.Time, minutesKept), series: map[SeriesKey][]float32{}, acc: map[SeriesKey]*meanAcc{}}}
 }
 
 // Add records one snapshot.
@@ -71,7 +90,9 @@ func (h *History) Add(s Snapshot) {
 	for _, buf := range h.series {
 		buf[i] = nan
 	}
+	h.minutes.roll(s.TakenAt)
 	set := func(k SeriesKey, v float64) {
+		h.minutes.add(k, v)
 		buf, ok := h.series[k]
 		if !ok {
 			buf = make([]float32, h.capacity)
@@ -185,3 +206,77 @@ func (h *History) At(stepsBack int) (Snapshot, bool) {
 
 // FullLen is how many whole snapshots can be scrubbed back to.
 func (h *History) FullLen() int { return min(h.n, h.fullCap) }
+
+// roll closes the minute being accumulated when at is in a later minute.
+func (mh *minuteHistory) roll(at time.Time) {
+	b := at.Truncate(time.Minute)
+	if mh.bucket.IsZero() {
+		mh.bucket = b
+	}
+	if !b.After(mh.bucket) {
+		return
+	}
+	i := mh.head
+	mh.times[i] = mh.bucket
+	nan := float32(math.NaN())
+	for k, buf := range mh.series {
+		buf[i] = nan
+		if a := mh.acc[k]; a != nil && a.n > 0 {
+			buf[i] = float32(a.sum / float64(a.n))
+		}
+	}
+	for k, a := range mh.acc {
+		if _, ok := mh.series[k]; !ok && a.n > 0 {
+			buf := make([]float32, minutesKept)
+			for j := range buf {
+				buf[j] = nan
+			}
+			buf[i] = float32(a.sum / float64(a.n))
+			mh.series[k] = buf
+		}
+		a.sum, a.n = 0, 0
+	}
+	mh.head = (mh.head + 1) % minutesKept
+	mh.n++
+	mh.bucket = b
+}
+
+func (mh *minuteHistory) add(k SeriesKey, v float64) {
+	a := mh.acc[k]
+	if a == nil {
+		a = &meanAcc{}
+		mh.acc[k] = a
+	}
+	if !math.IsNaN(v) {
+		a.sum += v
+		a.n++
+	}
+}
+
+// MinuteSeries returns the newest n closed minutes of k as 1-minute means,
+// oldest first (NaN: no value that minute); up to 24 hours.
+func (h *History) MinuteSeries(k SeriesKey, n int) []float64 {
+	mh := &h.minutes
+	n = min(n, min(mh.n, minutesKept))
+	out := make([]float64, n)
+	buf, ok := mh.series[k]
+	for j := 0; j < n; j++ {
+		if !ok {
+			out[j] = math.NaN()
+			continue
+		}
+		out[j] = float64(buf[(mh.head-n+j+2*minutesKept)%minutesKept])
+	}
+	return out
+}
+
+// MinuteTimes returns the start of each of the newest n closed minutes.
+func (h *History) MinuteTimes(n int) []time.Time {
+	mh := &h.minutes
+	n = min(n, min(mh.n, minutesKept))
+	out := make([]time.Time, n)
+	for j := 0; j < n; j++ {
+		out[j] = mh.times[(mh.head-n+j+2*minutesKept)%minutesKept]
+	}
+	return out
+}

@@ -43,6 +43,32 @@ func TestHistorySeriesGapAndWrap(t *testing.T) {
 	}
 }
 
+func TestHistoryDownsamplesToMinutes(t *testing.T) {
+	h := NewHistory(60, 10) // one minute of 1 s points
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 3*60+1; i++ { // three whole minutes: 10/s, then a gap, then 30/s
+		at := t0.Add(time.Duration(i) * time.Second)
+		switch {
+		case i < 60:
+			h.Add(rateSnap(at, 10, "a:1"))
+		case i < 120:
+			h.Add(Snapshot{TakenAt: at})
+		default:
+			h.Add(rateSnap(at, 30, "a:1"))
+		}
+	}
+	got := h.MinuteSeries(SeriesKey{ScopeNode, "a:1", MetricQuery}, 10)
+	if len(got) != 3 || got[0] != 10 || !math.IsNaN(got[1]) || got[2] != 30 {
+		t.Fatalf("minute means = %v", got)
+	}
+	if ts := h.MinuteTimes(3); !ts[0].Equal(t0) || !ts[2].Equal(t0.Add(2*time.Minute)) {
+		t.Fatalf("minute times = %v", ts)
+	}
+	if len(h.Series(SeriesKey{ScopeNode, "a:1", MetricQuery}, 1000)) != 60 {
+		t.Fatal("the 1 s ring is not bounded")
+	}
+}
+
 // BenchmarkHistoryHour fills an hour of 1 s points for 94 nodes and reports
 // the heap it holds.
 func BenchmarkHistoryHour(b *testing.B) {
