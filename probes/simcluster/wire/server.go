@@ -127,14 +127,15 @@ func (s *Server) serve(sc *serverConn) {
 		out := encodeReply(m.requestID, s.reqID.Add(1), m.legacy, reply)
 		if s.resetting() {
 			half := out[:len(out)/2]
-			sc.conn.Write(half)
 			done(len(half))
+			sc.conn.Write(half)
 			s.drop(sc, true)
 			return
 		}
-		_, err = sc.conn.Write(out)
+		// Count the reply before writing it: once the client has read it, it may
+		// look at Stats and must not see this request still in flight.
 		done(len(out))
-		if err != nil {
+		if _, err = sc.conn.Write(out); err != nil {
 			return
 		}
 	}

@@ -286,7 +286,7 @@ func TestRawLegacyHandshake(t *testing.T) {
 	}
 }
 
-func FuzzParseMessage(f *testing.F) {
+func FuzzDecodeMessage(f *testing.F) {
 	f.Add(legacyHello(1))
 	body, _ := bson.Marshal(bson.D{{Key: "ping", Value: 1}, {Key: "$db", Value: "admin"}})
 	f.Add(encodeReply(0, 1, false, body))
