@@ -57,9 +57,12 @@ func TestHistoryDownsamplesToMinutes(t *testing.T) {
 			h.Add(rateSnap(at, 30, "a:1"))
 		}
 	}
-	got := h.MinuteSeries(SeriesKey{ScopeNode, "a:1", MetricQuery}, 10)
+	got := h.MinuteSeries(SeriesKey{ScopeCluster, "", MetricQuery}, 10)
 	if len(got) != 3 || got[0] != 10 || !math.IsNaN(got[1]) || got[2] != 30 {
 		t.Fatalf("minute means = %v", got)
+	}
+	if node := h.MinuteSeries(SeriesKey{ScopeNode, "a:1", MetricQuery}, 10); !math.IsNaN(node[0]) {
+		t.Fatalf("per-node series are not kept by the minute: %v", node)
 	}
 	if ts := h.MinuteTimes(3); !ts[0].Equal(t0) || !ts[2].Equal(t0.Add(2*time.Minute)) {
 		t.Fatalf("minute times = %v", ts)

@@ -22,4 +22,4 @@ func main() {
 }
 
 // memoryLimit is the Go runtime's soft memory limit for mongoscope.
-const memoryLimit = 48 << 20
+const memoryLimit = 52 << 20
