@@ -47,7 +47,7 @@ func TestFind(t *testing.T) {
 				d("opid", int32(4), "ns", "shop.orders"), d("opid", int32(1), "ns", "shop.orders")}},
 		{name: "dotted sort and projection", filter: d("client.app", d("$exists", true)), sort: d("client.app", int32(1), "opid", int32(1)),
 			projection: d("client.app", int32(1)),
-			want: []bson.D{d("client", d("app", "analytics")), d("client", d("app", "web")), d("client", d("app", "web"))}},
+			want:       []bson.D{d("client", d("app", "analytics")), d("client", d("app", "web")), d("client", d("app", "web"))}},
 		{name: "exclusion", filter: d("opid", int32(3)), projection: d("client", int32(0), "ns", false),
 			want: []bson.D{d("opid", int32(3))}},
 		{name: "dotted exclusion", filter: d("opid", int32(3)), projection: d("client.app", int32(0)),

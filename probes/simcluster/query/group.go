@@ -238,7 +238,7 @@ func (a *firstAcc) result() any { return a.v }
 
 type lastAcc struct{ v any }
 
-func (a *lastAcc) add(v any)    { a.v = nullIfMissing(v) }
+func (a *lastAcc) add(v any)   { a.v = nullIfMissing(v) }
 func (a *lastAcc) result() any { return a.v }
 
 type pushAcc struct{ list bson.A }
