@@ -16,10 +16,13 @@ type stage func(docs []bson.D, c *evalCtx) ([]bson.D, error)
 // output here with the rest of the pipeline.
 func Aggregate(docs []bson.D, pipeline []bson.D) ([]bson.D, error) {
 	stages := make([]stage, 0, len(pipeline))
-	for _, spec := range pipeline {
+	for i, spec := range pipeline {
 		s, err := compileStage(spec)
 		if err != nil {
 			return nil, err
+		}
+		if keep := sortLimit(pipeline, i); keep > 0 {
+			s, _ = sortStageKeeping(spec[0].Value, keep)
 		}
 		stages = append(stages, s)
 	}
@@ -199,7 +202,23 @@ func unsetStage(arg any) (stage, error) {
 	}), nil
 }
 
-func sortStage(arg any) (stage, error) {
+// sortLimit returns the $limit that directly follows a $sort at i (0 if
+// none), so the sort only has to find the first few documents.
+func sortLimit(pipeline []bson.D, i int) int {
+	if i+1 >= len(pipeline) || len(pipeline[i]) != 1 || pipeline[i][0].Key != "$sort" ||
+		len(pipeline[i+1]) != 1 || pipeline[i+1][0].Key != "$limit" {
+		return 0
+	}
+	n, ok := wholeNumber(pipeline[i+1][0].Value)
+	if !ok || n <= 0 || n > 1<<20 {
+		return 0
+	}
+	return int(n)
+}
+
+func sortStage(arg any) (stage, error) { return sortStageKeeping(arg, 0) }
+
+func sortStageKeeping(arg any, keep int) (stage, error) {
 	d, ok := arg.(bson.D)
 	if !ok {
 		return nil, location(15973, "the $sort key specification must be an object")
@@ -211,7 +230,7 @@ func sortStage(arg any) (stage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(docs []bson.D, _ *evalCtx) ([]bson.D, error) { return sortDocs(docs, s), nil }, nil
+	return func(docs []bson.D, _ *evalCtx) ([]bson.D, error) { return sortDocs(docs, s, keep), nil }, nil
 }
 
 // wholeNumber reads a stage's numeric argument, refusing fractions.

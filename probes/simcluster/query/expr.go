@@ -73,7 +73,7 @@ func compileFieldPath(s string) (expr, error) {
 		}
 		switch name {
 		case "ROOT", "CURRENT":
-			return func(c *evalCtx) (any, error) { return fieldPathValue(c.root, parts), nil }, nil
+			return func(c *evalCtx) (any, error) { return docPathValue(c.root, parts), nil }, nil
 		case "NOW":
 			return func(c *evalCtx) (any, error) { return c.now, nil }, nil
 		case "REMOVE":
@@ -90,7 +90,7 @@ func compileFieldPath(s string) (expr, error) {
 			return nil, location(15998, "FieldPath field names may not be empty strings.")
 		}
 	}
-	return func(c *evalCtx) (any, error) { return fieldPathValue(c.root, parts), nil }, nil
+	return func(c *evalCtx) (any, error) { return docPathValue(c.root, parts), nil }, nil
 }
 
 // compileObjectExpr builds a document; fields that evaluate to missing are left out.

@@ -33,7 +33,11 @@ func Find(docs []bson.D, filter, sort, projection bson.D, skip, limit int64) ([]
 		return nil, err
 	}
 	if len(sort) > 0 {
-		out = sortDocs(out, spec)
+		keep := 0
+		if limit > 0 {
+			keep = int(min(skip+limit, int64(len(out))))
+		}
+		out = sortDocs(out, spec, keep)
 	}
 	out = window(out, skip, limit)
 	if proj == nil {

@@ -90,8 +90,11 @@ func compileClause(e bson.E, topLevel bool) (docPred, error) {
 	}
 	parts := splitPath(e.Key)
 	return func(doc bson.D) (bool, error) {
-		var buf [4]any
-		return vp(queryValues(doc, parts, buf[:0])), nil
+		buf := getValuesBuf()
+		*buf = docValues(doc, parts, (*buf)[:0])
+		ok := vp(*buf)
+		putValuesBuf(buf)
+		return ok, nil
 	}, nil
 }
 

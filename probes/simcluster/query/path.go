@@ -7,6 +7,10 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
+// maxBackfill is the server's limit on padding an array with nulls when an
+// update sets a far index ("a.1000000").
+const maxBackfill = 1500000
+
 func splitPath(path string) []string { return strings.Split(path, ".") }
 
 func getField(d bson.D, key string) (any, bool) {
@@ -25,6 +29,16 @@ func arrayIndex(part string) (int, bool) {
 	}
 	n, err := strconv.Atoi(part)
 	return n, err == nil && n >= 0
+}
+
+// docValues is queryValues starting at a document; taking bson.D rather
+// than any saves boxing the document for every one matched or sorted.
+func docValues(doc bson.D, parts []string, out []any) []any {
+	val, ok := getField(doc, parts[0])
+	if !ok {
+		return append(out, missing{})
+	}
+	return queryValues(val, parts[1:], out)
 }
 
 // queryValues collects what a dotted path reaches in a query: it descends
@@ -95,6 +109,18 @@ func fieldPathValue(v any, parts []string) any {
 	return missing{}
 }
 
+// docPathValue is fieldPathValue starting at a document (no boxing).
+func docPathValue(doc bson.D, parts []string) any {
+	if len(parts) == 0 {
+		return doc
+	}
+	val, ok := getField(doc, parts[0])
+	if !ok {
+		return missing{}
+	}
+	return fieldPathValue(val, parts[1:])
+}
+
 // setPath returns a copy of doc with the dotted path set to value, creating
 // documents on the way. strict (update semantics) refuses to go through a
 // scalar, as the server does; otherwise ($addFields) the scalar is replaced.
@@ -120,7 +146,7 @@ func setPath(doc bson.D, parts []string, value any, strict bool) (bson.D, error)
 	if i >= 0 {
 		child = out[i].Value
 	}
-	newChild, err := setInValue(child, parts[1:], value, strict)
+	newChild, err := setInValue(child, parts[0], parts[1:], value, strict)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +158,8 @@ func setPath(doc bson.D, parts []string, value any, strict bool) (bson.D, error)
 	return out, nil
 }
 
-func setInValue(child any, parts []string, value any, strict bool) (any, error) {
+// key names child in error messages, the way the server quotes the parent.
+func setInValue(child any, key string, parts []string, value any, strict bool) (any, error) {
 	switch c := child.(type) {
 	case missing:
 		return setPath(bson.D{}, parts, value, strict)
@@ -143,6 +170,9 @@ func setInValue(child any, parts []string, value any, strict bool) (any, error) 
 	case bson.A, []any:
 		arr := asArray(c)
 		if idx, ok := arrayIndex(parts[0]); ok && strict {
+			if idx >= maxBackfill {
+				return nil, badValue("can't backfill array to larger than %d elements", maxBackfill)
+			}
 			na := make(bson.A, max(len(arr), idx+1))
 			copy(na, arr)
 			if len(parts) == 1 {
@@ -153,7 +183,7 @@ func setInValue(child any, parts []string, value any, strict bool) (any, error) 
 			if idx < len(arr) && arr[idx] != nil {
 				elem = arr[idx]
 			}
-			v, err := setInValue(elem, parts[1:], value, strict)
+			v, err := setInValue(elem, parts[0], parts[1:], value, strict)
 			if err != nil {
 				return nil, err
 			}
@@ -161,12 +191,12 @@ func setInValue(child any, parts []string, value any, strict bool) (any, error) 
 			return na, nil
 		}
 		if strict {
-			return nil, errorf(28, "PathNotViable", "Cannot create field '%s' in element %s",
-				parts[0], Canonical(c))
+			return nil, errorf(28, "PathNotViable", "Cannot create field '%s' in element {%s: %s}",
+				parts[0], key, Canonical(c))
 		}
 		na := make(bson.A, len(arr))
 		for k, e := range arr {
-			v, err := setInValue(e, parts, value, strict)
+			v, err := setInValue(e, key, parts, value, strict)
 			if err != nil {
 				return nil, err
 			}
@@ -175,8 +205,8 @@ func setInValue(child any, parts []string, value any, strict bool) (any, error) 
 		return na, nil
 	}
 	if strict {
-		return nil, errorf(28, "PathNotViable", "Cannot create field '%s' in element %s",
-			parts[0], Canonical(child))
+		return nil, errorf(28, "PathNotViable", "Cannot create field '%s' in element {%s: %s}",
+			parts[0], key, Canonical(child))
 	}
 	return setPath(bson.D{}, parts, value, strict)
 }

@@ -3,6 +3,7 @@ package query
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -46,7 +47,8 @@ func compileSort(spec bson.D) (sortSpec, error) {
 // sortValue is the value a document sorts by: for arrays, the smallest
 // element ascending and the largest descending, as the server does.
 func sortValue(doc bson.D, k sortKey) any {
-	var buf [4]any
+	buf := getValuesBuf()
+	defer putValuesBuf(buf)
 	var best any = missing{}
 	first := true
 	consider := func(v any) {
@@ -59,7 +61,8 @@ func sortValue(doc bson.D, k sortKey) any {
 			best = v
 		}
 	}
-	for _, v := range queryValues(doc, k.parts, buf[:0]) {
+	*buf = docValues(doc, k.parts, (*buf)[:0])
+	for _, v := range *buf {
 		if arr := asArray(v); arr != nil {
 			for _, e := range arr {
 				consider(e)
@@ -75,28 +78,31 @@ func sortValue(doc bson.D, k sortKey) any {
 }
 
 // sortDocs returns a stably sorted copy; the input slice is not touched.
-func sortDocs(docs []bson.D, s sortSpec) []bson.D {
-	out := slices.Clone(docs)
+// keep > 0 says only the first keep documents are wanted (a $sort followed
+// by $limit, or find's skip+limit): those are selected without sorting the rest.
+func sortDocs(docs []bson.D, s sortSpec, keep int) []bson.D {
 	if len(s.keys) == 0 {
+		out := slices.Clone(docs)
 		if s.naturalReverse {
 			slices.Reverse(out)
 		}
 		return out
 	}
 	type keyed struct {
-		doc  bson.D
+		idx  int
 		vals []any
 	}
-	rows := make([]keyed, len(out))
-	vals := make([]any, len(out)*len(s.keys))
-	for i, d := range out {
+	rows := make([]keyed, len(docs))
+	vals := make([]any, len(docs)*len(s.keys))
+	for i, d := range docs {
 		row := vals[i*len(s.keys) : (i+1)*len(s.keys)]
 		for j, k := range s.keys {
 			row[j] = sortValue(d, k)
 		}
-		rows[i] = keyed{doc: d, vals: row}
+		rows[i] = keyed{idx: i, vals: row}
 	}
-	slices.SortStableFunc(rows, func(a, b keyed) int {
+	// Ties fall back to input order, which makes the sort stable.
+	cmp := func(a, b keyed) int {
 		for j, k := range s.keys {
 			c := Compare(a.vals[j], b.vals[j])
 			if k.desc {
@@ -106,10 +112,39 @@ func sortDocs(docs []bson.D, s sortSpec) []bson.D {
 				return c
 			}
 		}
-		return 0
-	})
+		return cmp3(a.idx, b.idx)
+	}
+	if keep > 0 && keep < len(rows) {
+		top := make([]keyed, 0, keep+1)
+		for _, r := range rows {
+			if len(top) == keep && cmp(r, top[keep-1]) >= 0 {
+				continue
+			}
+			i, _ := slices.BinarySearchFunc(top, r, cmp)
+			top = slices.Insert(top, i, r)
+			if len(top) > keep {
+				top = top[:keep]
+			}
+		}
+		rows = top
+	} else {
+		slices.SortFunc(rows, cmp)
+	}
+	out := make([]bson.D, len(rows))
 	for i := range rows {
-		out[i] = rows[i].doc
+		out[i] = docs[rows[i].idx]
 	}
 	return out
+}
+
+// valuesBufs recycles the small slices queryValues fills, so matching and
+// sorting ten thousand documents does not allocate for each of them.
+var valuesBufs = sync.Pool{New: func() any { b := make([]any, 0, 8); return &b }}
+
+func getValuesBuf() *[]any { return valuesBufs.Get().(*[]any) }
+
+func putValuesBuf(b *[]any) {
+	clear(*b)
+	*b = (*b)[:0]
+	valuesBufs.Put(b)
 }
