@@ -1,12 +1,3 @@
-// Package query is the small MongoDB query engine behind the simulated
-// cluster: filters, projections, sorts, updates and the aggregation stages
-// that mongoscope, mongosh's helpers and mongostat/mongotop send. It is not a
-// general query language; everything outside that set fails with the error
-// code and message a real server (7.0) gives, so clients see an honest refusal.
-//
-// Documents are bson.D (nested documents bson.D, arrays bson.A), exactly as the
-// v2 driver unmarshals them. Inputs are never modified: stages that change a
-// document build a new one.
 package query
 
 import "fmt"

@@ -143,6 +143,9 @@ func compileLogical(e bson.E, topLevel bool) (docPred, error) {
 // compileFieldValue compiles what follows a field name: an operator
 // document, a regex, or a value to compare for equality.
 func compileFieldValue(v any) (valuesPred, error) {
+	if m, ok := v.(bson.M); ok {
+		v = asDoc(m)
+	}
 	if d, ok := v.(bson.D); ok && len(d) > 0 && strings.HasPrefix(d[0].Key, "$") {
 		return compileOperators(d)
 	}

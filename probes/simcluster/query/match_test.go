@@ -196,3 +196,15 @@ func TestCompare(t *testing.T) {
 		t.Fatal("missing must equal null and 2 must equal 2.0")
 	}
 }
+
+func TestMatchAcceptsBsonM(t *testing.T) {
+	ok, err := Match(d("a", int32(3)), d("a", bson.M{"$gt": int32(1), "$lt": int32(5)}))
+	if err != nil || !ok {
+		t.Fatalf("bson.M operators: %v %v", ok, err)
+	}
+	got, err := Update(d("_id", int32(1)), d("$set", bson.M{"b": int32(2)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameDocs(t, []bson.D{got}, []bson.D{d("_id", int32(1), "b", int32(2))})
+}

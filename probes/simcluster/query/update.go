@@ -95,6 +95,9 @@ func applyUpdate(doc, update bson.D, inserting bool) (bson.D, error) {
 	out := doc
 	for _, op := range update {
 		fields, ok := op.Value.(bson.D)
+		if m, isM := op.Value.(bson.M); isM {
+			fields, ok = asDoc(m), true
+		}
 		if !ok {
 			if !strings.HasPrefix(op.Key, "$") {
 				return nil, failedToParse("Unknown modifier: %s. Expected a valid update modifier or pipeline-style update specified as an array", op.Key)
@@ -210,8 +213,7 @@ func replaceDoc(doc, repl bson.D) (bson.D, error) {
 func checkConflicts(update bson.D) error {
 	var paths []string
 	for _, op := range update {
-		fields, _ := op.Value.(bson.D)
-		for _, f := range fields {
+		for _, f := range asDoc(op.Value) {
 			for _, p := range paths {
 				if p == f.Key || strings.HasPrefix(f.Key, p+".") || strings.HasPrefix(p, f.Key+".") {
 					return errorf(40, "ConflictingUpdateOperators", "Updating the path '%s' would create a conflict at '%s'", f.Key, shorter(p, f.Key))
