@@ -5,19 +5,25 @@ import (
 	"strconv"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/mongoscope/mongoscope/probes/simcluster/query"
 )
 
-// The query engine the CRUD commands use; swapped for package query when
-// it lands.
+// The query engine the CRUD commands use (package query; querylite.go was
+// the stopgap before it landed and still serves liteProject).
 var (
-	qMatch     = liteMatch
-	qFind      = liteFind
-	qAggregate = liteAggregate
-	qUpdate    = liteUpdate
+	qMatch     = query.Match
+	qFind      = query.Find
+	qAggregate = query.Aggregate
+	qUpdate    = query.Update
 )
 
 // queryReply turns a query engine error into the server's error shape.
 func queryReply(err error) bson.D {
+	var e *query.Error
+	if errors.As(err, &e) {
+		return errorReply(e.Code, e.CodeName, e.Msg)
+	}
 	var qe *queryError
 	if errors.As(err, &qe) {
 		return errorReply(qe.code, qe.codeName, qe.msg)
