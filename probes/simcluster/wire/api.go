@@ -32,6 +32,14 @@ func (c *ConnInfo) Auth() (user, db string, roles []Role) {
 	return c.user, c.userDB, c.roles
 }
 
+// snapshot copies the connection's fields under its lock.
+func (c *ConnInfo) snapshot() *ConnInfo {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return &ConnInfo{ID: c.ID, Remote: c.Remote, AppName: c.AppName, ClientMetadata: c.ClientMetadata,
+		user: c.user, userDB: c.userDB, roles: c.roles}
+}
+
 func (c *ConnInfo) setAuth(u User) {
 	c.mu.Lock()
 	c.user, c.userDB, c.roles = u.Name, u.DB, u.Roles

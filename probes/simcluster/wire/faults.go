@@ -99,13 +99,14 @@ func (s *Server) Stats() Stats { return s.ledger.snapshot() }
 // ResetStats zeroes the accounting.
 func (s *Server) ResetStats() { s.ledger.reset() }
 
-// Conns lists the open client connections.
+// Conns lists the open client connections, as copies: the connections'
+// own goroutines keep writing theirs (the handshake sets AppName).
 func (s *Server) Conns() []*ConnInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]*ConnInfo, 0, len(s.conns))
 	for sc := range s.conns {
-		out = append(out, sc.info)
+		out = append(out, sc.info.snapshot())
 	}
 	return out
 }

@@ -109,8 +109,10 @@ func (s *Server) serve(sc *serverConn) {
 		}
 		if sc.info.ClientMetadata == nil && (m.name == "hello" || m.name == "isMaster" || m.name == "ismaster") {
 			if client, ok := m.body.Lookup("client").DocumentOK(); ok {
-				sc.info.ClientMetadata = client
-				sc.info.AppName, _ = client.Lookup("application", "name").StringValueOK()
+				app, _ := client.Lookup("application", "name").StringValueOK()
+				sc.info.mu.Lock() // Conns() copies these from other goroutines
+				sc.info.ClientMetadata, sc.info.AppName = client, app
+				sc.info.mu.Unlock()
 			}
 		}
 		done := s.ledger.begin(sc.info.AppName, m.name, len(frame))
