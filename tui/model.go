@@ -193,7 +193,7 @@ func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case actionMsg:
 		m.busy = nil
-		m.footer = footerFor(msg.res)
+		m.footer = msg.res.Message
 		return m, nil
 	case spinner.TickMsg:
 		if m.busy == nil {
@@ -225,10 +225,6 @@ func (m *Model) handleSnapshot(s probes.Snapshot) {
 func (m *Model) show(s probes.Snapshot) {
 	m.shown = s
 	m.ops.setOps(s.Ops, s.OpsTotal)
-}
-
-func footerFor(r probes.ActionResult) string {
-	return r.Message
 }
 
 // SnapshotMsg wraps a snapshot as a message, for driving the model

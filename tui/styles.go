@@ -13,8 +13,7 @@ type Styles struct {
 	Title, Header, Dim, Bold, Warn, Bad, Good, Accent lipgloss.Style
 	Border, BorderFocused                             lipgloss.Style
 	Selected, TableHeader                             lipgloss.Style
-	Dialog, Button, ButtonActive                      lipgloss.Style
-	noColor                                           bool
+	Button, ButtonActive                              lipgloss.Style
 }
 
 // NewStyles builds the styles for a dark or light background; noColor
@@ -43,9 +42,7 @@ func NewStyles(isDark, noColor bool) Styles {
 		BorderFocused: s().Foreground(fg("14", "4")).Bold(true),
 		Selected:      s().Reverse(true),
 		TableHeader:   s().Bold(true).Underline(true),
-		Dialog:        s().Foreground(fg("15", "0")),
 		Button:        s().Padding(0, 1),
 		ButtonActive:  s().Padding(0, 1).Reverse(true).Bold(true),
-		noColor:       noColor,
 	}
 }

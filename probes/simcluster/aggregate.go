@@ -218,7 +218,9 @@ func cmdListCollections(n *node, r *request) bson.D {
 		return queryReply(err)
 	}
 	if nameOnly, _ := r.body.Lookup("nameOnly").BooleanOK(); nameOnly {
-		out = liteProject(out, bson.D{{Key: "name", Value: 1}, {Key: "type", Value: 1}, {Key: "_id", Value: 0}})
+		if out, err = qFind(out, nil, nil, bson.D{{Key: "name", Value: 1}, {Key: "type", Value: 1}, {Key: "_id", Value: 0}}, 0, 0); err != nil {
+			return queryReply(err)
+		}
 	}
 	return cursorReply(r.db+".$cmd.listCollections", out)
 }

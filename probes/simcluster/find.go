@@ -9,8 +9,7 @@ import (
 	"github.com/mongoscope/mongoscope/probes/simcluster/query"
 )
 
-// The query engine the CRUD commands use (package query; querylite.go was
-// the stopgap before it landed and still serves liteProject).
+// The query engine the CRUD commands use.
 var (
 	qMatch     = query.Match
 	qFind      = query.Find
@@ -19,6 +18,15 @@ var (
 )
 
 // queryReply turns a query engine error into the server's error shape.
+// queryError is a refusal the simulator makes itself, in the server's shape.
+type queryError struct {
+	code     int32
+	codeName string
+	msg      string
+}
+
+func (e *queryError) Error() string { return e.msg }
+
 func queryReply(err error) bson.D {
 	var e *query.Error
 	if errors.As(err, &e) {
