@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mongoscope/mongoscope/probes/simcluster"
+	"github.com/mongoscope/mongoscope/internal/simcluster"
 )
 
 // startSim starts a small simulated cluster for a test.

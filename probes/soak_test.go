@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mongoscope/mongoscope/probes/simcluster"
+	"github.com/mongoscope/mongoscope/internal/simcluster"
 )
 
 // soakStep is the simulated time between polls. .ci/run runs the soak a

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mongoscope/mongoscope/probes/simcluster"
+	"github.com/mongoscope/mongoscope/internal/simcluster"
 )
 
 // tmuxSession drives the real binary in a tmux pane: keys in, screen out.

@@ -13,7 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/mongoscope/mongoscope/probes"
-	"github.com/mongoscope/mongoscope/probes/simcluster"
+	"github.com/mongoscope/mongoscope/internal/simcluster"
 	"github.com/mongoscope/mongoscope/tui"
 )
 

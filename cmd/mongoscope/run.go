@@ -14,7 +14,7 @@ import (
 	"github.com/charmbracelet/x/term"
 
 	"github.com/mongoscope/mongoscope/probes"
-	"github.com/mongoscope/mongoscope/probes/simcluster"
+	"github.com/mongoscope/mongoscope/internal/simcluster"
 )
 
 // run is the whole program, testable: it returns the exit code.

@@ -11,8 +11,8 @@ import (
 
 	"github.com/mongoscope/mongoscope/probes"
 	"github.com/mongoscope/mongoscope/probes/record"
-	"github.com/mongoscope/mongoscope/probes/simcluster"
-	"github.com/mongoscope/mongoscope/probes/simcluster/wire"
+	"github.com/mongoscope/mongoscope/internal/simcluster"
+	"github.com/mongoscope/mongoscope/internal/simcluster/wire"
 )
 
 // runCapture runs the program with arguments and environment, returning

@@ -9,7 +9,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/mongoscope/mongoscope/probes/simcluster"
+	"github.com/mongoscope/mongoscope/internal/simcluster"
 )
 
 // runSim is `mongoscope sim`: the simulated cluster, headless, until Ctrl-C.

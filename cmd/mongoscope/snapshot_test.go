@@ -13,7 +13,7 @@ import (
 
 	"github.com/mongoscope/mongoscope/probes"
 	"github.com/mongoscope/mongoscope/probes/record"
-	"github.com/mongoscope/mongoscope/probes/simcluster"
+	"github.com/mongoscope/mongoscope/internal/simcluster"
 )
 
 func TestSnapshotJSONAgainstTheSimulator(t *testing.T) {

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mongoscope/mongoscope/probes/simcluster"
+	"github.com/mongoscope/mongoscope/internal/simcluster"
 )
 
 // testCA makes a CA and a server certificate for 127.0.0.1 signed by it;

@@ -10,7 +10,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
-	"github.com/mongoscope/mongoscope/probes/simcluster/wire"
+	"github.com/mongoscope/mongoscope/internal/simcluster/wire"
 )
 
 // Fault is a failure to inject into the simulation. Kinds:

@@ -7,7 +7,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
-	"github.com/mongoscope/mongoscope/probes/simcluster/wire"
+	"github.com/mongoscope/mongoscope/internal/simcluster/wire"
 )
 
 type nodeKind int

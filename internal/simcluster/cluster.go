@@ -27,7 +27,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mongoscope/mongoscope/probes/simcluster/wire"
+	"github.com/mongoscope/mongoscope/internal/simcluster/wire"
 )
 
 // Topology is the shape of the simulated deployment.

@@ -6,7 +6,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
-	"github.com/mongoscope/mongoscope/probes/simcluster/query"
+	"github.com/mongoscope/mongoscope/internal/simcluster/query"
 )
 
 // The query engine the CRUD commands use.

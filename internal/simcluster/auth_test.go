@@ -19,7 +19,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/mongoscope/mongoscope/probes/simcluster/wire"
+	"github.com/mongoscope/mongoscope/internal/simcluster/wire"
 )
 
 var testUsers = []wire.User{

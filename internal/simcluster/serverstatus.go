@@ -14,7 +14,7 @@ import (
 // the BSON types 8.0 uses, so a full serverStatus weighs what a real one does
 // and excluding sections measurably matters.
 //
-//go:embed testdata/serverstatus-8.0-static.json
+//go:embed assets/serverstatus-8.0-static.json
 var staticStatusJSON []byte
 
 var (
