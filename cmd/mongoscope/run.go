@@ -13,8 +13,8 @@ import (
 
 	"github.com/charmbracelet/x/term"
 
-	"github.com/mongoscope/mongoscope/probes"
 	"github.com/mongoscope/mongoscope/internal/simcluster"
+	"github.com/mongoscope/mongoscope/probes"
 )
 
 // run is the whole program, testable: it returns the exit code.
