@@ -8,12 +8,6 @@ import (
 	"github.com/mongoscope/mongoscope/probes"
 )
 
-// Lag colour thresholds, seconds.
-const (
-	lagWarn = 2.0
-	lagBad  = 10.0
-)
-
 // replicationView: per set, members with state, lag (and its sparkline),
 // ping and sync source; the oplog window, warned when short.
 func (m *Model) replicationView(w, h int) string {
@@ -29,8 +23,8 @@ func (m *Model) replicationView(w, h int) string {
 		win := ""
 		if rs.OplogWindowHours != nil {
 			win = fmt.Sprintf("  oplog window %.1f h", *rs.OplogWindowHours)
-			if *rs.OplogWindowHours < 24 {
-				win = st.Warn.Render(win + " ▲")
+			if sev := probes.ReplicaSetOplogSeverity(rs); sev > probes.OK {
+				win = st.mark(sev, win+" ▲")
 			}
 		}
 		lines = append(lines, st.Bold.Render(rs.Set)+win)
@@ -42,12 +36,11 @@ func (m *Model) replicationView(w, h int) string {
 			line := fmt.Sprintf("  %s %-18s", state, shortHost(mem.Address))
 			if mem.LagSeconds != nil {
 				lag := fmt.Sprintf(" lag %5.1fs", *mem.LagSeconds)
-				switch {
-				case *mem.LagSeconds >= lagBad:
-					lag = st.Bad.Render(lag + " ▲")
-				case *mem.LagSeconds >= lagWarn:
-					lag = st.Warn.Render(lag)
+				sev := probes.MemberLagSeverity(mem)
+				if sev == probes.Crit {
+					lag += " ▲"
 				}
+				lag = st.mark(sev, lag)
 				data := m.hist.SeriesEnding(probes.SeriesKey{Scope: probes.ScopeMember, Name: mem.Address, Metric: probes.MetricLag}, max(w-52, 4), m.scrub)
 				line += lag + " " + st.Accent.Render(sparkline(data, max(w-52, 4)))
 			}
@@ -87,15 +80,15 @@ func (m *Model) connectionsView(w, h int) string {
 		return rows[i].addr < rows[j].addr
 	})
 	churn := fmt.Sprintf("created %s/s", num(created))
-	if created > 50 {
-		churn = st.Warn.Render(churn + " ▲ churn")
+	if sev := probes.ChurnSeverity(created); sev > probes.OK {
+		churn = st.mark(sev, churn+" ▲ churn")
 	}
 	lines := []string{churn}
 	spark := max(w-40, 4)
 	for _, r := range rows {
 		pct := fmt.Sprintf("%3.0f%%", r.c.PercentUsed)
-		if r.c.PercentUsed >= 80 {
-			pct = st.Bad.Render(pct + "▲")
+		if sev := probes.ConnSeverity(r.c); sev > probes.OK {
+			pct = st.mark(sev, pct+"▲")
 		}
 		data := m.hist.SeriesEnding(probes.SeriesKey{Scope: probes.ScopeNode, Name: r.addr, Metric: probes.MetricConn}, spark, m.scrub)
 		lines = append(lines, fmt.Sprintf("%-16s %6s/%-7s %s %s", shortHost(r.addr), num(float64(r.c.Current)),
@@ -247,13 +240,8 @@ func (m *Model) nodesView(w, h int) string {
 	sort.SliceStable(nodes, func(i, j int) bool { return !nodes[i].Up && nodes[j].Up })
 	var lines []string
 	for _, n := range nodes {
-		state := st.Good.Render("up  ")
-		switch {
-		case !n.Up:
-			state = st.Bad.Render("DOWN")
-		case n.Slow:
-			state = st.Warn.Render("slow")
-		}
+		state := map[probes.Severity]string{probes.OK: st.Good.Render("up  "), probes.Warn: st.Warn.Render("slow"),
+			probes.Crit: st.Bad.Render("DOWN")}[probes.NodeSeverity(n)]
 		line := fmt.Sprintf("%s %-21s %-9s %-7s %s", state, n.Address, n.Role, n.Shard, n.Version)
 		if n.Error != "" {
 			line += "  " + st.Bad.Render(n.Error)

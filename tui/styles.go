@@ -4,6 +4,8 @@ import (
 	"image/color"
 
 	"charm.land/lipgloss/v2"
+
+	"github.com/mongoscope/mongoscope/probes"
 )
 
 // Styles are every style the TUI uses, from one constructor. Colours are
@@ -45,4 +47,15 @@ func NewStyles(isDark, noColor bool) Styles {
 		Button:        s().Padding(0, 1),
 		ButtonActive:  s().Padding(0, 1).Reverse(true).Bold(true),
 	}
+}
+
+// mark renders text in the style of a health judgment; OK stays plain.
+func (s Styles) mark(sev probes.Severity, text string) string {
+	switch sev {
+	case probes.Crit:
+		return s.Bad.Render(text)
+	case probes.Warn:
+		return s.Warn.Render(text)
+	}
+	return text
 }

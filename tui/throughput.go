@@ -72,8 +72,8 @@ func (m *Model) throughputView(w, h int) string {
 		}
 		lines = append(lines, fmt.Sprintf("%-8s%7s/s %s%s", metric, num(cur), st.Accent.Render(sparkline(data, spark)), mm))
 	}
-	if q > 100 && u > 0.8*q {
-		lines[1] += st.Warn.Render("  ← updates ≈ reads")
+	if sev := probes.UpdatesNearReadsSeverity(q, u); sev > probes.OK {
+		lines[1] += st.mark(sev, "  ← updates ≈ reads")
 	}
 	lines = append(lines, m.networkLine(key))
 	if row := m.shardRow(w); row != "" {
@@ -98,8 +98,8 @@ func (m *Model) networkLine(key probes.SeriesKey) string {
 		}
 	}
 	line := fmt.Sprintf("net in %s  out %s", bytesRate(in), bytesRate(out))
-	if in > 0 && out > 20*in {
-		line += m.styles.Warn.Render("  ← out ≫ in: big replies?")
+	if sev := probes.OutboundSeverity(in, out); sev > probes.OK {
+		line += m.styles.mark(sev, "  ← out ≫ in: big replies?")
 	}
 	return line
 }
@@ -135,9 +135,7 @@ func (m *Model) shardRow(w int) string {
 	for _, name := range names {
 		frac := s.Opcounters.Shards[name].Total() / total
 		cell := fmt.Sprintf(" %s %s %2.0f%%", name, bar(frac, barW), frac*100)
-		if frac > 1.8/float64(len(names)) {
-			cell = m.styles.Warn.Render(cell)
-		}
+		cell = m.styles.mark(probes.ShardShareSeverity(frac, len(names)), cell)
 		b.WriteString(cell)
 	}
 	return b.String()
@@ -154,8 +152,8 @@ func (m *Model) queueLine() string {
 		rOut, rTot, wOut, wTot = rOut+q.ReadTicketsOut, rTot+q.ReadTicketsTotal, wOut+q.WriteTicketsOut, wTot+q.WriteTicketsTotal
 	}
 	line := fmt.Sprintf("queues r %d w %d   tickets out r %d/%d w %d/%d", qr, qw, rOut, rTot, wOut, wTot)
-	if qr+qw > 0 {
-		return m.styles.Warn.Render(line + " ▲")
+	if sev := probes.QueueSeverity(qr + qw); sev > probes.OK {
+		return m.styles.mark(sev, line+" ▲")
 	}
 	return line
 }

@@ -7,6 +7,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+
+	"github.com/mongoscope/mongoscope/probes"
 )
 
 // Minimum terminal size for the dashboard.
@@ -105,20 +107,21 @@ func (m *Model) strips() []string {
 		c := s.Opcounters.Cluster
 		parts = append(parts, fmt.Sprintf("1 ops/s q %s u %s i %s", num(c.Query), num(c.Update), num(c.Insert)))
 	}
-	worst, worstAddr := -1.0, ""
+	var worst *probes.Member
 	for _, rs := range s.Replication {
-		for _, mem := range rs.Members {
-			if mem.LagSeconds != nil && *mem.LagSeconds > worst {
-				worst, worstAddr = *mem.LagSeconds, mem.Address
+		for i, mem := range rs.Members {
+			if mem.LagSeconds != nil && (worst == nil || *mem.LagSeconds > *worst.LagSeconds) {
+				worst = &rs.Members[i]
 			}
 		}
 	}
-	if worst >= 0 {
-		lag := fmt.Sprintf("2 repl max lag %.1fs %s", worst, shortHost(worstAddr))
-		if worst >= lagBad {
-			lag = st.Bad.Render(lag + " ▲")
+	if worst != nil {
+		lag := fmt.Sprintf("2 repl max lag %.1fs %s", *worst.LagSeconds, shortHost(worst.Address))
+		sev := probes.MemberLagSeverity(*worst)
+		if sev == probes.Crit {
+			lag += " ▲"
 		}
-		parts = append(parts, lag)
+		parts = append(parts, st.mark(sev, lag))
 	}
 	if b := s.Balancer; b != nil {
 		state := "ON"
@@ -130,15 +133,16 @@ func (m *Model) strips() []string {
 		parts = append(parts, "6 balancer "+state)
 	}
 	if s.Connections != nil {
-		hi, at := 0.0, ""
+		var hi probes.NodeConnections
+		at := ""
 		for addr, c := range s.Connections.Nodes {
-			if c.PercentUsed > hi {
-				hi, at = c.PercentUsed, addr
+			if c.PercentUsed > hi.PercentUsed {
+				hi, at = c, addr
 			}
 		}
-		conn := fmt.Sprintf("4 conn %.0f%% %s", hi, shortHost(at))
-		if hi >= 80 {
-			conn = st.Bad.Render(conn + " ▲")
+		conn := fmt.Sprintf("4 conn %.0f%% %s", hi.PercentUsed, shortHost(at))
+		if sev := probes.ConnSeverity(hi); sev > probes.OK {
+			conn = st.mark(sev, conn+" ▲")
 		}
 		parts = append(parts, conn)
 	}

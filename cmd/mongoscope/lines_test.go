@@ -38,3 +38,36 @@ func TestFirstLineHasNoMadeUpRates(t *testing.T) {
 		}
 	}
 }
+
+// The line printer judges nodes as the TUI does (probes' health
+// thresholds): a node near its connection limit and a lagging secondary
+// say so in text and JSON; byte rates stay one awk field.
+func TestLinesShowHealth(t *testing.T) {
+	lag := 12.0
+	s := probes.Snapshot{TakenAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		Connections: &probes.ConnectionStats{Nodes: map[string]probes.NodeConnections{"p:1": {Current: 900, PercentUsed: 90}}},
+		Network:     &probes.NetworkRates{Nodes: map[string]probes.NetworkRate{"p:1": {BytesInPerSec: 38e6, BytesOutPerSec: 212e3}}},
+		Replication: []probes.ReplicaSet{{Set: "rs0", Primary: "p:1", Members: []probes.Member{{Address: "p:1"}, {Address: "s:1", LagSeconds: &lag}}}}}
+	s.Deployment.Nodes = []probes.Node{{Address: "p:1", Role: "primary", Shard: "sh0", Up: true},
+		{Address: "s:1", Role: "secondary", Shard: "sh0", Up: true, Slow: true}}
+	for _, asJSON := range []bool{false, true} {
+		ch := make(chan probes.Snapshot, 1)
+		ch <- s
+		close(ch)
+		var out strings.Builder
+		printLines(context.Background(), ch, asJSON, &out)
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		if asJSON {
+			if len(lines) != 2 || !strings.Contains(lines[0], `"health":[{"check":"connections","severity":"crit"}]`) ||
+				!strings.Contains(lines[1], `"health":[{"check":"lag","severity":"crit"}]`) {
+				t.Fatalf("JSON lines:\n%s", out.String())
+			}
+			continue
+		}
+		primary, secondary := strings.Fields(lines[1]), strings.Fields(lines[2])
+		if len(lines) != 3 || !strings.HasSuffix(lines[0], "health") || primary[10] != "38.0MB" || primary[11] != "212KB" ||
+			primary[len(primary)-1] != "connections:crit" || strings.Join(secondary[len(secondary)-2:], " ") != "slow lag:crit" {
+			t.Fatalf("text lines:\n%s", out.String())
+		}
+	}
+}
