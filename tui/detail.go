@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/mongoscope/mongoscope/probes"
 )
@@ -42,8 +43,17 @@ func newDetail(op probes.Op, w, h int) *detailView {
 	return &detailView{title: op.OpID, vp: vp}
 }
 
-func (d *detailView) view(w, h int) string {
+// setSize fits the viewport to the inside of the body's frame.
+func (d *detailView) setSize(w, h int) {
 	d.vp.SetWidth(max(w, 10))
 	d.vp.SetHeight(max(h, 3))
-	return d.vp.View()
 }
+
+// update scrolls.
+func (d *detailView) update(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	d.vp, cmd = d.vp.Update(msg)
+	return cmd
+}
+
+func (d *detailView) view() string { return d.vp.View() }

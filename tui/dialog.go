@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
 	"github.com/mongoscope/mongoscope/probes"
@@ -32,6 +33,70 @@ type dialog struct {
 	input   textinput.Model
 	confirm bool // the Kill/Stop button has focus
 	err     string
+	window  *probes.Window // the window dialog's parsed input
+}
+
+// dialogOutcome is what a key did to a dialog.
+type dialogOutcome int
+
+const (
+	dialogOpen dialogOutcome = iota
+	dialogCancelled
+	dialogConfirmed
+)
+
+// hasInput: the bulk kill and window dialogs take typed text, so only
+// enter and esc are theirs; the others are buttons.
+func (d *dialog) hasInput() bool { return d.kind == dialogBulkKill || d.kind == dialogWindow }
+
+// update handles a key: y confirms, n/esc cancel, ←/→/tab move between the
+// buttons, enter presses the focused one (Cancel unless moved).
+func (d *dialog) update(msg tea.KeyPressMsg) (dialogOutcome, tea.Cmd) {
+	s := msg.String()
+	if s == "esc" {
+		return dialogCancelled, nil
+	}
+	if d.hasInput() {
+		if s != "enter" {
+			var cmd tea.Cmd
+			d.input, cmd = d.input.Update(msg)
+			return dialogOpen, cmd
+		}
+		return d.submit(), nil
+	}
+	switch s {
+	case "y", "Y":
+		return dialogConfirmed, nil
+	case "n", "N":
+		return dialogCancelled, nil
+	case "left", "right", "tab", "shift+tab", "h", "l":
+		d.confirm = !d.confirm
+	case "enter":
+		if d.confirm {
+			return dialogConfirmed, nil
+		}
+		return dialogCancelled, nil
+	}
+	return dialogOpen, nil
+}
+
+// submit checks the typed input: the exact count for a bulk kill, a
+// well-formed window.
+func (d *dialog) submit() dialogOutcome {
+	if d.kind == dialogBulkKill {
+		if d.input.Value() != strconv.Itoa(len(d.ops)) {
+			d.err = "type exactly " + strconv.Itoa(len(d.ops)) + " to confirm, or esc to cancel"
+			return dialogOpen
+		}
+		return dialogConfirmed
+	}
+	w, err := parseWindow(d.input.Value())
+	if err != nil {
+		d.err = err.Error()
+		return dialogOpen
+	}
+	d.window = w
+	return dialogConfirmed
 }
 
 func newKillDialog(op probes.Op) *dialog {
@@ -94,9 +159,9 @@ func newWindowDialog(b *probes.Balancer) *dialog {
 		body: []string{"HH:MM-HH:MM in the config servers' time zone; empty clears it.", "enter saves, esc cancels"}}
 }
 
-// window parses the window dialog's input; nil clears the window.
-func (d *dialog) window() (*probes.Window, error) {
-	v := strings.TrimSpace(d.input.Value())
+// parseWindow reads HH:MM-HH:MM; empty is nil, which clears the window.
+func parseWindow(v string) (*probes.Window, error) {
+	v = strings.TrimSpace(v)
 	if v == "" {
 		return nil, nil
 	}
@@ -112,7 +177,7 @@ func (d *dialog) view(st Styles, w int) string {
 	for _, l := range d.body {
 		lines = append(lines, fit(l, w-4))
 	}
-	if d.kind == dialogBulkKill || d.kind == dialogWindow {
+	if d.hasInput() {
 		lines = append(lines, "", d.input.View())
 	}
 	if d.err != "" {

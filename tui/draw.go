@@ -10,6 +10,9 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
+// frameSize is what box's border takes from a pane, across and down.
+const frameSize = 2
+
 // box draws a rounded frame of exactly w×h cells with a title in the top
 // edge; content lines are cut or padded to fit. Drawing it by hand keeps
 // the title in the border, which lipgloss borders don't do.

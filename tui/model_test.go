@@ -93,7 +93,7 @@ func runActions(cmd tea.Cmd) []tea.Msg {
 				out = append(out, runActions(c)...)
 			}
 			return out
-		case actionMsg:
+		case actionMsg, killRequestMsg, bulkKillRequestMsg, footerMsg:
 			return []tea.Msg{msg}
 		}
 	case <-time.After(50 * time.Millisecond): // a timer (spinner tick, cursor blink)
@@ -243,34 +243,34 @@ func TestPauseKeepsSampling(t *testing.T) {
 	m = press(t, m, "space")
 	m = send(m, snapshotMsg{sampleSnapshot(2)})
 	m = send(m, snapshotMsg{sampleSnapshot(3)})
-	if !m.shown.TakenAt.Equal(t0.Add(time.Second)) || m.behind != 2 || m.hist.Len() != 4 {
-		t.Fatalf("paused: shown %v behind %d history %d", m.shown.TakenAt, m.behind, m.hist.Len())
+	if !m.tl.shown.TakenAt.Equal(t0.Add(time.Second)) || m.tl.behind != 2 || m.tl.hist.Len() != 4 {
+		t.Fatalf("paused: shown %v behind %d history %d", m.tl.shown.TakenAt, m.tl.behind, m.tl.hist.Len())
 	}
 	if !strings.Contains(screen(m), "PAUSED (+2)") {
 		t.Fatal("no PAUSED marker")
 	}
 	m = press(t, m, "space")
-	if !m.shown.TakenAt.Equal(t0.Add(3 * time.Second)) {
-		t.Fatalf("unpaused shows %v", m.shown.TakenAt)
+	if !m.tl.shown.TakenAt.Equal(t0.Add(3 * time.Second)) {
+		t.Fatalf("unpaused shows %v", m.tl.shown.TakenAt)
 	}
 }
 
 func TestScrubShowsThePast(t *testing.T) {
 	m := newTestModel(t, Options{}, 120, 40, 5)
 	m = press(t, m, "left", "left")
-	if !m.shown.TakenAt.Equal(t0.Add(2 * time.Second)) {
-		t.Fatalf("two steps back shows %v", m.shown.TakenAt)
+	if !m.tl.shown.TakenAt.Equal(t0.Add(2 * time.Second)) {
+		t.Fatalf("two steps back shows %v", m.tl.shown.TakenAt)
 	}
 	m = send(m, snapshotMsg{sampleSnapshot(5)})
-	if !m.shown.TakenAt.Equal(t0.Add(2 * time.Second)) {
+	if !m.tl.shown.TakenAt.Equal(t0.Add(2 * time.Second)) {
 		t.Fatal("a new snapshot moved the scrubbed view")
 	}
 	if !strings.Contains(screen(m), "3s ago") {
 		t.Fatalf("no scrub marker:\n%s", screen(m))
 	}
 	m = press(t, m, "right", "right", "right")
-	if !m.shown.TakenAt.Equal(t0.Add(5 * time.Second)) {
-		t.Fatalf("back to now shows %v", m.shown.TakenAt)
+	if !m.tl.shown.TakenAt.Equal(t0.Add(5 * time.Second)) {
+		t.Fatalf("back to now shows %v", m.tl.shown.TakenAt)
 	}
 }
 
@@ -409,9 +409,11 @@ func BenchmarkView200x60_50kOps(b *testing.B) { benchmarkView(b, 50000) }
 
 func BenchmarkThroughputSparklines(b *testing.B) {
 	m := newTestModel(b, Options{}, 200, 60, 600)
+	p := m.panes[paneThroughput]
+	p.SetSize(120, 10)
 	b.ReportAllocs()
 	for range b.N {
-		_ = m.throughputView(120, 10)
+		_ = p.View()
 	}
 }
 

@@ -20,21 +20,15 @@ func TestFirstLineHasNoMadeUpRates(t *testing.T) {
 	second.Opcounters = &probes.OpcounterRates{Nodes: map[string]probes.Rates{node.Address: {Insert: 42}}}
 
 	for _, asJSON := range []bool{false, true} {
-		ch := make(chan probes.Snapshot, 2)
-		ch <- first
-		ch <- second
-		close(ch)
-		var out strings.Builder
-		printLines(context.Background(), ch, asJSON, &out)
-		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		out, lines := printed(asJSON, first, second)
 		if asJSON {
 			if len(lines) != 2 || strings.Contains(lines[0], `"insert"`) || !strings.Contains(lines[1], `"insert":42`) {
-				t.Fatalf("JSON lines:\n%s", out.String())
+				t.Fatalf("JSON lines:\n%s", out)
 			}
 			continue
 		}
 		if len(lines) != 3 || strings.Fields(lines[1])[4] != "-" || strings.Fields(lines[2])[4] != "42" {
-			t.Fatalf("text lines:\n%s", out.String())
+			t.Fatalf("text lines:\n%s", out)
 		}
 	}
 }
@@ -51,23 +45,30 @@ func TestLinesShowHealth(t *testing.T) {
 	s.Deployment.Nodes = []probes.Node{{Address: "p:1", Role: "primary", Shard: "sh0", Up: true},
 		{Address: "s:1", Role: "secondary", Shard: "sh0", Up: true, Slow: true}}
 	for _, asJSON := range []bool{false, true} {
-		ch := make(chan probes.Snapshot, 1)
-		ch <- s
-		close(ch)
-		var out strings.Builder
-		printLines(context.Background(), ch, asJSON, &out)
-		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		out, lines := printed(asJSON, s)
 		if asJSON {
 			if len(lines) != 2 || !strings.Contains(lines[0], `"health":[{"check":"connections","severity":"crit"}]`) ||
 				!strings.Contains(lines[1], `"health":[{"check":"lag","severity":"crit"}]`) {
-				t.Fatalf("JSON lines:\n%s", out.String())
+				t.Fatalf("JSON lines:\n%s", out)
 			}
 			continue
 		}
 		primary, secondary := strings.Fields(lines[1]), strings.Fields(lines[2])
 		if len(lines) != 3 || !strings.HasSuffix(lines[0], "health") || primary[10] != "38.0MB" || primary[11] != "212KB" ||
 			primary[len(primary)-1] != "connections:crit" || strings.Join(secondary[len(secondary)-2:], " ") != "slow lag:crit" {
-			t.Fatalf("text lines:\n%s", out.String())
+			t.Fatalf("text lines:\n%s", out)
 		}
 	}
+}
+
+// printed runs the line printer over snaps: its whole output and its lines.
+func printed(asJSON bool, snaps ...probes.Snapshot) (string, []string) {
+	ch := make(chan probes.Snapshot, len(snaps))
+	for _, s := range snaps {
+		ch <- s
+	}
+	close(ch)
+	var out strings.Builder
+	printLines(context.Background(), ch, asJSON, &out)
+	return out.String(), strings.Split(strings.TrimSpace(out.String()), "\n")
 }
