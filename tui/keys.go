@@ -6,32 +6,24 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/mongoscope/mongoscope/keymap"
 )
 
-// handleKey routes a key: an open dialog or prompt first, then the op
-// detail or help over the dashboard, then global keys, then the focused
-// pane.
+// handleKey routes a key: an open dialog or the filter prompt first, then
+// the op detail or help over the dashboard, then global keys, then the
+// focused pane.
 func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	k := m.keys
-	if msg.String() == "ctrl+c" {
-		return m, tea.Quit
-	}
+	g := m.keys.Global
 	switch {
+	case key.Matches(msg, g.ForceQuit):
+		return m, tea.Quit
 	case m.dialog != nil:
 		return m.dialogKey(msg)
 	case m.ops.filtering:
 		return m, m.ops.Update(msg)
-	case m.detail != nil:
-		if key.Matches(msg, k.Back, k.Quit) || msg.String() == "enter" {
-			m.detail = nil
-			return m, nil
-		}
-		return m, m.detail.update(msg)
-	case m.showHelp:
-		if key.Matches(msg, k.Back, k.Help, k.Quit) {
-			m.showHelp = false
-		}
-		return m, nil
+	case m.viewer != nil:
+		return m.viewerKey(msg)
 	}
 	if cmd, ok := m.globalKey(msg); ok {
 		return m, cmd
@@ -42,40 +34,48 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, m.panes[m.focus].Update(msg)
 }
 
-// globalKey handles the keys that work in every pane: help, quit, focus,
-// zoom and the balancer actions.
-func (m *Model) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
-	k := m.keys
+// viewerKey: the op detail or help scrolls; esc closes it (? closes help
+// too); q still quits.
+func (m Model) viewerKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	g := m.keys.Global
 	switch {
-	case key.Matches(msg, k.Quit):
+	case key.Matches(msg, g.Quit):
+		return m, tea.Quit
+	case key.Matches(msg, m.keys.Detail.Close), m.viewer.isHelp && key.Matches(msg, g.Help):
+		m.viewer = nil
+		return m, nil
+	}
+	return m, m.viewer.update(msg, m.keys.Detail)
+}
+
+// globalKey handles the keys that work in every pane: help, quit, focus,
+// zoom, scope and the balancer actions.
+func (m *Model) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	g := m.keys.Global
+	switch {
+	case key.Matches(msg, g.Quit):
 		return tea.Quit, true
-	case key.Matches(msg, k.Help):
-		m.showHelp = true
-	case key.Matches(msg, k.Back):
+	case key.Matches(msg, g.Help):
+		m.openHelp()
+	case key.Matches(msg, g.Back):
 		m.footer = ""
 		return m.setView(m.focus, false), true
-	case key.Matches(msg, k.NextPane):
+	case key.Matches(msg, g.NextPane):
 		return m.setView((m.focus+1)%paneCount, m.zoomed), true
-	case key.Matches(msg, k.PrevPane):
+	case key.Matches(msg, g.PrevPane):
 		return m.setView((m.focus+paneCount-1)%paneCount, m.zoomed), true
-	case key.Matches(msg, k.FocusPane):
+	case key.Matches(msg, g.FocusPane):
 		// A pane the layout does not draw opens zoomed.
-		p := slices.Index(k.FocusPane.Keys(), msg.String())
+		p := slices.Index(g.FocusPane.Keys(), msg.String())
 		return m.setView(p, !shows(m.layout.w, m.layout.h, p)), true
-	case key.Matches(msg, k.Zoom):
-		if m.focus == paneOps && msg.String() == "enter" {
-			if op, ok := m.ops.selected(); ok {
-				m.detail = newDetail(op, m.layout.w-frameSize, m.layout.bodyH-frameSize)
-			}
-			return nil, true
-		}
+	case key.Matches(msg, g.Zoom):
 		return m.setView(m.focus, !m.zoomed), true
-	case key.Matches(msg, k.ScopeNext, k.ScopePrev):
+	case key.Matches(msg, g.ScopeNext, g.ScopePrev):
 		return m.panes[paneThroughput].Update(msg), true
-	case key.Matches(msg, k.Balancer):
-		m.dialog = newBalancerDialog(m.tl.shown.Balancer)
-	case key.Matches(msg, k.Window):
-		m.dialog = newWindowDialog(m.tl.shown.Balancer)
+	case key.Matches(msg, g.Balancer):
+		m.dialog = newBalancerDialog(m.tl.shown.Balancer, m.keys.Dialog)
+	case key.Matches(msg, g.Window):
+		m.dialog = newWindowDialog(m.tl.shown.Balancer, m.keys.Dialog)
 	default:
 		return nil, false
 	}
@@ -84,28 +84,28 @@ func (m *Model) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 
 // timeKey handles pausing, scrubbing, the poll interval and the replay.
 func (m *Model) timeKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
-	k, r := m.keys, m.opts.Replay
+	g, rk, r := m.keys.Global, m.keys.Replay, m.opts.Replay
 	switch {
-	case key.Matches(msg, k.Pause):
+	case key.Matches(msg, g.Pause):
 		m.tl.togglePause()
 		m.showTimeline()
-	case key.Matches(msg, k.Faster, k.Slower):
-		return m.changeInterval(key.Matches(msg, k.Faster)), true
-	case key.Matches(msg, k.ScrubBack):
+	case key.Matches(msg, g.Faster, g.Slower):
+		return m.changeInterval(key.Matches(msg, g.Faster)), true
+	case key.Matches(msg, g.ScrubBack):
 		m.tl.scrubTo(m.tl.scrub + 1)
 		m.showTimeline()
-	case key.Matches(msg, k.ScrubForward):
+	case key.Matches(msg, g.ScrubForward):
 		m.tl.scrubTo(m.tl.scrub - 1)
 		m.showTimeline()
-	case key.Matches(msg, k.ReplayPause):
+	case key.Matches(msg, rk.Pause):
 		r.TogglePause()
-	case key.Matches(msg, k.ReplayFaster):
+	case key.Matches(msg, rk.Faster):
 		r.SetSpeed(min(r.Speed()*2, 60))
-	case key.Matches(msg, k.ReplaySlower):
+	case key.Matches(msg, rk.Slower):
 		r.SetSpeed(max(r.Speed()/2, 1))
-	case key.Matches(msg, k.ReplayBack):
+	case key.Matches(msg, rk.Back):
 		r.Seek(-time.Minute)
-	case key.Matches(msg, k.ReplayForward):
+	case key.Matches(msg, rk.Forward):
 		r.Seek(time.Minute)
 	default:
 		return nil, false
@@ -125,20 +125,8 @@ func (m *Model) setView(p int, zoomed bool) tea.Cmd {
 // applyKeyState enables exactly the keys that apply now.
 func (m *Model) applyKeyState() {
 	canAct := m.opts.Actor != nil && !m.opts.ReadOnly && m.opts.Replay == nil
-	m.keys.SetActions(canAct && m.privs.KillOp, canAct && m.privs.Balancer)
-	m.keys.SetReplay(m.opts.Replay != nil)
-	if m.opts.SetInterval == nil {
-		m.keys.Faster.SetEnabled(false)
-		m.keys.Slower.SetEnabled(false)
-	}
-	onOps := m.focus == paneOps
-	for _, b := range []*key.Binding{&m.keys.Copy, &m.keys.Sort, &m.keys.SortReverse, &m.keys.Filter, &m.keys.System} {
-		b.SetEnabled(onOps)
-	}
-	if !onOps {
-		m.keys.Kill.SetEnabled(false)
-		m.keys.KillFiltered.SetEnabled(false)
-	}
+	m.keys.Apply(keymap.State{Kill: canAct && m.privs.KillOp, Balancer: canAct && m.privs.Balancer,
+		Replay: m.opts.Replay != nil, Interval: m.opts.SetInterval != nil, OpsFocused: m.focus == paneOps})
 }
 
 // intervalSteps are the poll intervals + and - step through.

@@ -60,11 +60,10 @@ type Model struct {
 	ops      *opsPane // panes[paneOps], typed for the filter prompt
 	focus    int
 	zoomed   bool
-	showHelp bool
 	ended    bool
 	interval time.Duration
 	dialog   *dialog
-	detail   *detailView
+	viewer   *viewer // the op detail or help, over the dashboard
 	footer   string
 	busy     *busyAction
 	privs    probes.Privileges
@@ -169,10 +168,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m Model) handleRequest(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case killRequestMsg:
-		m.dialog = newKillDialog(msg.op)
+		m.dialog = newKillDialog(msg.op, m.keys.Dialog)
 	case bulkKillRequestMsg:
-		m.dialog = newBulkKillDialog(msg.ops, msg.filter)
+		m.dialog = newBulkKillDialog(msg.ops, msg.filter, m.keys.Dialog)
 		return m, m.dialog.input.Focus()
+	case detailRequestMsg:
+		m.viewer = newDetail(msg.op, m.layout.w-frameSize, m.layout.bodyH-frameSize, m.keys.Detail)
 	case footerMsg:
 		m.footer = msg.text
 	}
@@ -189,9 +190,17 @@ func (m *Model) relayout(w, h int) {
 		}
 		p.Update(zoomMsg{m.zoomed && i == m.focus})
 	}
-	if m.detail != nil {
-		m.detail.setSize(w-frameSize, m.layout.bodyH-frameSize)
+	switch {
+	case m.viewer != nil && m.viewer.isHelp:
+		m.openHelp() // the help's columns follow the width
+	case m.viewer != nil:
+		m.viewer.setSize(w-frameSize, m.layout.bodyH-frameSize)
 	}
+}
+
+func (m *Model) openHelp() {
+	w, h := m.layout.w-frameSize, m.layout.bodyH-frameSize
+	m.viewer = newHelpViewer(m.helpContent(w), w, h, m.keys.Detail)
 }
 
 // tell gives every pane a message from the root.

@@ -42,23 +42,18 @@ func send(m Model, msg tea.Msg) Model {
 	return out.(Model)
 }
 
-// keyMsg turns "enter", "esc", "left", "space" or a character into a key press.
+// keyMsg turns a key as the keymap names it ("enter", "shift+tab",
+// "pgdown", "ctrl+c", "K") into the key press that produces it.
 func keyMsg(k string) tea.KeyPressMsg {
-	switch k {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "left":
-		return tea.KeyPressMsg{Code: tea.KeyLeft}
-	case "right":
-		return tea.KeyPressMsg{Code: tea.KeyRight}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "space":
-		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
-	case "tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab}
+	special := map[string]tea.KeyPressMsg{
+		"enter": {Code: tea.KeyEnter}, "esc": {Code: tea.KeyEscape}, "tab": {Code: tea.KeyTab},
+		"shift+tab": {Code: tea.KeyTab, Mod: tea.ModShift}, "backspace": {Code: tea.KeyBackspace},
+		"left": {Code: tea.KeyLeft}, "right": {Code: tea.KeyRight}, "up": {Code: tea.KeyUp}, "down": {Code: tea.KeyDown},
+		"pgup": {Code: tea.KeyPgUp}, "pgdown": {Code: tea.KeyPgDown}, "home": {Code: tea.KeyHome}, "end": {Code: tea.KeyEnd},
+		"space": {Code: tea.KeySpace, Text: " "}, "ctrl+c": {Code: 'c', Mod: tea.ModCtrl},
+	}
+	if msg, ok := special[k]; ok {
+		return msg
 	}
 	r := []rune(k)[0]
 	return tea.KeyPressMsg{Code: r, Text: k}
@@ -78,6 +73,9 @@ func press(t testing.TB, m Model, keys ...string) Model {
 	return m
 }
 
+// runActions runs a command and what it batches, returning the messages
+// that come back at once (actions, requests, quit); timers (spinner,
+// cursor blink) are left alone.
 func runActions(cmd tea.Cmd) []tea.Msg {
 	if cmd == nil {
 		return nil
@@ -86,14 +84,14 @@ func runActions(cmd tea.Cmd) []tea.Msg {
 	go func() { done <- cmd() }()
 	select {
 	case msg := <-done:
-		switch msg := msg.(type) {
-		case tea.BatchMsg:
+		if batch, ok := msg.(tea.BatchMsg); ok {
 			var out []tea.Msg
-			for _, c := range msg {
+			for _, c := range batch {
 				out = append(out, runActions(c)...)
 			}
 			return out
-		case actionMsg, killRequestMsg, bulkKillRequestMsg, footerMsg:
+		}
+		if msg != nil {
 			return []tea.Msg{msg}
 		}
 	case <-time.After(50 * time.Millisecond): // a timer (spinner tick, cursor blink)
@@ -429,7 +427,11 @@ func (r *fakeReplay) SetSpeed(x float64)   { r.speed = x }
 func (r *fakeReplay) Speed() float64       { return r.speed }
 func (r *fakeReplay) Seek(d time.Duration) { r.seeks = append(r.seeks, d) }
 func (r *fakeReplay) Position() (time.Time, time.Time, time.Time) {
-	return t0, t0, t0.Add(time.Hour)
+	at := t0
+	for _, d := range r.seeks {
+		at = at.Add(d)
+	}
+	return at, t0, t0.Add(time.Hour)
 }
 
 func TestReplayKeysAndNoActions(t *testing.T) {

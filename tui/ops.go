@@ -38,7 +38,8 @@ type (
 		ops    []probes.Op
 		filter string
 	}
-	footerMsg struct{ text string }
+	detailRequestMsg struct{ op probes.Op }
+	footerMsg        struct{ text string }
 )
 
 // request is a command answering msg at once: how a pane asks the root.
@@ -46,9 +47,10 @@ func request(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
 
 func newOpsPane(env paneEnv) *opsPane {
 	ti := textinput.New()
-	ti.Prompt = "/"
+	ti.Prompt = env.keys.Table.Filter.Help().Key // the prompt echoes the key that opened it
 	ti.Placeholder = "text, user: app: ns: op: secs>N"
-	p := &opsPane{paneBase: newPaneBase("Operations", env), table: table.New(table.WithFocused(true)), filter: ti}
+	p := &opsPane{paneBase: newPaneBase("Operations", env), filter: ti,
+		table: table.New(table.WithFocused(true), table.WithKeyMap(env.keys.Table.TableKeyMap()))}
 	p.sizeTable(fullWidth, 10) // columns must exist before the first rows
 	p.setStyles(env.styles)
 	return p
@@ -80,14 +82,21 @@ func (p *opsPane) SetSize(w, h int) {
 }
 
 func (p *opsPane) ShortHelp() []key.Binding {
-	k := p.keys
-	return []key.Binding{k.Kill, k.KillFiltered, k.Filter}
+	k := p.keys.Table
+	return []key.Binding{k.Kill, k.KillFiltered, k.Detail, k.Filter}
 }
 
-// tableKey handles the table's own keys; movement goes to the table.
+// tableKey handles the table's own keys; movement goes to the bubbles
+// table, whose keymap is built from the same group (and rebuilt here, so
+// it follows what is enabled).
 func (p *opsPane) tableKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := p.keys
+	k := p.keys.Table
 	switch {
+	case key.Matches(msg, k.Detail):
+		if op, ok := p.selected(); ok {
+			return request(detailRequestMsg{op})
+		}
+		return nil
 	case key.Matches(msg, k.Filter):
 		p.filtering = true
 		return p.filter.Focus()
@@ -112,6 +121,7 @@ func (p *opsPane) tableKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	default:
+		p.table.KeyMap = k.TableKeyMap()
 		var cmd tea.Cmd
 		p.table, cmd = p.table.Update(msg)
 		return cmd
@@ -131,14 +141,14 @@ func (p *opsPane) killRequest() tea.Cmd {
 	return request(killRequestMsg{op})
 }
 
-// filterKey edits the filter prompt; enter keeps it, esc clears it.
+// filterKey edits the filter prompt; Apply keeps it, Clear empties it.
 func (p *opsPane) filterKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "enter":
+	switch k := p.keys.Filter; {
+	case key.Matches(msg, k.Apply):
 		p.filtering = false
 		p.filter.Blur()
 		return nil
-	case "esc":
+	case key.Matches(msg, k.Clear):
 		p.filtering = false
 		p.filter.Blur()
 		p.filter.SetValue("")
@@ -158,9 +168,9 @@ func (p *opsPane) View() string {
 	}
 	status := fmt.Sprintf("%d running, %d shown", p.snap.OpsTotal, len(p.visible))
 	if p.hidden > 0 {
-		status += fmt.Sprintf(" (%d system hidden: %s)", p.hidden, p.keys.System.Help().Key)
+		status += fmt.Sprintf(" (%d system hidden: %s)", p.hidden, p.keys.Table.System.Help().Key)
 	} else if p.showSystem {
-		status += fmt.Sprintf(" (system shown: %s hides)", p.keys.System.Help().Key)
+		status += fmt.Sprintf(" (system shown: %s hides)", p.keys.Table.System.Help().Key)
 	}
 	dir := "▾"
 	if p.reverse {

@@ -101,15 +101,7 @@ func opRow(op probes.Op) table.Row {
 	if node == "" || op.KillVia == op.Node {
 		node = shortHost(op.Node) // asked directly (a secondary, a replica set): the member
 	}
-	plan := op.PlanSummary
-	if plan == "" {
-		plan = "—"
-	}
-	app := op.AppName
-	if app == "" {
-		app = "—"
-	}
-	return table.Row{node, op.OpID, op.Op, op.NS, secs(op.SecsRunning), plan, app, op.Client, flagText(op)}
+	return table.Row{node, op.OpID, op.Op, op.NS, secs(op.SecsRunning), dash(op.PlanSummary), dash(op.AppName), op.Client, flagText(op)}
 }
 
 // flagText says in words what is special about an op.

@@ -25,9 +25,9 @@ func (p *throughputPane) Update(msg tea.Msg) tea.Cmd {
 	if msg, ok := msg.(tea.KeyPressMsg); ok {
 		n := len(scopes(p.snap))
 		switch {
-		case key.Matches(msg, p.keys.ScopeNext):
+		case key.Matches(msg, p.keys.Global.ScopeNext):
 			p.scope = (p.scope + 1) % n
-		case key.Matches(msg, p.keys.ScopePrev):
+		case key.Matches(msg, p.keys.Global.ScopePrev):
 			p.scope = (p.scope + n - 1) % n
 		}
 		return nil
@@ -41,10 +41,10 @@ func (p *throughputPane) key() probes.SeriesKey {
 }
 
 func (p *throughputPane) Title() string {
-	return p.name + "  " + scopeLabel(p.key()) + " " + p.keys.ScopePrev.Help().Key + " " + p.keys.ScopeNext.Help().Key
+	return p.name + "  " + scopeLabel(p.key()) + " " + p.keys.Global.ScopePrev.Help().Key + " " + p.keys.Global.ScopeNext.Help().Key
 }
 
-func (p *throughputPane) ShortHelp() []key.Binding { return []key.Binding{p.keys.ScopeNext} }
+func (p *throughputPane) ShortHelp() []key.Binding { return []key.Binding{p.keys.Global.ScopeNext} }
 
 // Strip: the cluster's main rates.
 func (p *throughputPane) Strip() string {

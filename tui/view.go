@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 )
@@ -26,10 +27,8 @@ func (m *Model) render() string {
 	}
 	var body string
 	switch {
-	case m.showHelp:
-		body = m.helpView()
-	case m.detail != nil:
-		body = box(m.styles, "Operation "+m.detail.title, m.detail.view(), l.w, l.bodyH, true)
+	case m.viewer != nil:
+		body = box(m.styles, m.viewer.title, m.viewer.view(), l.w, l.bodyH, true)
 	case !m.tl.have:
 		body = box(m.styles, "mongoscope", m.styles.Dim.Render("waiting for the first complete poll…"), l.w, l.bodyH, false)
 	default:
@@ -132,7 +131,7 @@ func (m *Model) headerView() string {
 	}
 	if m.tl.scrub > 0 {
 		parts = append(parts, st.Warn.Render(fmt.Sprintf("◀ %ds ago (%s to return)", int(m.tl.latest.TakenAt.Sub(s.TakenAt).Seconds()),
-			m.keys.ScrubForward.Help().Key)))
+			m.keys.Global.ScrubForward.Help().Key)))
 	}
 	if m.opts.ReadOnly && m.opts.Replay == nil {
 		parts = append(parts, st.Warn.Render("READ-ONLY"))
@@ -161,7 +160,7 @@ func (m *Model) footerView() string {
 		left = st.Dim.Render("no more snapshots")
 	}
 	m.help.SetWidth(max(m.layout.w-lipgloss.Width(left)-2, 10))
-	keys := m.help.ShortHelpView(m.keys.ShortHelp())
+	keys := m.help.ShortHelpView(m.shortHelp())
 	if left != "" {
 		return fit(left+"  "+keys, m.layout.w)
 	}
@@ -181,4 +180,20 @@ func overlay(base, dlg string, w, h int) string {
 		lines[top+i] = strings.Repeat(" ", left) + d
 	}
 	return strings.Join(lines, "\n")
+}
+
+// shortHelp is the footer's keys: the open dialog's, the prompt's or the
+// viewer's, else the focused pane's and the global ones.
+func (m *Model) shortHelp() []key.Binding {
+	k := m.keys
+	switch {
+	case m.dialog != nil:
+		return m.dialog.shortHelp()
+	case m.ops.filtering:
+		return []key.Binding{k.Filter.Apply, k.Filter.Clear}
+	case m.viewer != nil:
+		d := k.Detail
+		return []key.Binding{d.Close, d.Up, d.Down, d.PageDown, d.PageUp, k.Global.Quit}
+	}
+	return append(m.panes[m.focus].ShortHelp(), k.ShortHelp()...)
 }
