@@ -3,6 +3,7 @@ package keymap
 import (
 	"reflect"
 
+	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/table"
 	"charm.land/bubbles/v2/viewport"
@@ -71,6 +72,9 @@ func (k KeyMap) ShortHelp() []key.Binding {
 	g := k.Global
 	return []key.Binding{g.Balancer, g.Zoom, g.Pause, k.Replay.Pause, g.ScopeNext, g.ScrubBack, g.Help, g.Quit}
 }
+
+// KeyMap works with the bubbles help component.
+var _ help.KeyMap = KeyMap{}
 
 // FullHelp is every group, for help.KeyMap.
 func (k KeyMap) FullHelp() [][]key.Binding {

@@ -12,10 +12,10 @@ import (
 // from the 16-colour ANSI palette so they read the same in any terminal,
 // tmux and screen included; the program downsamples them for the terminal.
 type Styles struct {
-	Title, Header, Dim, Bold, Warn, Bad, Good, Accent lipgloss.Style
-	Border, BorderFocused                             lipgloss.Style
-	Selected, TableHeader                             lipgloss.Style
-	Button, ButtonActive                              lipgloss.Style
+	Title, Dim, Bold, Warn, Bad, Good, Accent lipgloss.Style
+	Border, BorderFocused                     lipgloss.Style
+	Selected, TableHeader                     lipgloss.Style
+	Button, ButtonActive                      lipgloss.Style
 }
 
 // NewStyles builds the styles for a dark or light background; noColor
@@ -33,7 +33,6 @@ func NewStyles(isDark, noColor bool) Styles {
 	s := lipgloss.NewStyle
 	return Styles{
 		Title:         s().Bold(true).Foreground(fg("14", "4")),
-		Header:        s().Bold(true),
 		Dim:           s().Foreground(fg("8", "8")),
 		Bold:          s().Bold(true),
 		Warn:          s().Foreground(fg("11", "3")).Bold(true),
