@@ -20,7 +20,7 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		return m, tea.Quit
 	case m.dialog != nil:
 		return m.dialogKey(msg)
-	case m.ops.filtering:
+	case m.ops.prompting():
 		return m, m.ops.Update(msg)
 	case m.viewer != nil:
 		return m.viewerKey(msg)

@@ -75,6 +75,10 @@ func (p *opsPane) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// prompting: the filter prompt is open and takes every key but Apply and
+// Clear as text, so the root routes keys here before its global ones.
+func (p *opsPane) prompting() bool { return p.filtering }
+
 // SetSize sizes the table under its status line.
 func (p *opsPane) SetSize(w, h int) {
 	p.paneBase.SetSize(w, h)

@@ -189,7 +189,7 @@ func (m *Model) shortHelp() []key.Binding {
 	switch {
 	case m.dialog != nil:
 		return m.dialog.shortHelp()
-	case m.ops.filtering:
+	case m.ops.prompting():
 		return []key.Binding{k.Filter.Apply, k.Filter.Clear}
 	case m.viewer != nil:
 		d := k.Detail
