@@ -1,104 +1,136 @@
-// Package keymap holds mongoscope's key bindings: one constructor, no
-// package-level state. The keys follow what operators already have in their
-// fingers from htop, k9s, innotop and pg_activity.
+// Package keymap is the single source of mongoscope's key bindings: one
+// constructor, Default, no package-level state. The keys follow what
+// operators already have in their fingers from htop, k9s, innotop and
+// pg_activity. Bindings come in groups by where they act (global, table,
+// dialog, filter, detail, replay); the bubbles table and viewport keymaps
+// are built from them, so no key moves anything this package does not
+// list. On the dashboard every key has one meaning whatever is enabled
+// (k kills and never moves the table); the modal groups (dialog, filter,
+// detail) own the keyboard while open.
+//
+// keymap knows keys only: it must not import tui or probes.
 package keymap
 
 import "charm.land/bubbles/v2/key"
 
-// KeyMap is every binding. Bindings that do not apply in the current pane
-// or mode are disabled (SetEnabled) so the help stays truthful.
+// KeyMap is every binding, by group. Bindings that do not apply now are
+// disabled (Apply) so the help, which lists only enabled ones, is true.
 type KeyMap struct {
-	Help, Quit                              key.Binding
-	NextPane, PrevPane, FocusPane           key.Binding
-	Zoom, Back                              key.Binding
-	Up, Down, PageUp, PageDown              key.Binding
-	Filter, Sort, SortReverse, System       key.Binding
-	Pause, Faster, Slower                   key.Binding
-	ScopePrev, ScopeNext                    key.Binding
-	ScrubBack, ScrubForward                 key.Binding
-	Kill, KillFiltered, Balancer            key.Binding
-	Window, Copy                            key.Binding
-	Confirm, Cancel                         key.Binding
-	ReplayPause, ReplayFaster, ReplaySlower key.Binding
-	ReplayBack, ReplayForward               key.Binding
+	Global GlobalKeys
+	Table  TableKeys
+	Dialog DialogKeys
+	Filter FilterKeys
+	Detail DetailKeys
+	Replay ReplayKeys
 }
 
-// Default returns the bindings.
+// GlobalKeys work on the dashboard whatever pane has the focus.
+type GlobalKeys struct {
+	Help, Quit, ForceQuit         key.Binding
+	NextPane, PrevPane, FocusPane key.Binding
+	Zoom, Back                    key.Binding
+	Pause, Faster, Slower         key.Binding
+	ScopePrev, ScopeNext          key.Binding
+	ScrubBack, ScrubForward       key.Binding
+	Balancer, Window              key.Binding
+}
+
+// TableKeys act on the operations table when it has the focus.
+type TableKeys struct {
+	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
+	Detail, Filter, Sort, SortReverse       key.Binding
+	System, Copy, Kill, KillFiltered        key.Binding
+}
+
+// DialogKeys answer a confirmation dialog. A dialog that takes typed text
+// (bulk kill, balancer window) uses only Press and Cancel.
+type DialogKeys struct {
+	Confirm, Deny, Cancel, Switch, Press key.Binding
+}
+
+// FilterKeys end the operations filter prompt; every other key is text.
+type FilterKeys struct {
+	Apply, Clear key.Binding
+}
+
+// DetailKeys scroll the op detail and the help screen.
+type DetailKeys struct {
+	Up, Down, PageUp, PageDown, Top, Bottom, Close key.Binding
+}
+
+// ReplayKeys drive a recording being played back.
+type ReplayKeys struct {
+	Pause, Faster, Slower, Back, Forward key.Binding
+}
+
+func bind(help, desc string, keys ...string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+}
+
+// Default returns the bindings, every one enabled.
 func Default() KeyMap {
-	b := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
-	}
 	return KeyMap{
-		Help:          b("?", "help", "?"),
-		Quit:          b("q", "quit", "q", "ctrl+c"),
-		NextPane:      b("tab", "next pane", "tab"),
-		PrevPane:      b("shift+tab", "previous pane", "shift+tab"),
-		FocusPane:     b("1-7", "focus pane", "1", "2", "3", "4", "5", "6", "7"),
-		Zoom:          b("enter/z", "zoom / op detail", "enter", "z"),
-		Back:          b("esc", "back", "esc"),
-		Up:            b("↑/k", "up", "up"),
-		Down:          b("↓/j", "down", "down", "j"),
-		PageUp:        b("pgup", "page up", "pgup"),
-		PageDown:      b("pgdn", "page down", "pgdown"),
-		Filter:        b("/", "filter ops", "/"),
-		Sort:          b("s", "sort column", "s"),
-		SortReverse:   b("S", "reverse sort", "S"),
-		System:        b("a", "show system ops", "a"),
-		Pause:         b("space", "pause display", "space"),
-		Faster:        b("+", "shorter interval", "+", "="),
-		Slower:        b("-", "longer interval", "-"),
-		ScopePrev:     b("[", "scope ←", "["),
-		ScopeNext:     b("]", "scope →", "]"),
-		ScrubBack:     b("←", "back in time", "left"),
-		ScrubForward:  b("→", "forward in time", "right"),
-		Kill:          b("k", "kill op", "k"),
-		KillFiltered:  b("K", "kill filtered ops", "K"),
-		Balancer:      b("b", "stop/start balancer", "b"),
-		Window:        b("w", "balancer window", "w"),
-		Copy:          b("y", "copy op as JSON", "y"),
-		Confirm:       b("y", "confirm", "y"),
-		Cancel:        b("n/esc", "cancel", "n", "esc"),
-		ReplayPause:   b("p", "play/pause replay", "p"),
-		ReplayFaster:  b(">", "replay faster", ">"),
-		ReplaySlower:  b("<", "replay slower", "<"),
-		ReplayBack:    b(",", "replay: back 1 min", ","),
-		ReplayForward: b(".", "replay: ahead 1 min", "."),
+		Global: GlobalKeys{
+			Help:         bind("?", "help", "?"),
+			Quit:         bind("q", "quit", "q"),
+			ForceQuit:    bind("ctrl+c", "quit, even while typing", "ctrl+c"),
+			NextPane:     bind("tab", "next pane", "tab"),
+			PrevPane:     bind("shift+tab", "previous pane", "shift+tab"),
+			FocusPane:    bind("1-7", "focus pane", "1", "2", "3", "4", "5", "6", "7"),
+			Zoom:         bind("z", "zoom pane", "z"),
+			Back:         bind("esc", "unzoom", "esc"),
+			Pause:        bind("space", "pause display", "space"),
+			Faster:       bind("+", "shorter interval", "+", "="),
+			Slower:       bind("-", "longer interval", "-"),
+			ScopePrev:    bind("[", "scope ←", "["),
+			ScopeNext:    bind("]", "scope →", "]"),
+			ScrubBack:    bind("←", "back in time", "left"),
+			ScrubForward: bind("→", "forward in time", "right"),
+			Balancer:     bind("b", "stop/start balancer", "b"),
+			Window:       bind("w", "balancer window", "w"),
+		},
+		Table: TableKeys{
+			Up:           bind("↑", "up", "up"),
+			Down:         bind("↓", "down", "down"),
+			PageUp:       bind("pgup", "page up", "pgup"),
+			PageDown:     bind("pgdn", "page down", "pgdown"),
+			Top:          bind("home", "first op", "home"),
+			Bottom:       bind("end", "last op", "end"),
+			Detail:       bind("enter", "op detail", "enter"),
+			Filter:       bind("/", "filter ops", "/"),
+			Sort:         bind("s", "sort column", "s"),
+			SortReverse:  bind("S", "reverse sort", "S"),
+			System:       bind("a", "show system ops", "a"),
+			Copy:         bind("c", "copy op as JSON", "c"),
+			Kill:         bind("k", "kill op", "k"),
+			KillFiltered: bind("K", "kill filtered ops", "K"),
+		},
+		Dialog: DialogKeys{
+			Confirm: bind("y", "confirm", "y", "Y"),
+			Deny:    bind("n", "cancel", "n", "N"),
+			Cancel:  bind("esc", "cancel", "esc"),
+			Switch:  bind("←/→/tab", "other button", "left", "right", "tab", "shift+tab"),
+			Press:   bind("enter", "press button / submit", "enter"),
+		},
+		Filter: FilterKeys{
+			Apply: bind("enter", "keep filter", "enter"),
+			Clear: bind("esc", "clear filter", "esc"),
+		},
+		Detail: DetailKeys{
+			Up:       bind("↑", "scroll up", "up"),
+			Down:     bind("↓", "scroll down", "down"),
+			PageUp:   bind("pgup", "scroll a page up", "pgup"),
+			PageDown: bind("pgdn", "scroll a page down", "pgdown"),
+			Top:      bind("home", "top", "home"),
+			Bottom:   bind("end", "bottom", "end"),
+			Close:    bind("esc", "close", "esc"),
+		},
+		Replay: ReplayKeys{
+			Pause:   bind("p", "play/pause replay", "p"),
+			Faster:  bind(">", "replay faster", ">"),
+			Slower:  bind("<", "replay slower", "<"),
+			Back:    bind(",", "replay: back 1 min", ","),
+			Forward: bind(".", "replay: ahead 1 min", "."),
+		},
 	}
-}
-
-// ShortHelp is the footer line.
-func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Kill, k.KillFiltered, k.Balancer, k.Zoom, k.Filter, k.Pause, k.ScopeNext, k.ScrubBack, k.Help, k.Quit}
-}
-
-// FullHelp is the ? screen, grouped by what the keys act on.
-func (k KeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		{k.NextPane, k.PrevPane, k.FocusPane, k.Zoom, k.Back, k.Up, k.Down},
-		{k.Filter, k.Sort, k.SortReverse, k.System, k.Copy},
-		{k.Pause, k.Faster, k.Slower, k.ScopePrev, k.ScopeNext, k.ScrubBack, k.ScrubForward},
-		{k.Kill, k.KillFiltered, k.Balancer, k.Window},
-		{k.ReplayPause, k.ReplayFaster, k.ReplaySlower, k.ReplayBack, k.ReplayForward},
-		{k.Help, k.Quit},
-	}
-}
-
-// SetActions enables or disables the keys that change the deployment.
-func (k *KeyMap) SetActions(killOK, balancerOK bool) {
-	k.Kill.SetEnabled(killOK)
-	k.KillFiltered.SetEnabled(killOK)
-	k.Balancer.SetEnabled(balancerOK)
-	k.Window.SetEnabled(balancerOK)
-}
-
-// SetReplay switches between live keys and replay keys.
-func (k *KeyMap) SetReplay(replay bool) {
-	k.ReplayPause.SetEnabled(replay)
-	k.ReplayFaster.SetEnabled(replay)
-	k.ReplaySlower.SetEnabled(replay)
-	k.ReplayBack.SetEnabled(replay)
-	k.ReplayForward.SetEnabled(replay)
-	k.Faster.SetEnabled(!replay)
-	k.Slower.SetEnabled(!replay)
-	k.Pause.SetEnabled(!replay)
 }

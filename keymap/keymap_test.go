@@ -1,6 +1,8 @@
 package keymap
 
 import (
+	"reflect"
+	"slices"
 	"testing"
 
 	"charm.land/bubbles/v2/key"
@@ -17,28 +19,114 @@ func press(s string) tea.KeyPressMsg {
 	return tea.KeyPressMsg{Code: rune(s[0]), Text: s}
 }
 
+// groupBindings are the bindings of one group struct, by field name.
+func groupBindings(group any) map[string]key.Binding {
+	v := reflect.ValueOf(group)
+	out := map[string]key.Binding{}
+	for i := 0; i < v.NumField(); i++ {
+		out[v.Type().Field(i).Name] = v.Field(i).Interface().(key.Binding)
+	}
+	return out
+}
+
 func TestDisabledActionsDoNotMatch(t *testing.T) {
 	k := Default()
-	if !key.Matches(press("k"), k.Kill) {
-		t.Fatal("k should kill by default")
+	k.Apply(State{Kill: true, Balancer: true, Interval: true, OpsFocused: true})
+	if !key.Matches(press("k"), k.Table.Kill) {
+		t.Fatal("k should kill when allowed")
 	}
-	k.SetActions(false, false)
-	if key.Matches(press("k"), k.Kill) || key.Matches(press("b"), k.Balancer) || key.Matches(press("K"), k.KillFiltered) {
+	k.Apply(State{Interval: true, OpsFocused: true})
+	if key.Matches(press("k"), k.Table.Kill) || key.Matches(press("b"), k.Global.Balancer) || key.Matches(press("K"), k.Table.KillFiltered) {
 		t.Fatal("disabled actions still match")
 	}
-	k.SetReplay(true)
-	if key.Matches(press("+"), k.Faster) || !key.Matches(press("p"), k.ReplayPause) {
+	k.Apply(State{Replay: true, Interval: true})
+	if key.Matches(press("+"), k.Global.Faster) || !key.Matches(press("p"), k.Replay.Pause) || key.Matches(press("/"), k.Table.Filter) {
 		t.Fatal("replay mode keys wrong")
 	}
 }
 
-func TestEveryHelpEntryHasKeys(t *testing.T) {
+func TestEveryBindingHasKeysAndHelp(t *testing.T) {
+	for name, b := range Default().Named() {
+		if len(b.Keys()) == 0 || b.Help().Key == "" || b.Help().Desc == "" {
+			t.Errorf("%s lacks keys or help: %+v", name, b.Help())
+		}
+	}
+}
+
+// The help's groups list every binding exactly once: nothing the keymap
+// holds is missing from help, nothing is listed twice.
+func TestGroupsListEveryBindingOnce(t *testing.T) {
 	k := Default()
-	for _, group := range k.FullHelp() {
-		for _, b := range group {
-			if len(b.Keys()) == 0 || b.Help().Key == "" || b.Help().Desc == "" {
-				t.Errorf("binding %+v lacks keys or help", b.Help())
+	want := map[string]int{}
+	for _, b := range k.Named() {
+		want[b.Help().Key+" "+b.Help().Desc]++
+	}
+	got := map[string]int{}
+	for _, g := range k.Groups() {
+		for _, b := range g.Bindings {
+			got[b.Help().Key+" "+b.Help().Desc]++
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("groups list %v, the keymap holds %v", got, want)
+	}
+	for entry, n := range want {
+		if n != 1 {
+			t.Errorf("two bindings read %q in help", entry)
+		}
+	}
+}
+
+// On the dashboard (global, table and replay keys all live at once) a key
+// has one meaning, whatever is enabled; inside each modal group too.
+func TestOneMeaningPerKey(t *testing.T) {
+	k := Default()
+	check := func(where string, groups ...any) {
+		owner := map[string]string{}
+		for _, g := range groups {
+			for name, b := range groupBindings(g) {
+				for _, s := range b.Keys() {
+					if other, dup := owner[s]; dup {
+						t.Errorf("%s: %q means both %s and %s", where, s, other, name)
+					}
+					owner[s] = name
+				}
 			}
+		}
+	}
+	check("dashboard", k.Global, k.Table, k.Replay)
+	check("dialog", k.Dialog)
+	check("filter", k.Filter)
+	check("detail", k.Detail, GlobalKeys{Quit: k.Global.Quit, Help: k.Global.Help})
+}
+
+// The bubbles table and viewport move only on the keymap's keys: none of
+// their defaults (j/k, b/f, space, u/d, g/G) survives.
+func TestBubblesKeymapsAreBuiltFromTheKeymap(t *testing.T) {
+	k := Default()
+	ours := func(group any) []string {
+		var keys []string
+		for _, b := range groupBindings(group) {
+			keys = append(keys, b.Keys()...)
+		}
+		return keys
+	}
+	for name, bubbles := range map[string]any{"table": k.Table.TableKeyMap(), "viewport": k.Detail.ViewportKeyMap()} {
+		allowed := ours(k.Table)
+		if name == "viewport" {
+			allowed = ours(k.Detail)
+		}
+		used := 0
+		for field, b := range groupBindings(bubbles) {
+			for _, s := range b.Keys() {
+				if !slices.Contains(allowed, s) {
+					t.Errorf("%s %s moves on %q, which the keymap does not give it", name, field, s)
+				}
+				used++
+			}
+		}
+		if used == 0 {
+			t.Errorf("the %s keymap has no keys", name)
 		}
 	}
 }

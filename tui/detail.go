@@ -6,19 +6,33 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
 
+	"github.com/mongoscope/mongoscope/keymap"
 	"github.com/mongoscope/mongoscope/probes"
 )
 
-// detailView is one op in full: the command as indented JSON, plan, locks,
-// client, users, session and timings, in a scrollable viewport.
-type detailView struct {
-	title string
-	vp    viewport.Model
+// viewer is a scrollable page over the dashboard: one op in full, or the
+// help. Its keys are the keymap's detail group.
+type viewer struct {
+	title  string
+	isHelp bool
+	vp     viewport.Model
 }
 
-func newDetail(op probes.Op, w, h int) *detailView {
+func newViewer(title, content string, w, h int, keys keymap.DetailKeys) *viewer {
+	v := &viewer{title: title, vp: viewport.New()}
+	v.vp.KeyMap = keys.ViewportKeyMap()
+	v.setSize(w, h)
+	v.vp.SetContent(content)
+	return v
+}
+
+// newDetail is one op in full: the command as indented JSON, plan, locks,
+// client, users, session and timings.
+func newDetail(op probes.Op, w, h int, keys keymap.DetailKeys) *viewer {
 	var cmd bytes.Buffer
 	if err := json.Indent(&cmd, []byte(op.Command), "", "  "); err != nil {
 		cmd.Reset()
@@ -37,13 +51,36 @@ func newDetail(op probes.Op, w, h int) *detailView {
 	if len(op.Flags) > 0 {
 		fields = append(fields, "flags "+strings.Join(op.Flags, ", "))
 	}
-	vp := viewport.New(viewport.WithWidth(max(w, 10)), viewport.WithHeight(max(h, 3)))
-	vp.SetContent(strings.Join(fields, "\n") + "\n\ncommand:\n" + cmd.String())
-	return &detailView{title: op.OpID, vp: vp}
+	return newViewer("Operation "+op.OpID, strings.Join(fields, "\n")+"\n\ncommand:\n"+cmd.String(), w, h, keys)
 }
 
-func (d *detailView) view(w, h int) string {
-	d.vp.SetWidth(max(w, 10))
-	d.vp.SetHeight(max(h, 3))
-	return d.vp.View()
+// setSize fits the viewport to the inside of the body's frame.
+func (v *viewer) setSize(w, h int) {
+	v.vp.SetWidth(max(w, 10))
+	v.vp.SetHeight(max(h, 3))
+}
+
+// update scrolls: top and bottom here, the rest through the viewport's
+// keymap (built from the same group).
+func (v *viewer) update(msg tea.KeyPressMsg, keys keymap.DetailKeys) tea.Cmd {
+	switch {
+	case key.Matches(msg, keys.Top):
+		v.vp.GotoTop()
+	case key.Matches(msg, keys.Bottom):
+		v.vp.GotoBottom()
+	default:
+		var cmd tea.Cmd
+		v.vp, cmd = v.vp.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+func (v *viewer) view() string { return v.vp.View() }
+
+func dash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
 }

@@ -10,6 +10,9 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
+// frameSize is what box's border takes from a pane, across and down.
+const frameSize = 2
+
 // box draws a rounded frame of exactly w×h cells with a title in the top
 // edge; content lines are cut or padded to fit. Drawing it by hand keeps
 // the title in the border, which lipgloss borders don't do.
@@ -121,6 +124,14 @@ func num(v float64) string {
 
 // bytesRate formats bytes per second: 38 MB/s.
 func bytesRate(v float64) string {
+	n, unit := ScaleBytes(v)
+	return n + " " + unit + "/s"
+}
+
+// ScaleBytes writes a byte count with three significant digits in decimal
+// units: ("38.0", "MB"), ("212", "MB"), ("512", "B"). The TUI and the line
+// printer both format bytes with it.
+func ScaleBytes(v float64) (number, unit string) {
 	units := []string{"B", "KB", "MB", "GB", "TB"}
 	i := 0
 	for v >= 1000 && i < len(units)-1 {
@@ -128,9 +139,9 @@ func bytesRate(v float64) string {
 		i++
 	}
 	if v >= 100 || i == 0 {
-		return fmt.Sprintf("%.0f %s/s", v, units[i])
+		return fmt.Sprintf("%.0f", v), units[i]
 	}
-	return fmt.Sprintf("%.1f %s/s", v, units[i])
+	return fmt.Sprintf("%.1f", v), units[i]
 }
 
 // secs formats a running time: 412.3s, 31m, 2h05m.

@@ -1,6 +1,9 @@
-// Package tui renders probes.Snapshots and turns keys into requests. It
-// never talks to the server: actions go through probes.Actor in tea.Cmds,
-// and snapshots arrive on a channel the poller fills.
+// Package tui renders probes.Snapshots in a terminal and turns keys into
+// requests. It owns the screen: the root model (routing only), one file per
+// pane, the layout, dialogs, the op detail and help. It never talks to the
+// server: actions go through probes.Actor in tea.Cmds, and snapshots arrive
+// on a channel the poller fills. It must not import the MongoDB driver or
+// internal/simcluster, and takes every key binding from package keymap.
 package tui
 
 import (
@@ -41,47 +44,26 @@ type Options struct {
 	History                *probes.History // default: 1 h of points, 10 min of whole snapshots
 }
 
-// Pane numbers, as the keys 1–7 reach them.
-const (
-	paneThroughput = iota
-	paneReplication
-	paneOps
-	paneConnections
-	paneHot
-	paneBalancer
-	paneNodes
-	paneCount
-)
-
-var paneNames = [paneCount]string{"Throughput", "Replication", "Operations", "Connections", "Hot collections", "Balancer", "Nodes"}
-
-// Model is the root model: it routes messages and lays panes out; panes
-// render from the snapshot on display and the history.
+// Model is the root model: it routes messages to the dialog, the prompt,
+// the panes and the timeline, and lays the panes out; it draws nothing of
+// a pane's inside. Panes are pointers shared by the model's copies.
 type Model struct {
 	opts     Options
 	ctx      context.Context
-	keys     keymap.KeyMap
+	keys     *keymap.KeyMap
 	styles   Styles
 	help     help.Model
 	spin     spinner.Model
-	width    int
-	height   int
-	hist     *probes.History
-	latest   probes.Snapshot
-	shown    probes.Snapshot // what is on screen: latest, frozen by pause, or scrubbed
-	have     bool
-	ended    bool
-	paused   bool
-	behind   int // snapshots received while paused
-	scrub    int // steps back in time; 0 = now
+	layout   layout
+	tl       timeline
+	panes    [paneCount]pane
+	ops      *opsPane // panes[paneOps], typed for the filter prompt
 	focus    int
 	zoomed   bool
-	showHelp bool
+	ended    bool
 	interval time.Duration
-	scope    int // 0 cluster, then shards, then nodes
-	ops      opsPane
 	dialog   *dialog
-	detail   *detailView
+	viewer   *viewer // the op detail or help, over the dashboard
 	footer   string
 	busy     *busyAction
 	privs    probes.Privileges
@@ -102,36 +84,21 @@ func New(opts Options) Model {
 	if opts.History == nil {
 		opts.History = probes.NewHistory(3600, 600)
 	}
-	_, noColor := os.LookupEnv("NO_COLOR")
-	m := Model{opts: opts, ctx: opts.Context, keys: keymap.Default(), styles: NewStyles(true, opts.NoColor || noColor),
-		help: help.New(), spin: spinner.New(spinner.WithSpinner(spinner.Line)), hist: opts.History,
-		interval: opts.Interval, focus: paneOps, ops: newOpsPane()}
+	keys := keymap.Default()
+	m := Model{opts: opts, ctx: opts.Context, keys: &keys, styles: NewStyles(true, noColor(opts)),
+		help: help.New(), spin: spinner.New(spinner.WithSpinner(spinner.Line)), tl: timeline{hist: opts.History},
+		interval: opts.Interval, focus: paneOps}
+	m.panes, m.ops = newPanes(paneEnv{styles: m.styles, keys: m.keys, hist: opts.History})
 	if opts.Actor != nil {
 		m.privs = opts.Actor.Privileges()
 	}
-	m.ops.setStyles(m.styles)
 	m.applyKeyState()
 	return m
 }
 
-// applyKeyState enables exactly the keys that apply now.
-func (m *Model) applyKeyState() {
-	canAct := m.opts.Actor != nil && !m.opts.ReadOnly && m.opts.Replay == nil
-	m.keys.SetActions(canAct && m.privs.KillOp, canAct && m.privs.Balancer)
-	m.keys.SetReplay(m.opts.Replay != nil)
-	if m.opts.SetInterval == nil {
-		m.keys.Faster.SetEnabled(false)
-		m.keys.Slower.SetEnabled(false)
-	}
-	m.keys.Copy.SetEnabled(m.focus == paneOps)
-	m.keys.Sort.SetEnabled(m.focus == paneOps)
-	m.keys.SortReverse.SetEnabled(m.focus == paneOps)
-	m.keys.Filter.SetEnabled(m.focus == paneOps)
-	m.keys.System.SetEnabled(m.focus == paneOps)
-	if m.focus != paneOps {
-		m.keys.Kill.SetEnabled(false)
-		m.keys.KillFiltered.SetEnabled(false)
-	}
+func noColor(opts Options) bool {
+	_, set := os.LookupEnv("NO_COLOR")
+	return opts.NoColor || set
 }
 
 // Messages.
@@ -139,7 +106,6 @@ type (
 	snapshotMsg  struct{ snap probes.Snapshot }
 	streamEndMsg struct{}
 	actionMsg    struct{ res probes.ActionResult }
-	intervalMsg  struct{}
 )
 
 // waitSnapshot reads the next snapshot; re-armed after each one.
@@ -161,70 +127,93 @@ func (m Model) Init() tea.Cmd {
 	return tea.Batch(waitSnapshot(m.opts.Snapshots), tea.RequestBackgroundColor)
 }
 
-// Update routes: dialogs and prompts first, then global keys, then the
-// focused pane. The ops table is sized here, not in View, because sizing
-// it re-renders its rows and View runs on a copy.
+// Update routes: keys to handleKey, snapshots to the timeline, requests
+// from panes to the dialogs and footer they ask for.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	out, cmd := m.update(msg)
-	mm := out.(Model)
-	w, h := mm.opsPaneSize()
-	mm.ops.setSize(w, h)
-	return mm, cmd
-}
-
-func (m Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		return m.handleKey(msg)
 	case tea.WindowSizeMsg:
-		m.width, m.height = max(msg.Width, 0), max(msg.Height, 0)
-		return m, nil
+		m.relayout(max(msg.Width, 0), max(msg.Height, 0))
 	case tea.BackgroundColorMsg:
-		_, noColor := os.LookupEnv("NO_COLOR")
-		m.styles = NewStyles(msg.IsDark(), m.opts.NoColor || noColor)
-		m.ops.setStyles(m.styles)
-		return m, nil
+		m.styles = NewStyles(msg.IsDark(), noColor(m.opts))
+		m.tell(stylesMsg{m.styles})
 	case snapshotMsg:
-		m.handleSnapshot(msg.snap)
+		if m.tl.add(msg.snap) {
+			m.tell(showMsg{m.tl.shown})
+		} else {
+			m.tell(scrubMsg{m.tl.scrub})
+		}
 		return m, waitSnapshot(m.opts.Snapshots)
 	case streamEndMsg:
 		m.ended = true
 		if m.opts.Replay == nil {
 			m.footer = "polling stopped"
 		}
-		return m, nil
 	case actionMsg:
-		m.busy = nil
-		m.footer = msg.res.Message
-		return m, nil
+		m.busy, m.footer = nil, msg.res.Message
 	case spinner.TickMsg:
-		if m.busy == nil {
-			return m, nil
+		if m.busy != nil {
+			var cmd tea.Cmd
+			m.spin, cmd = m.spin.Update(msg)
+			return m, cmd
 		}
-		var cmd tea.Cmd
-		m.spin, cmd = m.spin.Update(msg)
-		return m, cmd
-	case tea.KeyPressMsg:
-		return m.handleKey(msg)
+	default:
+		return m.handleRequest(msg)
 	}
 	return m, nil
 }
 
-// handleSnapshot records a snapshot and shows it unless paused or scrubbing.
-func (m *Model) handleSnapshot(s probes.Snapshot) {
-	m.hist.Add(s)
-	m.latest, m.have = s, true
-	if m.paused || m.scrub > 0 {
-		m.behind++
-		if m.scrub > 0 {
-			m.scrub = min(m.scrub+1, m.hist.FullLen()-1) // stay on the same moment
-		}
-		return
+// handleRequest answers what a pane asked for.
+func (m Model) handleRequest(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case killRequestMsg:
+		m.dialog = newKillDialog(msg.op, m.keys.Dialog)
+	case bulkKillRequestMsg:
+		m.dialog = newBulkKillDialog(msg.ops, msg.filter, m.keys.Dialog)
+		return m, m.dialog.input.Focus()
+	case detailRequestMsg:
+		m.viewer = newDetail(msg.op, m.layout.w-frameSize, m.layout.bodyH-frameSize, m.keys.Detail)
+	case footerMsg:
+		m.footer = msg.text
 	}
-	m.show(s)
+	return m, nil
 }
 
-func (m *Model) show(s probes.Snapshot) {
-	m.shown = s
-	m.ops.setOps(s.Ops, s.OpsTotal)
+// relayout recomputes the layout (size, focus or zoom changed) and sizes
+// the panes to the inside of their frames.
+func (m *Model) relayout(w, h int) {
+	m.layout = computeLayout(w, h, m.focus, m.zoomed)
+	for i, p := range m.panes {
+		if pw, ph, ok := m.layout.size(i); ok {
+			p.SetSize(pw-frameSize, ph-frameSize)
+		}
+		p.Update(zoomMsg{m.zoomed && i == m.focus})
+	}
+	switch {
+	case m.viewer != nil && m.viewer.isHelp:
+		m.openHelp() // the help's columns follow the width
+	case m.viewer != nil:
+		m.viewer.setSize(w-frameSize, m.layout.bodyH-frameSize)
+	}
+}
+
+func (m *Model) openHelp() {
+	w, h := m.layout.w-frameSize, m.layout.bodyH-frameSize
+	m.viewer = newHelpViewer(m.helpContent(w), w, h, m.keys.Detail)
+}
+
+// tell gives every pane a message from the root.
+func (m *Model) tell(msg tea.Msg) {
+	for _, p := range m.panes {
+		p.Update(msg)
+	}
+}
+
+// showTimeline tells the panes the moment on screen after a pause or scrub.
+func (m *Model) showTimeline() {
+	m.tell(scrubMsg{m.tl.scrub})
+	m.tell(showMsg{m.tl.shown})
 }
 
 // SnapshotMsg wraps a snapshot as a message, for driving the model

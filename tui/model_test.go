@@ -42,23 +42,18 @@ func send(m Model, msg tea.Msg) Model {
 	return out.(Model)
 }
 
-// keyMsg turns "enter", "esc", "left", "space" or a character into a key press.
+// keyMsg turns a key as the keymap names it ("enter", "shift+tab",
+// "pgdown", "ctrl+c", "K") into the key press that produces it.
 func keyMsg(k string) tea.KeyPressMsg {
-	switch k {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "left":
-		return tea.KeyPressMsg{Code: tea.KeyLeft}
-	case "right":
-		return tea.KeyPressMsg{Code: tea.KeyRight}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "space":
-		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
-	case "tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab}
+	special := map[string]tea.KeyPressMsg{
+		"enter": {Code: tea.KeyEnter}, "esc": {Code: tea.KeyEscape}, "tab": {Code: tea.KeyTab},
+		"shift+tab": {Code: tea.KeyTab, Mod: tea.ModShift}, "backspace": {Code: tea.KeyBackspace},
+		"left": {Code: tea.KeyLeft}, "right": {Code: tea.KeyRight}, "up": {Code: tea.KeyUp}, "down": {Code: tea.KeyDown},
+		"pgup": {Code: tea.KeyPgUp}, "pgdown": {Code: tea.KeyPgDown}, "home": {Code: tea.KeyHome}, "end": {Code: tea.KeyEnd},
+		"space": {Code: tea.KeySpace, Text: " "}, "ctrl+c": {Code: 'c', Mod: tea.ModCtrl},
+	}
+	if msg, ok := special[k]; ok {
+		return msg
 	}
 	r := []rune(k)[0]
 	return tea.KeyPressMsg{Code: r, Text: k}
@@ -78,6 +73,9 @@ func press(t testing.TB, m Model, keys ...string) Model {
 	return m
 }
 
+// runActions runs a command and what it batches, returning the messages
+// that come back at once (actions, requests, quit); timers (spinner,
+// cursor blink) are left alone.
 func runActions(cmd tea.Cmd) []tea.Msg {
 	if cmd == nil {
 		return nil
@@ -86,14 +84,14 @@ func runActions(cmd tea.Cmd) []tea.Msg {
 	go func() { done <- cmd() }()
 	select {
 	case msg := <-done:
-		switch msg := msg.(type) {
-		case tea.BatchMsg:
+		if batch, ok := msg.(tea.BatchMsg); ok {
 			var out []tea.Msg
-			for _, c := range msg {
+			for _, c := range batch {
 				out = append(out, runActions(c)...)
 			}
 			return out
-		case actionMsg:
+		}
+		if msg != nil {
 			return []tea.Msg{msg}
 		}
 	case <-time.After(50 * time.Millisecond): // a timer (spinner tick, cursor blink)
@@ -243,34 +241,34 @@ func TestPauseKeepsSampling(t *testing.T) {
 	m = press(t, m, "space")
 	m = send(m, snapshotMsg{sampleSnapshot(2)})
 	m = send(m, snapshotMsg{sampleSnapshot(3)})
-	if !m.shown.TakenAt.Equal(t0.Add(time.Second)) || m.behind != 2 || m.hist.Len() != 4 {
-		t.Fatalf("paused: shown %v behind %d history %d", m.shown.TakenAt, m.behind, m.hist.Len())
+	if !m.tl.shown.TakenAt.Equal(t0.Add(time.Second)) || m.tl.behind != 2 || m.tl.hist.Len() != 4 {
+		t.Fatalf("paused: shown %v behind %d history %d", m.tl.shown.TakenAt, m.tl.behind, m.tl.hist.Len())
 	}
 	if !strings.Contains(screen(m), "PAUSED (+2)") {
 		t.Fatal("no PAUSED marker")
 	}
 	m = press(t, m, "space")
-	if !m.shown.TakenAt.Equal(t0.Add(3 * time.Second)) {
-		t.Fatalf("unpaused shows %v", m.shown.TakenAt)
+	if !m.tl.shown.TakenAt.Equal(t0.Add(3 * time.Second)) {
+		t.Fatalf("unpaused shows %v", m.tl.shown.TakenAt)
 	}
 }
 
 func TestScrubShowsThePast(t *testing.T) {
 	m := newTestModel(t, Options{}, 120, 40, 5)
 	m = press(t, m, "left", "left")
-	if !m.shown.TakenAt.Equal(t0.Add(2 * time.Second)) {
-		t.Fatalf("two steps back shows %v", m.shown.TakenAt)
+	if !m.tl.shown.TakenAt.Equal(t0.Add(2 * time.Second)) {
+		t.Fatalf("two steps back shows %v", m.tl.shown.TakenAt)
 	}
 	m = send(m, snapshotMsg{sampleSnapshot(5)})
-	if !m.shown.TakenAt.Equal(t0.Add(2 * time.Second)) {
+	if !m.tl.shown.TakenAt.Equal(t0.Add(2 * time.Second)) {
 		t.Fatal("a new snapshot moved the scrubbed view")
 	}
 	if !strings.Contains(screen(m), "3s ago") {
 		t.Fatalf("no scrub marker:\n%s", screen(m))
 	}
 	m = press(t, m, "right", "right", "right")
-	if !m.shown.TakenAt.Equal(t0.Add(5 * time.Second)) {
-		t.Fatalf("back to now shows %v", m.shown.TakenAt)
+	if !m.tl.shown.TakenAt.Equal(t0.Add(5 * time.Second)) {
+		t.Fatalf("back to now shows %v", m.tl.shown.TakenAt)
 	}
 }
 
@@ -409,9 +407,11 @@ func BenchmarkView200x60_50kOps(b *testing.B) { benchmarkView(b, 50000) }
 
 func BenchmarkThroughputSparklines(b *testing.B) {
 	m := newTestModel(b, Options{}, 200, 60, 600)
+	p := m.panes[paneThroughput]
+	p.SetSize(120, 10)
 	b.ReportAllocs()
 	for range b.N {
-		_ = m.throughputView(120, 10)
+		_ = p.View()
 	}
 }
 
@@ -427,7 +427,11 @@ func (r *fakeReplay) SetSpeed(x float64)   { r.speed = x }
 func (r *fakeReplay) Speed() float64       { return r.speed }
 func (r *fakeReplay) Seek(d time.Duration) { r.seeks = append(r.seeks, d) }
 func (r *fakeReplay) Position() (time.Time, time.Time, time.Time) {
-	return t0, t0, t0.Add(time.Hour)
+	at := t0
+	for _, d := range r.seeks {
+		at = at.Add(d)
+	}
+	return at, t0, t0.Add(time.Hour)
 }
 
 func TestReplayKeysAndNoActions(t *testing.T) {

@@ -4,16 +4,18 @@ import (
 	"image/color"
 
 	"charm.land/lipgloss/v2"
+
+	"github.com/mongoscope/mongoscope/probes"
 )
 
 // Styles are every style the TUI uses, from one constructor. Colours are
 // from the 16-colour ANSI palette so they read the same in any terminal,
 // tmux and screen included; the program downsamples them for the terminal.
 type Styles struct {
-	Title, Header, Dim, Bold, Warn, Bad, Good, Accent lipgloss.Style
-	Border, BorderFocused                             lipgloss.Style
-	Selected, TableHeader                             lipgloss.Style
-	Button, ButtonActive                              lipgloss.Style
+	Title, Dim, Bold, Warn, Bad, Good, Accent lipgloss.Style
+	Border, BorderFocused                     lipgloss.Style
+	Selected, TableHeader                     lipgloss.Style
+	Button, ButtonActive                      lipgloss.Style
 }
 
 // NewStyles builds the styles for a dark or light background; noColor
@@ -31,7 +33,6 @@ func NewStyles(isDark, noColor bool) Styles {
 	s := lipgloss.NewStyle
 	return Styles{
 		Title:         s().Bold(true).Foreground(fg("14", "4")),
-		Header:        s().Bold(true),
 		Dim:           s().Foreground(fg("8", "8")),
 		Bold:          s().Bold(true),
 		Warn:          s().Foreground(fg("11", "3")).Bold(true),
@@ -45,4 +46,15 @@ func NewStyles(isDark, noColor bool) Styles {
 		Button:        s().Padding(0, 1),
 		ButtonActive:  s().Padding(0, 1).Reverse(true).Bold(true),
 	}
+}
+
+// mark renders text in the style of a health judgment; OK stays plain.
+func (s Styles) mark(sev probes.Severity, text string) string {
+	switch sev {
+	case probes.Crit:
+		return s.Bad.Render(text)
+	case probes.Warn:
+		return s.Warn.Render(text)
+	}
+	return text
 }

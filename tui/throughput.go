@@ -6,10 +6,54 @@ import (
 	"sort"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"github.com/guptarohit/asciigraph"
 
 	"github.com/mongoscope/mongoscope/probes"
 )
+
+// throughputPane is opcounters per second for a scope (the cluster, a
+// shard or a node; [ and ] cycle), the network, per-shard shares and
+// queues; zoomed, a graph over time.
+type throughputPane struct {
+	paneBase
+	scope int // index into scopes(snapshot)
+}
+
+func (p *throughputPane) Update(msg tea.Msg) tea.Cmd {
+	if msg, ok := msg.(tea.KeyPressMsg); ok {
+		n := len(scopes(p.snap))
+		switch {
+		case key.Matches(msg, p.keys.Global.ScopeNext):
+			p.scope = (p.scope + 1) % n
+		case key.Matches(msg, p.keys.Global.ScopePrev):
+			p.scope = (p.scope + n - 1) % n
+		}
+		return nil
+	}
+	return p.paneBase.Update(msg)
+}
+
+func (p *throughputPane) key() probes.SeriesKey {
+	sc := scopes(p.snap)
+	return sc[p.scope%len(sc)]
+}
+
+func (p *throughputPane) Title() string {
+	return p.name + "  " + scopeLabel(p.key()) + " " + p.keys.Global.ScopePrev.Help().Key + " " + p.keys.Global.ScopeNext.Help().Key
+}
+
+func (p *throughputPane) ShortHelp() []key.Binding { return []key.Binding{p.keys.Global.ScopeNext} }
+
+// Strip: the cluster's main rates.
+func (p *throughputPane) Strip() string {
+	if p.snap.Opcounters == nil {
+		return ""
+	}
+	c := p.snap.Opcounters.Cluster
+	return fmt.Sprintf("ops/s q %s u %s i %s", num(c.Query), num(c.Update), num(c.Insert))
+}
 
 var rateMetrics = []probes.Metric{probes.MetricQuery, probes.MetricUpdate, probes.MetricInsert, probes.MetricDelete,
 	probes.MetricGetmore, probes.MetricCommand}
@@ -43,18 +87,32 @@ func scopeLabel(k probes.SeriesKey) string {
 	return k.Scope + " " + shortHost(k.Name)
 }
 
-// throughputView: opcounters per second with sparklines and min/max, the
-// network, a per-shard comparison row (a hot shard stands out) and queues.
-func (m *Model) throughputView(w, h int) string {
-	st := m.styles
-	sc := scopes(m.shown)
-	key := sc[m.scope%len(sc)]
+// View: opcounters per second with sparklines and min/max, the network, a
+// per-shard comparison row (a hot shard stands out) and queues.
+func (p *throughputPane) View() string {
+	w, h := p.w, p.h
+	lines, key := p.rateLines(w)
+	lines = append(lines, p.networkLine(key))
+	if row := p.shardRow(w); row != "" {
+		lines = append(lines, row)
+	}
+	lines = append(lines, p.queueLine())
+	if h > len(lines)+4 && p.zoomed {
+		lines = append(lines, "", p.graph(key, w, h-len(lines)-2))
+	}
+	return cutLines(strings.Join(lines, "\n"), h)
+}
+
+// rateLines: one line per opcounter with its sparkline and range, the
+// updates ≈ reads hint on the update line.
+func (p *throughputPane) rateLines(w int) ([]string, probes.SeriesKey) {
+	st, key := p.st, p.key()
 	spark := max(w-44, 8)
 	var lines []string
 	var q, u float64
 	for _, metric := range rateMetrics {
 		key.Metric = metric
-		data := m.hist.SeriesEnding(key, spark, m.scrub)
+		data := p.series(key, spark)
 		cur := math.NaN()
 		if len(data) > 0 {
 			cur = data[len(data)-1]
@@ -72,24 +130,17 @@ func (m *Model) throughputView(w, h int) string {
 		}
 		lines = append(lines, fmt.Sprintf("%-8s%7s/s %s%s", metric, num(cur), st.Accent.Render(sparkline(data, spark)), mm))
 	}
-	if q > 100 && u > 0.8*q {
-		lines[1] += st.Warn.Render("  ← updates ≈ reads")
+	if sev := probes.UpdatesNearReadsSeverity(q, u); sev > probes.OK {
+		lines[1] += st.mark(sev, "  ← updates ≈ reads")
 	}
-	lines = append(lines, m.networkLine(key))
-	if row := m.shardRow(w); row != "" {
-		lines = append(lines, row)
-	}
-	lines = append(lines, m.queueLine())
-	if h > len(lines)+4 && m.zoomed {
-		lines = append(lines, "", m.throughputGraph(key, w, h-len(lines)-2))
-	}
-	return cutLines(strings.Join(lines, "\n"), h)
+	key.Metric = ""
+	return lines, key
 }
 
-func (m *Model) networkLine(key probes.SeriesKey) string {
-	s := m.shown
+func (p *throughputPane) networkLine(key probes.SeriesKey) string {
+	s := p.snap
 	if s.Network == nil {
-		return m.styles.Dim.Render("network: not available")
+		return p.dim("network: not available")
 	}
 	var in, out float64
 	for addr, r := range s.Network.Nodes {
@@ -98,8 +149,8 @@ func (m *Model) networkLine(key probes.SeriesKey) string {
 		}
 	}
 	line := fmt.Sprintf("net in %s  out %s", bytesRate(in), bytesRate(out))
-	if in > 0 && out > 20*in {
-		line += m.styles.Warn.Render("  ← out ≫ in: big replies?")
+	if sev := probes.OutboundSeverity(in, out); sev > probes.OK {
+		line += p.st.mark(sev, "  ← out ≫ in: big replies?")
 	}
 	return line
 }
@@ -114,8 +165,8 @@ func nodeShard(s probes.Snapshot, addr string) string {
 }
 
 // shardRow compares shards' total ops; one far above the rest is hot.
-func (m *Model) shardRow(w int) string {
-	s := m.shown
+func (p *throughputPane) shardRow(w int) string {
+	s := p.snap
 	if s.Opcounters == nil || len(s.Opcounters.Shards) < 2 {
 		return ""
 	}
@@ -135,18 +186,16 @@ func (m *Model) shardRow(w int) string {
 	for _, name := range names {
 		frac := s.Opcounters.Shards[name].Total() / total
 		cell := fmt.Sprintf(" %s %s %2.0f%%", name, bar(frac, barW), frac*100)
-		if frac > 1.8/float64(len(names)) {
-			cell = m.styles.Warn.Render(cell)
-		}
+		cell = p.st.mark(probes.ShardShareSeverity(frac, len(names)), cell)
 		b.WriteString(cell)
 	}
 	return b.String()
 }
 
-func (m *Model) queueLine() string {
-	s := m.shown
+func (p *throughputPane) queueLine() string {
+	s := p.snap
 	if s.Queues == nil {
-		return m.styles.Dim.Render("queues: not available")
+		return p.dim("queues: not available")
 	}
 	var qr, qw, rOut, rTot, wOut, wTot int64
 	for _, q := range s.Queues.Nodes {
@@ -154,21 +203,21 @@ func (m *Model) queueLine() string {
 		rOut, rTot, wOut, wTot = rOut+q.ReadTicketsOut, rTot+q.ReadTicketsTotal, wOut+q.WriteTicketsOut, wTot+q.WriteTicketsTotal
 	}
 	line := fmt.Sprintf("queues r %d w %d   tickets out r %d/%d w %d/%d", qr, qw, rOut, rTot, wOut, wTot)
-	if qr+qw > 0 {
-		return m.styles.Warn.Render(line + " ▲")
+	if sev := probes.QueueSeverity(qr + qw); sev > probes.OK {
+		return p.st.mark(sev, line+" ▲")
 	}
 	return line
 }
 
-// throughputGraph is the zoomed view: query, update and insert over time.
-func (m *Model) throughputGraph(key probes.SeriesKey, w, h int) string {
+// graph is the zoomed view: query, update and insert over time.
+func (p *throughputPane) graph(key probes.SeriesKey, w, h int) string {
 	if h < 3 || w < 20 {
 		return ""
 	}
 	var series [][]float64
 	for _, metric := range rateMetrics[:3] {
 		key.Metric = metric
-		data := m.hist.SeriesEnding(key, w-12, m.scrub)
+		data := p.series(key, w-12)
 		clean := make([]float64, 0, len(data))
 		for _, v := range data {
 			if !math.IsNaN(v) {
@@ -176,7 +225,7 @@ func (m *Model) throughputGraph(key probes.SeriesKey, w, h int) string {
 			}
 		}
 		if len(clean) < 2 {
-			return m.styles.Dim.Render("collecting history…")
+			return p.dim("collecting history…")
 		}
 		series = append(series, clean)
 	}

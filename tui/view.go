@@ -5,19 +5,12 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 )
 
-// Minimum terminal size for the dashboard.
-const (
-	minWidth  = 80
-	minHeight = 24
-	fullWidth = 120
-	fullHight = 40
-)
-
-// View lays the panes out; layout is a pure function of size and focus.
+// View draws the screen from the layout; panes draw their insides.
 func (m Model) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
@@ -25,180 +18,85 @@ func (m Model) View() tea.View {
 }
 
 func (m *Model) render() string {
-	if m.width == 0 || m.height == 0 {
+	l := m.layout
+	if l.w == 0 || l.h == 0 {
 		return "starting mongoscope…"
 	}
-	if m.width < minWidth || m.height < minHeight {
-		return fmt.Sprintf("terminal too small for mongoscope (need %d×%d, have %d×%d)", minWidth, minHeight, m.width, m.height)
+	if l.kind == layoutTooSmall {
+		return fmt.Sprintf("terminal too small for mongoscope (need %d×%d, have %d×%d)", minWidth, minHeight, l.w, l.h)
 	}
-	header := m.headerView()
-	footer := m.footerView()
-	bodyH := m.height - lipgloss.Height(header) - lipgloss.Height(footer)
 	var body string
 	switch {
-	case m.showHelp:
-		body = m.helpView(bodyH)
-	case m.detail != nil:
-		body = box(m.styles, "Operation "+m.detail.title, m.detail.view(m.width-2, bodyH-2), m.width, bodyH, true)
-	case !m.have:
-		body = box(m.styles, "mongoscope", m.styles.Dim.Render("waiting for the first complete poll…"), m.width, bodyH, false)
-	case m.zoomed:
-		body = m.pane(m.focus, m.width, bodyH)
-	case m.width >= fullWidth && m.height >= fullHight:
-		body = m.fullLayout(bodyH)
+	case m.viewer != nil:
+		body = box(m.styles, m.viewer.title, m.viewer.view(), l.w, l.bodyH, true)
+	case !m.tl.have:
+		body = box(m.styles, "mongoscope", m.styles.Dim.Render("waiting for the first complete poll…"), l.w, l.bodyH, false)
 	default:
-		body = m.compactLayout(bodyH)
+		body = m.bodyView()
 	}
-	out := header + "\n" + body + "\n" + footer
+	out := m.headerView() + "\n" + body + "\n" + m.footerView()
 	if m.dialog != nil {
-		out = overlay(out, m.dialog.view(m.styles, min(m.width-4, 70)), m.width, m.height)
+		out = overlay(out, m.dialog.view(m.styles, min(l.w-4, 70)), l.w, l.h)
 	}
 	return out
 }
 
-// Heights of the full layout's top and bottom rows.
-const (
-	topRowH    = 11
-	bottomRowH = 8
-)
-
-// opsPaneSize is the ops table's size in the current layout (the pane's
-// inside, less its status line).
-func (m *Model) opsPaneSize() (int, int) {
-	bodyH := m.height - 2 // header and footer lines
-	switch {
-	case m.width < minWidth || m.height < minHeight:
-		return 0, 0
-	case m.zoomed:
-		return m.width - 2, bodyH - 3
-	case m.width >= fullWidth && m.height >= fullHight:
-		return m.width - 2, bodyH - topRowH - bottomRowH - 3
+// bodyView draws the layout's bands of framed panes, then the strips.
+func (m *Model) bodyView() string {
+	var rows []string
+	for _, b := range m.layout.bands {
+		boxes := make([]string, len(b.panes))
+		for i, p := range b.panes {
+			title := fmt.Sprintf("%d %s", p+1, m.panes[p].Title())
+			boxes[i] = box(m.styles, title, m.panes[p].View(), b.widths[i], b.h, p == m.focus)
+		}
+		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, boxes...))
 	}
-	return m.width - 2, bodyH - len(m.strips()) - 3
+	if m.layout.strips > 0 {
+		rows = append(rows, m.stripsView(m.layout.strips))
+	}
+	return strings.Join(rows, "\n")
 }
 
-// fullLayout shows every pane: throughput and replication on top, the ops
-// table in the middle, connections, hot collections and balancer below.
-func (m *Model) fullLayout(h int) string {
-	topH, bottomH := topRowH, bottomRowH
-	opsH := h - topH - bottomH
-	leftW := m.width * 55 / 100
-	top := lipgloss.JoinHorizontal(lipgloss.Top, m.pane(paneThroughput, leftW, topH), m.pane(paneReplication, m.width-leftW, topH))
-	third := m.width / 3
-	bottom := lipgloss.JoinHorizontal(lipgloss.Top, m.pane(paneConnections, third, bottomH), m.pane(paneHot, third, bottomH),
-		m.pane(paneBalancer, m.width-2*third, bottomH))
-	return top + "\n" + m.pane(paneOps, m.width, opsH) + "\n" + bottom
-}
+// stripOrder is the order of the compact layout's summaries: what is most
+// often wrong first.
+var stripOrder = []int{paneThroughput, paneReplication, paneBalancer, paneConnections, paneHot}
 
-// compactLayout (80×24 up to the full size): the ops table and one-line
-// strips for the other panes; their number keys open them.
-func (m *Model) compactLayout(h int) string {
-	strips := m.strips()
-	return m.pane(paneOps, m.width, h-len(strips)) + "\n" + strings.Join(strips, "\n")
-}
-
-// strips summarise the panes that do not fit, one line each.
-func (m *Model) strips() []string {
-	s, st := m.shown, m.styles
-	var parts []string
-	if s.Opcounters != nil {
-		c := s.Opcounters.Cluster
-		parts = append(parts, fmt.Sprintf("1 ops/s q %s u %s i %s", num(c.Query), num(c.Update), num(c.Insert)))
-	}
-	worst, worstAddr := -1.0, ""
-	for _, rs := range s.Replication {
-		for _, mem := range rs.Members {
-			if mem.LagSeconds != nil && *mem.LagSeconds > worst {
-				worst, worstAddr = *mem.LagSeconds, mem.Address
-			}
-		}
-	}
-	if worst >= 0 {
-		lag := fmt.Sprintf("2 repl max lag %.1fs %s", worst, shortHost(worstAddr))
-		if worst >= lagBad {
-			lag = st.Bad.Render(lag + " ▲")
-		}
-		parts = append(parts, lag)
-	}
-	if b := s.Balancer; b != nil {
-		state := "ON"
-		if !b.Enabled {
-			state = "OFF"
-		} else if b.InRound {
-			state = "ON in round"
-		}
-		parts = append(parts, "6 balancer "+state)
-	}
-	if s.Connections != nil {
-		hi, at := 0.0, ""
-		for addr, c := range s.Connections.Nodes {
-			if c.PercentUsed > hi {
-				hi, at = c.PercentUsed, addr
-			}
-		}
-		conn := fmt.Sprintf("4 conn %.0f%% %s", hi, shortHost(at))
-		if hi >= 80 {
-			conn = st.Bad.Render(conn + " ▲")
-		}
-		parts = append(parts, conn)
-	}
-	if len(s.HotCollections) > 0 {
-		parts = append(parts, "5 hot "+s.HotCollections[0].NS)
-	}
-	// Pack the summaries into as few lines as the width allows.
+// stripsView packs the summaries of the panes the compact layout does not
+// draw into n lines; the last line is cut if they do not fit (their number
+// keys open them).
+func (m *Model) stripsView(n int) string {
 	var lines []string
 	cur := ""
-	for _, p := range parts {
-		if cur != "" && lipgloss.Width(cur)+3+lipgloss.Width(p) > m.width {
-			lines = append(lines, fit(cur, m.width))
+	for _, p := range stripOrder {
+		s := m.panes[p].(stripper).Strip()
+		if s == "" {
+			continue
+		}
+		s = fmt.Sprintf("%d %s", p+1, s)
+		if cur != "" && lipgloss.Width(cur)+3+lipgloss.Width(s) > m.layout.w && len(lines) < n-1 {
+			lines = append(lines, cur)
 			cur = ""
 		}
 		if cur != "" {
 			cur += " · "
 		}
-		cur += p
+		cur += s
 	}
-	if cur != "" {
-		lines = append(lines, fit(cur, m.width))
+	lines = append(lines, cur)
+	for len(lines) < n {
+		lines = append(lines, "")
 	}
-	return lines
-}
-
-// pane draws one pane in its frame.
-func (m *Model) pane(i, w, h int) string {
-	inner, innerH := w-2, h-2
-	title := fmt.Sprintf("%d %s", i+1, paneNames[i])
-	var content string
-	switch i {
-	case paneThroughput:
-		sc := scopes(m.shown)
-		title += "  " + scopeLabel(sc[m.scope%len(sc)]) + " [ ]"
-		content = m.throughputView(inner, innerH)
-	case paneReplication:
-		content = m.replicationView(inner, innerH)
-	case paneOps:
-		if why := m.shown.NotAvailable["currentOp"]; why != "" && len(m.shown.Ops) == 0 {
-			content = m.styles.Dim.Render("operations: " + why)
-		} else {
-			content = m.ops.view(m.styles, innerH)
-		}
-	case paneConnections:
-		content = m.connectionsView(inner, innerH)
-	case paneHot:
-		content = m.hotView(inner, innerH)
-	case paneBalancer:
-		title = "6 " + m.balancerTitle()
-		content = m.balancerView(inner, innerH)
-	case paneNodes:
-		content = m.nodesView(inner, innerH)
+	for i := range lines {
+		lines[i] = fit(lines[i], m.layout.w)
 	}
-	return box(m.styles, title, content, w, h, i == m.focus)
+	return strings.Join(lines, "\n")
 }
 
 // headerView: deployment, version, nodes up, interval, markers, the time of
 // the last complete poll and mongoscope's own load on the cluster.
 func (m *Model) headerView() string {
-	st, s := m.styles, m.shown
+	st, s := m.styles, m.tl.shown
 	d := s.Deployment
 	up, down := 0, []string{}
 	for _, n := range d.Nodes {
@@ -228,11 +126,12 @@ func (m *Model) headerView() string {
 		parts = append(parts, st.Warn.Render(fmt.Sprintf("REPLAY %s %gx %s (%s–%s)", state, m.opts.Replay.Speed(),
 			at.Local().Format("15:04:05"), start.Local().Format("15:04"), end.Local().Format("15:04"))))
 	}
-	if m.paused {
-		parts = append(parts, st.Warn.Render(fmt.Sprintf("PAUSED (+%d)", m.behind)))
+	if m.tl.paused {
+		parts = append(parts, st.Warn.Render(fmt.Sprintf("PAUSED (+%d)", m.tl.behind)))
 	}
-	if m.scrub > 0 {
-		parts = append(parts, st.Warn.Render(fmt.Sprintf("◀ %ds ago (→ to return)", int(m.latest.TakenAt.Sub(s.TakenAt).Seconds()))))
+	if m.tl.scrub > 0 {
+		parts = append(parts, st.Warn.Render(fmt.Sprintf("◀ %ds ago (%s to return)", int(m.tl.latest.TakenAt.Sub(s.TakenAt).Seconds()),
+			m.keys.Global.ScrubForward.Help().Key)))
 	}
 	if m.opts.ReadOnly && m.opts.Replay == nil {
 		parts = append(parts, st.Warn.Render("READ-ONLY"))
@@ -244,7 +143,7 @@ func (m *Model) headerView() string {
 		parts = append(parts, s.TakenAt.Local().Format("15:04:05"))
 	}
 	parts = append(parts, st.Dim.Render(fmt.Sprintf("self: %s cmd/s %s", num(s.Overhead.CommandsPerSec), bytesRate(s.Overhead.BytesPerSec))))
-	return fit(strings.Join(parts, "  "), m.width)
+	return fit(strings.Join(parts, "  "), m.layout.w)
 }
 
 // footerView: the last action's outcome, a spinner while one runs, and
@@ -260,32 +159,12 @@ func (m *Model) footerView() string {
 	case m.ended:
 		left = st.Dim.Render("no more snapshots")
 	}
-	m.help.SetWidth(max(m.width-lipgloss.Width(left)-2, 10))
-	keys := m.help.ShortHelpView(m.keys.ShortHelp())
+	m.help.SetWidth(max(m.layout.w-lipgloss.Width(left)-2, 10))
+	keys := m.help.ShortHelpView(m.shortHelp())
 	if left != "" {
-		return fit(left+"  "+keys, m.width)
+		return fit(left+"  "+keys, m.layout.w)
 	}
-	return fit(keys, m.width)
-}
-
-func (m *Model) helpView(h int) string {
-	m.help.SetWidth(m.width - 4)
-	text := m.help.FullHelpView(m.keys.FullHelp())
-	var notes []string
-	if m.opts.ReadOnly {
-		notes = append(notes, "Actions are off: mongoscope runs with --read-only.")
-	} else if m.opts.Replay != nil {
-		notes = append(notes, "Actions are off while replaying a recording.")
-	} else {
-		if m.privs.KillOpWhy != "" {
-			notes = append(notes, "k/K are off: "+m.privs.KillOpWhy+".")
-		}
-		if m.privs.BalancerWhy != "" {
-			notes = append(notes, "b/w are off: "+m.privs.BalancerWhy+".")
-		}
-	}
-	notes = append(notes, "Keys shown dim do not apply in this pane. esc closes this help.")
-	return box(m.styles, "Help", text+"\n\n"+strings.Join(notes, "\n"), m.width, h, true)
+	return fit(keys, m.layout.w)
 }
 
 // overlay centres a dialog over the screen.
@@ -301,4 +180,20 @@ func overlay(base, dlg string, w, h int) string {
 		lines[top+i] = strings.Repeat(" ", left) + d
 	}
 	return strings.Join(lines, "\n")
+}
+
+// shortHelp is the footer's keys: the open dialog's, the prompt's or the
+// viewer's, else the focused pane's and the global ones.
+func (m *Model) shortHelp() []key.Binding {
+	k := m.keys
+	switch {
+	case m.dialog != nil:
+		return m.dialog.shortHelp()
+	case m.ops.prompting():
+		return []key.Binding{k.Filter.Apply, k.Filter.Clear}
+	case m.viewer != nil:
+		d := k.Detail
+		return []key.Binding{d.Close, d.Up, d.Down, d.PageDown, d.PageUp, k.Global.Quit}
+	}
+	return append(m.panes[m.focus].ShortHelp(), k.ShortHelp()...)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/mongoscope/mongoscope/probes"
+	"github.com/mongoscope/mongoscope/tui"
 )
 
 // printLines is the non-terminal mode: one mongostat-like line per node
@@ -33,7 +34,7 @@ func printLines(ctx context.Context, snaps <-chan probes.Snapshot, asJSON bool, 
 			if header {
 				fmt.Fprintf(out, "%-8s %-21s %-9s %-7s %7s %7s %7s %7s %7s %7s %9s %9s %6s %5s %s\n",
 					"time", "node", "role", "shard", "insert", "query", "update", "delete", "getmore", "command",
-					"netIn/s", "netOut/s", "conn", "ops", "error")
+					"netIn/s", "netOut/s", "conn", "ops", "health")
 				header = false
 			}
 			for _, r := range rows {
@@ -43,7 +44,7 @@ func printLines(ctx context.Context, snaps <-chan probes.Snapshot, asJSON bool, 
 				}
 				fmt.Fprintf(out, "%-8s %-21s %-9s %-7s %s %9s %9s %6d %5d %s\n",
 					r.Time, r.Node, r.Role, r.Shard, rateColumns(r.Rates),
-					humanBytes(r.NetInPerSec), humanBytes(r.NetOutPerSec), r.Connections, r.Ops, r.Error)
+					bytesColumn(r.NetInPerSec), bytesColumn(r.NetOutPerSec), r.Connections, r.Ops, healthColumn(r))
 			}
 		}
 	}
@@ -64,6 +65,10 @@ type nodeLine struct {
 	NetOutPerSec *float64 `json:"netOutPerSec,omitempty"`
 	Connections  int64    `json:"connections"`
 	Ops          int      `json:"ops"`
+	// Health is what probes judges worrying about this node (lag,
+	// connections, churn, queues, oplog window), the same judgments the
+	// TUI colours.
+	Health []probes.Finding `json:"health,omitempty"`
 }
 
 func nodeLines(s probes.Snapshot) []nodeLine {
@@ -76,7 +81,7 @@ func nodeLines(s probes.Snapshot) []nodeLine {
 	var rows []nodeLine
 	for _, n := range s.Deployment.Nodes {
 		r := nodeLine{Time: s.TakenAt.Format("15:04:05"), Node: n.Address, Role: string(n.Role), Shard: n.Shard,
-			Up: n.Up, Error: n.Error, Ops: opsPer[n.Address]}
+			Up: n.Up, Error: n.Error, Ops: opsPer[n.Address], Health: probes.NodeFindings(s, n.Address)}
 		if s.Opcounters != nil {
 			if rates, ok := s.Opcounters.Nodes[n.Address]; ok {
 				r.Rates = &rates
@@ -106,19 +111,24 @@ func rateColumns(r *probes.Rates) string {
 	return fmt.Sprintf("%7.0f %7.0f %7.0f %7.0f %7.0f %7.0f", r.Insert, r.Query, r.Update, r.Delete, r.Getmore, r.Command)
 }
 
-func humanBytes(p *float64) string {
+// bytesColumn is a byte rate without spaces, so each column stays one
+// field for awk; "-" before a rate exists.
+func bytesColumn(p *float64) string {
 	if p == nil {
 		return "-"
 	}
-	b := *p
-	units := []string{"B", "KB", "MB", "GB"}
-	i := 0
-	for b >= 1000 && i < len(units)-1 {
-		b /= 1000
-		i++
+	n, unit := tui.ScaleBytes(*p)
+	return n + unit
+}
+
+// healthColumn is the node's error, then its findings: "slow lag:crit".
+func healthColumn(r nodeLine) string {
+	parts := []string{}
+	if r.Error != "" {
+		parts = append(parts, r.Error)
 	}
-	if i == 0 {
-		return fmt.Sprintf("%.0f%s", b, units[i])
+	for _, f := range r.Health {
+		parts = append(parts, string(f.Check)+":"+f.Severity.String())
 	}
-	return strings.TrimSuffix(fmt.Sprintf("%.1f", b), ".0") + units[i]
+	return strings.Join(parts, " ")
 }

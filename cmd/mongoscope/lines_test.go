@@ -20,21 +20,55 @@ func TestFirstLineHasNoMadeUpRates(t *testing.T) {
 	second.Opcounters = &probes.OpcounterRates{Nodes: map[string]probes.Rates{node.Address: {Insert: 42}}}
 
 	for _, asJSON := range []bool{false, true} {
-		ch := make(chan probes.Snapshot, 2)
-		ch <- first
-		ch <- second
-		close(ch)
-		var out strings.Builder
-		printLines(context.Background(), ch, asJSON, &out)
-		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		out, lines := printed(asJSON, first, second)
 		if asJSON {
 			if len(lines) != 2 || strings.Contains(lines[0], `"insert"`) || !strings.Contains(lines[1], `"insert":42`) {
-				t.Fatalf("JSON lines:\n%s", out.String())
+				t.Fatalf("JSON lines:\n%s", out)
 			}
 			continue
 		}
 		if len(lines) != 3 || strings.Fields(lines[1])[4] != "-" || strings.Fields(lines[2])[4] != "42" {
-			t.Fatalf("text lines:\n%s", out.String())
+			t.Fatalf("text lines:\n%s", out)
 		}
 	}
+}
+
+// The line printer judges nodes as the TUI does (probes' health
+// thresholds): a node near its connection limit and a lagging secondary
+// say so in text and JSON; byte rates stay one awk field.
+func TestLinesShowHealth(t *testing.T) {
+	lag := 12.0
+	s := probes.Snapshot{TakenAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		Connections: &probes.ConnectionStats{Nodes: map[string]probes.NodeConnections{"p:1": {Current: 900, PercentUsed: 90}}},
+		Network:     &probes.NetworkRates{Nodes: map[string]probes.NetworkRate{"p:1": {BytesInPerSec: 38e6, BytesOutPerSec: 212e3}}},
+		Replication: []probes.ReplicaSet{{Set: "rs0", Primary: "p:1", Members: []probes.Member{{Address: "p:1"}, {Address: "s:1", LagSeconds: &lag}}}}}
+	s.Deployment.Nodes = []probes.Node{{Address: "p:1", Role: "primary", Shard: "sh0", Up: true},
+		{Address: "s:1", Role: "secondary", Shard: "sh0", Up: true, Slow: true}}
+	for _, asJSON := range []bool{false, true} {
+		out, lines := printed(asJSON, s)
+		if asJSON {
+			if len(lines) != 2 || !strings.Contains(lines[0], `"health":[{"check":"connections","severity":"crit"}]`) ||
+				!strings.Contains(lines[1], `"health":[{"check":"lag","severity":"crit"}]`) {
+				t.Fatalf("JSON lines:\n%s", out)
+			}
+			continue
+		}
+		primary, secondary := strings.Fields(lines[1]), strings.Fields(lines[2])
+		if len(lines) != 3 || !strings.HasSuffix(lines[0], "health") || primary[10] != "38.0MB" || primary[11] != "212KB" ||
+			primary[len(primary)-1] != "connections:crit" || strings.Join(secondary[len(secondary)-2:], " ") != "slow lag:crit" {
+			t.Fatalf("text lines:\n%s", out)
+		}
+	}
+}
+
+// printed runs the line printer over snaps: its whole output and its lines.
+func printed(asJSON bool, snaps ...probes.Snapshot) (string, []string) {
+	ch := make(chan probes.Snapshot, len(snaps))
+	for _, s := range snaps {
+		ch <- s
+	}
+	close(ch)
+	var out strings.Builder
+	printLines(context.Background(), ch, asJSON, &out)
+	return out.String(), strings.Split(strings.TrimSpace(out.String()), "\n")
 }

@@ -3,49 +3,12 @@ package tui
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/table"
-	"charm.land/bubbles/v2/textinput"
 
 	"github.com/mongoscope/mongoscope/probes"
 )
-
-// Sort columns of the operations table, cycled with s.
-var opSorts = []string{"time", "ns", "op", "node", "app"}
-
-// opsPane is the in-progress operations table: filtered, sorted, with
-// system ops hidden by default. The bubbles table renders only the rows
-// around the cursor, so 50,000 ops cost what 50 do.
-type opsPane struct {
-	all        []probes.Op
-	total      int
-	visible    []probes.Op
-	hidden     int // system ops hidden
-	table      table.Model
-	filter     textinput.Model
-	filtering  bool
-	sortCol    int
-	reverse    bool
-	showSystem bool
-	width      int
-	height     int
-}
-
-func newOpsPane() opsPane {
-	ti := textinput.New()
-	ti.Prompt = "/"
-	ti.Placeholder = "text, user: app: ns: op: secs>N"
-	p := opsPane{table: table.New(table.WithFocused(true)), filter: ti}
-	p.setSize(fullWidth, 10) // columns must exist before the first rows
-	return p
-}
-
-func (p *opsPane) setOps(ops []probes.Op, total int) {
-	p.all, p.total = ops, total
-	p.refresh()
-}
 
 // refresh re-applies filter and sort and rebuilds the rows, keeping the
 // selected op selected when it is still there.
@@ -57,7 +20,7 @@ func (p *opsPane) refresh() {
 	terms := parseFilter(p.filter.Value())
 	p.visible = p.visible[:0]
 	p.hidden = 0
-	for _, op := range p.all {
+	for _, op := range p.snap.Ops {
 		if op.System && !p.showSystem {
 			p.hidden++
 			continue
@@ -98,12 +61,12 @@ func (p *opsPane) killable() []probes.Op {
 	return out
 }
 
-// setSize lays the columns out for the width: flexible ns and client.
-func (p *opsPane) setSize(w, h int) {
-	if w == p.width && h == p.height {
+// sizeTable lays the columns out for the width: flexible ns and client.
+func (p *opsPane) sizeTable(w, h int) {
+	if w == p.tableW && h == p.tableH {
 		return // re-laying the columns re-renders every visible row
 	}
-	p.width, p.height = w, h
+	p.tableW, p.tableH = w, h
 	fixed := []int{8, 18, 9, 0, 7, 10, 11, 0, 22}
 	if w < 110 { // narrow: drop the client column, shorten the rest
 		fixed = []int{7, 14, 8, 0, 7, 9, -1, -1, 12}
@@ -138,15 +101,7 @@ func opRow(op probes.Op) table.Row {
 	if node == "" || op.KillVia == op.Node {
 		node = shortHost(op.Node) // asked directly (a secondary, a replica set): the member
 	}
-	plan := op.PlanSummary
-	if plan == "" {
-		plan = "—"
-	}
-	app := op.AppName
-	if app == "" {
-		app = "—"
-	}
-	return table.Row{node, op.OpID, op.Op, op.NS, secs(op.SecsRunning), plan, app, op.Client, flagText(op)}
+	return table.Row{node, op.OpID, op.Op, op.NS, secs(op.SecsRunning), dash(op.PlanSummary), dash(op.AppName), op.Client, flagText(op)}
 }
 
 // flagText says in words what is special about an op.
@@ -198,84 +153,6 @@ func sortOps(ops []probes.Op, col string, reverse bool) {
 		}
 		return less(ops[i], ops[j])
 	})
-}
-
-// opFilter is a parsed filter: field terms and free text, all must match.
-type opFilter struct {
-	user, app, ns, op []string
-	minSecs           float64
-	text              []string
-}
-
-func parseFilter(s string) opFilter {
-	var f opFilter
-	for _, term := range strings.Fields(strings.ToLower(s)) {
-		switch {
-		case strings.HasPrefix(term, "user:"):
-			f.user = append(f.user, term[5:])
-		case strings.HasPrefix(term, "app:"):
-			f.app = append(f.app, term[4:])
-		case strings.HasPrefix(term, "ns:"):
-			f.ns = append(f.ns, term[3:])
-		case strings.HasPrefix(term, "op:"):
-			f.op = append(f.op, term[3:])
-		case strings.HasPrefix(term, "secs>"):
-			if v, err := strconv.ParseFloat(term[5:], 64); err == nil {
-				f.minSecs = v
-			}
-		default:
-			f.text = append(f.text, term)
-		}
-	}
-	return f
-}
-
-func (f opFilter) match(op probes.Op) bool {
-	has := func(field string, want []string) bool {
-		field = strings.ToLower(field)
-		for _, w := range want {
-			if !strings.Contains(field, w) {
-				return false
-			}
-		}
-		return true
-	}
-	if op.SecsRunning <= f.minSecs && f.minSecs > 0 {
-		return false
-	}
-	if !has(op.User, f.user) || !has(op.AppName, f.app) || !has(op.NS, f.ns) || !has(op.Op, f.op) {
-		return false
-	}
-	if len(f.text) == 0 {
-		return true
-	}
-	all := strings.Join([]string{op.Node, op.Shard, op.OpID, op.Op, op.NS, op.PlanSummary, op.AppName, op.Client,
-		op.User, op.Desc, flagText(op)}, " ")
-	return has(all, f.text)
-}
-
-// view renders the table with a status line above it.
-func (p *opsPane) view(st Styles, h int) string {
-	status := fmt.Sprintf("%d running, %d shown", p.total, len(p.visible))
-	if p.hidden > 0 {
-		status += fmt.Sprintf(" (%d system hidden: a)", p.hidden)
-	} else if p.showSystem {
-		status += " (system shown: a hides)"
-	}
-	dir := "▾"
-	if p.reverse {
-		dir = "▴"
-	}
-	status += "  sort: " + opSorts[p.sortCol] + " " + dir
-	if p.filtering {
-		status += "  " + p.filter.View()
-	} else if v := p.filter.Value(); v != "" {
-		status += "  filter: " + v
-	}
-	if len(p.visible) == 0 {
-		return status + "\n" + st.Dim.Render("  no operation running"+map[bool]string{true: " matches the filter", false: ""}[p.filter.Value() != ""])
-	}
-	return status + "\n" + p.table.View()
 }
 
 // setStyles applies the styles to the table (on start and when the

@@ -1,0 +1,197 @@
+package tui
+
+import (
+	"fmt"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/table"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/mongoscope/mongoscope/probes"
+)
+
+// Sort columns of the operations table, cycled with s.
+var opSorts = []string{"time", "ns", "op", "node", "app"}
+
+// opsPane is the in-progress operations table: filtered, sorted, with
+// system ops hidden by default. The bubbles table renders only the rows
+// around the cursor, so 50,000 ops cost what 50 do. It owns its keys:
+// the filter prompt, sorting, and kill/copy requests for the root.
+type opsPane struct {
+	paneBase
+	visible        []probes.Op
+	hidden         int // system ops hidden
+	table          table.Model
+	filter         textinput.Model
+	filtering      bool
+	sortCol        int
+	reverse        bool
+	showSystem     bool
+	tableW, tableH int
+}
+
+// Requests from the ops pane to the root, which owns dialogs and the footer.
+type (
+	killRequestMsg     struct{ op probes.Op }
+	bulkKillRequestMsg struct {
+		ops    []probes.Op
+		filter string
+	}
+	detailRequestMsg struct{ op probes.Op }
+	footerMsg        struct{ text string }
+)
+
+// request is a command answering msg at once: how a pane asks the root.
+func request(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
+
+func newOpsPane(env paneEnv) *opsPane {
+	ti := textinput.New()
+	ti.Prompt = env.keys.Table.Filter.Help().Key // the prompt echoes the key that opened it
+	ti.Placeholder = "text, user: app: ns: op: secs>N"
+	p := &opsPane{paneBase: newPaneBase("Operations", env), filter: ti,
+		table: table.New(table.WithFocused(true), table.WithKeyMap(env.keys.Table.TableKeyMap()))}
+	p.sizeTable(fullWidth, 10) // columns must exist before the first rows
+	p.setStyles(env.styles)
+	return p
+}
+
+func (p *opsPane) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		if p.filtering {
+			return p.filterKey(msg)
+		}
+		return p.tableKey(msg)
+	case showMsg:
+		p.snap = msg.snap
+		p.refresh()
+	case stylesMsg:
+		p.st = msg.styles
+		p.setStyles(msg.styles)
+	default:
+		return p.paneBase.Update(msg)
+	}
+	return nil
+}
+
+// prompting: the filter prompt is open and takes every key but Apply and
+// Clear as text, so the root routes keys here before its global ones.
+func (p *opsPane) prompting() bool { return p.filtering }
+
+// SetSize sizes the table under its status line.
+func (p *opsPane) SetSize(w, h int) {
+	p.paneBase.SetSize(w, h)
+	p.sizeTable(w, h-1)
+}
+
+func (p *opsPane) ShortHelp() []key.Binding {
+	k := p.keys.Table
+	return []key.Binding{k.Kill, k.KillFiltered, k.Detail, k.Filter}
+}
+
+// tableKey handles the table's own keys; movement goes to the bubbles
+// table, whose keymap is built from the same group (and rebuilt here, so
+// it follows what is enabled).
+func (p *opsPane) tableKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := p.keys.Table
+	switch {
+	case key.Matches(msg, k.Detail):
+		if op, ok := p.selected(); ok {
+			return request(detailRequestMsg{op})
+		}
+		return nil
+	case key.Matches(msg, k.Filter):
+		p.filtering = true
+		return p.filter.Focus()
+	case key.Matches(msg, k.Sort):
+		p.sortCol = (p.sortCol + 1) % len(opSorts)
+	case key.Matches(msg, k.SortReverse):
+		p.reverse = !p.reverse
+	case key.Matches(msg, k.System):
+		p.showSystem = !p.showSystem
+	case key.Matches(msg, k.Kill):
+		return p.killRequest()
+	case key.Matches(msg, k.KillFiltered):
+		ops := p.killable()
+		if len(ops) == 0 {
+			return request(footerMsg{"no user operation matches the filter"})
+		}
+		return request(bulkKillRequestMsg{ops: ops, filter: p.filter.Value()})
+	case key.Matches(msg, k.Copy):
+		if op, ok := p.selected(); ok && op.Command != "" {
+			return tea.Batch(tea.SetClipboard(op.Command),
+				request(footerMsg{"copied op " + op.OpID + "'s command to the clipboard (OSC 52)"}))
+		}
+		return nil
+	default:
+		p.table.KeyMap = k.TableKeyMap()
+		var cmd tea.Cmd
+		p.table, cmd = p.table.Update(msg)
+		return cmd
+	}
+	p.refresh()
+	return nil
+}
+
+func (p *opsPane) killRequest() tea.Cmd {
+	op, ok := p.selected()
+	switch {
+	case !ok:
+		return nil
+	case op.System:
+		return request(footerMsg{"mongoscope does not kill internal operations (replication, balancer, TTL, monitoring)"})
+	}
+	return request(killRequestMsg{op})
+}
+
+// filterKey edits the filter prompt; Apply keeps it, Clear empties it.
+func (p *opsPane) filterKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch k := p.keys.Filter; {
+	case key.Matches(msg, k.Apply):
+		p.filtering = false
+		p.filter.Blur()
+		return nil
+	case key.Matches(msg, k.Clear):
+		p.filtering = false
+		p.filter.Blur()
+		p.filter.SetValue("")
+		p.refresh()
+		return nil
+	}
+	var cmd tea.Cmd
+	p.filter, cmd = p.filter.Update(msg)
+	p.refresh()
+	return cmd
+}
+
+// View is a status line (counts, sort, filter) over the table.
+func (p *opsPane) View() string {
+	if why := p.snap.NotAvailable["currentOp"]; why != "" && len(p.snap.Ops) == 0 {
+		return p.dim("operations: " + why)
+	}
+	status := fmt.Sprintf("%d running, %d shown", p.snap.OpsTotal, len(p.visible))
+	if p.hidden > 0 {
+		status += fmt.Sprintf(" (%d system hidden: %s)", p.hidden, p.keys.Table.System.Help().Key)
+	} else if p.showSystem {
+		status += fmt.Sprintf(" (system shown: %s hides)", p.keys.Table.System.Help().Key)
+	}
+	dir := "▾"
+	if p.reverse {
+		dir = "▴"
+	}
+	status += "  sort: " + opSorts[p.sortCol] + " " + dir
+	if p.filtering {
+		status += "  " + p.filter.View()
+	} else if v := p.filter.Value(); v != "" {
+		status += "  filter: " + v
+	}
+	if len(p.visible) == 0 {
+		none := "  no operation running"
+		if p.filter.Value() != "" {
+			none += " matches the filter"
+		}
+		return status + "\n" + p.dim(none)
+	}
+	return status + "\n" + p.table.View()
+}
