@@ -34,7 +34,10 @@ func (p *Poller) KillOp(ctx context.Context, op Op) ActionResult {
 		res.Outcome, res.Message = OutcomeAlreadyFinished, fmt.Sprintf("op %s had already finished; nothing was killed", op.OpID)
 		return p.audit(res)
 	}
-	if _, err := p.command(ctx, op.KillVia, "admin", bson.D{{Key: "killOp", Value: 1}, {Key: "op", Value: opValue}}, p.cfg.Timeout); err != nil {
+	if _, err := p.command(ctx, op.KillVia, "admin", bson.D{{Key: "killOp", Value: 1}, {Key: "op", Value: opValue}}); err != nil {
+		if unreachable(err) {
+			return p.audit(p.killOutcomeUnknown(ctx, res, op, opValue, err))
+		}
 		return p.audit(p.failed(res, err, whyNoKillOp))
 	}
 	// killOp always answers ok; only $currentOp tells whether it worked.
@@ -62,6 +65,19 @@ func (p *Poller) KillOp(ctx context.Context, op Op) ActionResult {
 	return res
 }
 
+// killOutcomeUnknown reports a killOp whose answer never came: it may or
+// may not have been applied, so mongoscope looks whether the op is gone.
+func (p *Poller) killOutcomeUnknown(ctx context.Context, res ActionResult, op Op, opValue any, err error) ActionResult {
+	res.Outcome = OutcomeUnknown
+	res.Message = fmt.Sprintf("killOp on %s got no answer (%s): outcome unknown", shardOr(op), describeErr(err))
+	if _, present := p.opState(ctx, op.KillVia, opValue); !present {
+		res.Outcome, res.Message = OutcomeGone, res.Message+"; the op is gone now"
+	} else {
+		res.Message += "; the op may still be running"
+	}
+	return res
+}
+
 // KillSession ends an op's session (for sharded writes killOp can't stop).
 func (p *Poller) KillSession(ctx context.Context, op Op) ActionResult {
 	res := ActionResult{Action: "killSessions", Target: op.KillVia, Args: "lsid=" + op.LSID}
@@ -74,7 +90,7 @@ func (p *Poller) KillSession(ctx context.Context, op Op) ActionResult {
 		return p.audit(res)
 	}
 	cmd := bson.D{{Key: "killSessions", Value: bson.A{bson.D{{Key: "id", Value: bson.Binary{Subtype: 4, Data: id}}}}}}
-	if _, err := p.command(ctx, op.KillVia, "admin", cmd, p.cfg.Timeout); err != nil {
+	if _, err := p.command(ctx, op.KillVia, "admin", cmd); err != nil {
 		return p.audit(p.failed(res, err, whyNoKillOp))
 	}
 	res.Outcome, res.Message = OutcomeDone, "killed the session of op "+op.OpID
@@ -82,40 +98,28 @@ func (p *Poller) KillSession(ctx context.Context, op Op) ActionResult {
 }
 
 // StopBalancer disables new rounds and waits for the current one to end.
-func (p *Poller) StopBalancer(ctx context.Context, progress func(time.Duration)) ActionResult {
-	return p.balancerCommand(ctx, "balancerStop", progress)
+func (p *Poller) StopBalancer(ctx context.Context) ActionResult {
+	return p.balancerCommand(ctx, "balancerStop")
 }
 
 // StartBalancer enables the balancer.
 func (p *Poller) StartBalancer(ctx context.Context) ActionResult {
-	return p.balancerCommand(ctx, "balancerStart", nil)
+	return p.balancerCommand(ctx, "balancerStart")
 }
 
-func (p *Poller) balancerCommand(ctx context.Context, name string, progress func(time.Duration)) ActionResult {
+func (p *Poller) balancerCommand(ctx context.Context, name string) ActionResult {
 	target := p.mongosAddr()
 	res := ActionResult{Action: name, Target: target, Args: fmt.Sprintf("maxTimeMS=%d", balancerWait.Milliseconds())}
 	if r, refused := p.refuse(res, p.Privileges().Balancer, p.Privileges().BalancerWhy); refused {
 		return r
 	}
 	start := time.Now()
-	done := make(chan struct{})
-	if progress != nil {
-		go func() {
-			t := time.NewTicker(500 * time.Millisecond)
-			defer t.Stop()
-			for {
-				select {
-				case <-t.C:
-					progress(time.Since(start))
-				case <-done:
-					return
-				}
-			}
-		}()
-	}
 	cmd := bson.D{{Key: name, Value: 1}, {Key: "maxTimeMS", Value: balancerWait.Milliseconds()}}
-	_, err := p.command(ctx, target, "admin", cmd, balancerWait+10*time.Second)
-	close(done)
+	c, err := p.pool.node(target)
+	if err == nil {
+		// The server bounds the wait (maxTimeMS); ours only guards a hang.
+		_, err = c.command(ctx, balancerWait+p.cfg.ActionTimeout, "admin", cmd)
+	}
 	waited := time.Since(start).Round(100 * time.Millisecond)
 	switch {
 	case err == nil && name == "balancerStop":
@@ -125,6 +129,9 @@ func (p *Poller) balancerCommand(ctx context.Context, name string, progress func
 	case commandCode(err) == 50:
 		res.Outcome = OutcomeTimeout
 		res.Message = fmt.Sprintf("%s timed out after %s waiting for the current round; new rounds are disabled but a migration may still be running", name, waited)
+	case unreachable(err):
+		res.Outcome = OutcomeUnknown
+		res.Message = fmt.Sprintf("%s got no answer from %s after %s (%s): outcome unknown; the balancer pane shows its state at the next poll", name, target, waited, describeErr(err))
 	default:
 		return p.audit(p.failed(res, err, whyNoBalancer))
 	}
@@ -151,10 +158,10 @@ func (p *Poller) SetBalancerWindow(ctx context.Context, w *Window) ActionResult 
 	if r, refused := p.refuse(res, p.Privileges().Balancer, p.Privileges().BalancerWhy); refused {
 		return r
 	}
-	c, err := p.nodeClient(target)
+	c, err := p.pool.node(target)
 	if err == nil {
-		cctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout*3)
-		_, err = c.Database("config").Collection("settings").UpdateOne(cctx, bson.D{{Key: "_id", Value: "balancer"}}, update, options.UpdateOne().SetUpsert(true))
+		cctx, cancel := context.WithTimeout(ctx, p.cfg.ActionTimeout)
+		_, err = c.c.Database("config").Collection("settings").UpdateOne(cctx, bson.D{{Key: "_id", Value: "balancer"}}, update, options.UpdateOne().SetUpsert(true))
 		cancel()
 	}
 	if err != nil {
@@ -181,7 +188,7 @@ func (p *Poller) failed(res ActionResult, err error, why string) ActionResult {
 		res.Outcome, res.Message = OutcomeNotAllowed, "refused by the server: "+why
 		return res
 	}
-	res.Outcome, res.Message = OutcomeFailed, res.Action+" failed: "+describeErr(err, res.Target, p.cfg.Timeout)
+	res.Outcome, res.Message = OutcomeFailed, res.Action+" failed: "+describeErr(err)
 	return res
 }
 
@@ -192,30 +199,31 @@ func (p *Poller) audit(res ActionResult) ActionResult {
 	return res
 }
 
-func (p *Poller) command(ctx context.Context, addr, db string, cmd bson.D, timeout time.Duration) (bson.Raw, error) {
-	c, err := p.nodeClient(addr)
+// command runs one request of an action, bounded by ActionTimeout.
+func (p *Poller) command(ctx context.Context, addr, db string, cmd bson.D) (bson.Raw, error) {
+	c, err := p.pool.node(addr)
 	if err != nil {
 		return nil, err
 	}
-	return runCommand(ctx, c, timeout, db, cmd)
+	return c.command(ctx, p.cfg.ActionTimeout, db, cmd)
 }
 
 // findOp says whether the op is running on addr now.
 func (p *Poller) findOp(ctx context.Context, addr string, opValue any) (bool, error) {
-	c, err := p.nodeClient(addr)
+	c, err := p.pool.node(addr)
 	if err != nil {
 		return false, err
 	}
-	docs, err := aggregateAll(ctx, c, p.cfg.Timeout, "admin", "", p.opMatch(addr, opValue), 1)
+	docs, err := c.aggregate(ctx, p.cfg.ActionTimeout, "admin", "", p.opMatch(addr, opValue), 1)
 	return len(docs) > 0, err
 }
 
 func (p *Poller) opState(ctx context.Context, addr string, opValue any) (pending, present bool) {
-	c, err := p.nodeClient(addr)
+	c, err := p.pool.node(addr)
 	if err != nil {
 		return false, true
 	}
-	docs, err := aggregateAll(ctx, c, p.cfg.Timeout, "admin", "", p.opMatch(addr, opValue), 1)
+	docs, err := c.aggregate(ctx, p.cfg.ActionTimeout, "admin", "", p.opMatch(addr, opValue), 1)
 	if err != nil {
 		return false, true // unknown: don't claim it is gone
 	}
@@ -227,7 +235,7 @@ func (p *Poller) opState(ctx context.Context, addr string, opValue any) (pending
 
 func (p *Poller) opMatch(addr string, opValue any) bson.A {
 	p.mu.Lock()
-	viaMongos := p.nodes[addr] != nil && p.nodes[addr].node.Role == RoleMongos
+	viaMongos := p.st.nodes[addr] != nil && p.st.nodes[addr].node.Role == RoleMongos
 	p.mu.Unlock()
 	return bson.A{currentOpStage(viaMongos, false), bson.D{{Key: "$match", Value: bson.D{{Key: "opid", Value: opValue}}}}}
 }
@@ -235,15 +243,8 @@ func (p *Poller) opMatch(addr string, opValue any) bson.A {
 func (p *Poller) mongosAddr() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, n := range p.dep.Nodes {
-		if n.Role == RoleMongos && n.Address == p.seedName() {
-			return n.Address
-		}
-	}
-	for _, n := range p.dep.Nodes {
-		if n.Role == RoleMongos {
-			return n.Address
-		}
+	if m := p.st.mongos(); m != nil {
+		return m.node.Address
 	}
 	return p.seedName()
 }

@@ -2,10 +2,12 @@ package probes
 
 import (
 	"container/heap"
+	"context"
 	"encoding/hex"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -248,4 +250,129 @@ func (h *opHeap) Pop() any {
 func numericOpID(opid string) (int64, bool) {
 	n, err := strconv.ParseInt(opid, 10, 64)
 	return n, err == nil
+}
+
+// currentOpStage asks for running operations only: idle connections and
+// sessions would swamp the list, and truncateOps keeps big commands small.
+func currentOpStage(viaMongos, idleConnections bool) bson.D {
+	opts := bson.D{{Key: "allUsers", Value: true}, {Key: "idleConnections", Value: idleConnections},
+		{Key: "idleSessions", Value: false}, {Key: "truncateOps", Value: true}}
+	if viaMongos {
+		opts = append(opts, bson.E{Key: "localOps", Value: false})
+	}
+	return bson.D{{Key: "$currentOp", Value: opts}}
+}
+
+// maxOpDocs bounds how many op documents one poll reads from a node.
+const maxOpDocs = 20000
+
+// opsProbe reads $currentOp. On a sharded cluster one mongos sees every
+// shard primary's ops (localOps: false); what runs on shard secondaries
+// (secondary reads, index builds, the applier) needs each of them asked
+// directly, every few polls (every poll doubled the poller's CPU at 60
+// secondaries: BENCHMARKS.md). Elsewhere every data-bearing node is asked.
+type opsProbe struct {
+	bySource map[string]opsResult
+}
+
+// opsResult is one $currentOp read: the ops kept, how many there were, when
+// it was taken and the role its source had then.
+type opsResult struct {
+	ops   []Op
+	total int
+	at    time.Time
+	role  Role
+}
+
+func newOpsProbe() *opsProbe { return &opsProbe{bySource: map[string]opsResult{}} }
+
+func (*opsProbe) name() string { return probeOps }
+
+func (*opsProbe) every(st *state) int {
+	if st.dep.Kind == KindSharded {
+		return everyFewPolls // the slowest of its sources: shard secondaries
+	}
+	return everyPoll
+}
+
+func (*opsProbe) due(st *state) []string {
+	if st.dep.Kind != KindSharded {
+		return addresses(st.byRole(RolePrimary, RoleSecondary, RoleStandalone))
+	}
+	var out []string
+	if m := st.mongos(); m != nil {
+		out = append(out, m.node.Address)
+	}
+	if st.dueEvery(everyFewPolls) {
+		for _, ns := range st.byRole(RoleSecondary) {
+			out = append(out, ns.node.Address)
+		}
+	}
+	return out
+}
+
+func (op *opsProbe) ask(ctx context.Context, n nodeCall) (func(*state), error) {
+	viaMongos := n.node.Role == RoleMongos
+	docs, err := n.conn.aggregate(ctx, requestCap, "admin", "", bson.A{currentOpStage(viaMongos, false)}, maxOpDocs)
+	if err != nil {
+		return nil, err
+	}
+	src := OpSource{Node: n.node.Address, Shard: n.node.Shard, ViaMongos: viaMongos, SelfAppName: n.cfg.AppName,
+		LongOpSecs: n.cfg.LongOpSecs, CommandCap: -1}
+	if viaMongos {
+		src.Mongos = n.node.Address
+	}
+	ops := make([]Op, 0, len(docs))
+	for _, d := range docs {
+		if o, ok := DecodeOp(d, src); ok {
+			ops = append(ops, o)
+		}
+	}
+	kept := TopOps(ops, n.cfg.MaxOps)
+	RenderCommands(kept, 2048)
+	res := opsResult{ops: kept, total: len(ops), at: n.now, role: n.node.Role}
+	addr := n.node.Address
+	return func(*state) { op.bySource[addr] = res }, nil
+}
+
+// fill merges the sources that still count: a source that is down, gone,
+// or no longer in the role it had (an old primary after an election) shows
+// no ops. A stale source still shows its ops, with its age in Stale, so the
+// operator sees how old the list is; OpsAsOf is its oldest source's time.
+func (op *opsProbe) fill(snap *Snapshot, st *state) {
+	if why, gone := st.unavailable[probeOps]; gone {
+		snap.NotAvailable[probeOps] = why
+		return
+	}
+	var all []Op
+	total := 0
+	var asOf time.Time
+	for addr, r := range op.bySource {
+		ns, ok := st.nodes[addr]
+		if !ok || ns.node.Role != r.role || st.nodeDown(snap, addr) {
+			delete(op.bySource, addr)
+			continue
+		}
+		if why := st.staleness(op, r.at, addr); why != "" {
+			snap.Stale = setWhy(snap.Stale, "ops", why)
+		}
+		all = append(all, r.ops...)
+		total += r.total
+		if asOf.IsZero() || r.at.Before(asOf) {
+			asOf = r.at
+		}
+	}
+	snap.Ops = TopOps(all, st.cfg.MaxOps)
+	if snap.Ops == nil {
+		snap.Ops = []Op{}
+	}
+	snap.OpsTotal, snap.OpsAsOf = total, asOf
+}
+
+func addresses(nodes []*nodeState) []string {
+	out := make([]string, len(nodes))
+	for i, ns := range nodes {
+		out[i] = ns.node.Address
+	}
+	return out
 }

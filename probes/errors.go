@@ -3,10 +3,11 @@ package probes
 import (
 	"context"
 	"errors"
+	"net"
 	"net/url"
 	"regexp"
 	"strings"
-	"time"
+	"syscall"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 )
@@ -53,13 +54,13 @@ func firstLine(s string) string {
 }
 
 // describeErr turns a driver error into one sentence for the node list.
-func describeErr(err error, addr string, timeout time.Duration) string {
+func describeErr(err error) string {
 	if strings.Contains(err.Error(), "connection refused") {
 		return "connection refused" // also inside server-selection timeouts
 	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || mongo.IsTimeout(err):
-		return "no answer within " + timeout.String()
+		return "no answer (timed out)"
 	case errors.Is(err, context.Canceled):
 		return "cancelled"
 	case mongo.IsNetworkError(err):
@@ -91,4 +92,13 @@ func shorten(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+func asDNS(err error, target **net.DNSError) bool { return errors.As(err, target) }
+
+func isRefused(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }

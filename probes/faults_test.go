@@ -104,17 +104,19 @@ func TestHungNodeIsSlowAndNeverPiledOn(t *testing.T) {
 	}
 	before := polled()
 	sim.Fault(simcluster.Fault{Kind: "hang", Node: sec})
-	var s Snapshot
-	for i := 0; i < 8; i++ { // several intervals while it hangs
-		s = <-ch
+	// First slow (it may only be late), then down once DownAfter (the
+	// 3 s connect timeout here) passes without an answer.
+	s := waitFor(t, ch, "hung node slow", func(s Snapshot) bool { return snapNode(s, sec).State == StateSlow })
+	if n := snapNode(s, sec); !n.Up || !strings.Contains(n.Error, "waiting") {
+		t.Errorf("a node late by less than DownAfter should be up and slow, waiting: %+v", n)
 	}
-	n := snapNode(s, sec)
-	if n.Up || !n.Slow || !strings.Contains(n.Error, "no answer") {
-		t.Errorf("hung node: %+v", n)
+	s = waitFor(t, ch, "hung node down", func(s Snapshot) bool { return snapNode(s, sec).State == StateDown })
+	if n := snapNode(s, sec); n.Up || !strings.Contains(n.Error, "no answer for") {
+		t.Errorf("a node silent past DownAfter should be down, saying how long: %+v", n)
 	}
 	// One request went out and hangs; no tick sent another behind it.
 	if sent := polled() - before; sent != 1 {
-		t.Errorf("mongoscope sent %d requests to the hung node in 8 intervals, want 1", sent)
+		t.Errorf("mongoscope sent %d requests to the hung node while it hung, want 1", sent)
 	}
 	if clusterOps(s) <= 0 {
 		t.Error("the other nodes stopped updating")
@@ -187,7 +189,7 @@ func TestActionsAgainstTheSimulator(t *testing.T) {
 	if again.Outcome != OutcomeAlreadyFinished {
 		t.Errorf("killing it again: %+v", again)
 	}
-	if res := p.StopBalancer(ctx, nil); res.Outcome != OutcomeDone || sim.BalancerEnabled() {
+	if res := p.StopBalancer(ctx); res.Outcome != OutcomeDone || sim.BalancerEnabled() {
 		t.Fatalf("stop balancer: %+v, enabled %v", res, sim.BalancerEnabled())
 	}
 	if res := p.StartBalancer(ctx); res.Outcome != OutcomeDone || !sim.BalancerEnabled() {
@@ -221,7 +223,7 @@ func TestReadOnlySendsNoAction(t *testing.T) {
 	p, ch, _ := pollerOn(t, sim.URI(), func(c *Config) { c.ReadOnly = true })
 	s := waitFor(t, ch, "ops", func(s Snapshot) bool { return len(s.Ops) > 0 })
 	ctx := context.Background()
-	for _, res := range []ActionResult{p.KillOp(ctx, s.Ops[0]), p.KillSession(ctx, s.Ops[0]), p.StopBalancer(ctx, nil),
+	for _, res := range []ActionResult{p.KillOp(ctx, s.Ops[0]), p.KillSession(ctx, s.Ops[0]), p.StopBalancer(ctx),
 		p.StartBalancer(ctx), p.SetBalancerWindow(ctx, nil)} {
 		if res.Outcome != OutcomeNotAllowed {
 			t.Errorf("%s under --read-only: %+v", res.Action, res)
@@ -371,7 +373,7 @@ func TestBalancerStopTimeoutSaysSo(t *testing.T) {
 	sim.Fault(simcluster.Fault{Kind: "fail", Node: mongos, Command: "balancerStop", Code: 50})
 	p, ch, _ := pollerOn(t, sim.URI(), nil)
 	waitFor(t, ch, "balancer", func(s Snapshot) bool { return s.Balancer != nil })
-	res := p.StopBalancer(context.Background(), nil)
+	res := p.StopBalancer(context.Background())
 	if res.Outcome != OutcomeTimeout || !strings.Contains(res.Message, "timed out") || !strings.Contains(res.Message, "round") {
 		t.Fatalf("balancerStop timing out: %+v", res)
 	}

@@ -202,7 +202,9 @@ func NodeFindings(s Snapshot, addr string) []Finding {
 	if s.Connections != nil {
 		if c, ok := s.Connections.Nodes[addr]; ok {
 			add(CheckConnections, ConnSeverity(c))
-			add(CheckChurn, ChurnSeverity(c.CreatedPerSec))
+			if c.CreatedPerSec != nil {
+				add(CheckChurn, ChurnSeverity(*c.CreatedPerSec))
+			}
 		}
 	}
 	for _, rs := range s.Replication {

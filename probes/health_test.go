@@ -68,7 +68,7 @@ func TestHealthSeverityWordsAndWorst(t *testing.T) {
 func TestHealthNodeFindings(t *testing.T) {
 	s := Snapshot{
 		Connections: &ConnectionStats{Nodes: map[string]NodeConnections{
-			"a:1": {PercentUsed: 89, CreatedPerSec: 310}, "b:1": {PercentUsed: 10}}},
+			"a:1": {PercentUsed: 89, CreatedPerSec: fp(310)}, "b:1": {PercentUsed: 10}}},
 		Queues: &QueueStats{Nodes: map[string]NodeQueues{"a:1": {WritersQueued: 14}}},
 		Replication: []ReplicaSet{{Set: "rs0", Primary: "a:1", OplogWindowHours: fp(5), Members: []Member{
 			{Address: "a:1"}, {Address: "b:1", LagSeconds: fp(3)}, {Address: "c:1", LagSeconds: fp(0.2)}}}},

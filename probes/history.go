@@ -107,7 +107,9 @@ func (h *History) Add(s Snapshot) {
 		buf[i] = float32(v)
 	}
 	if oc := s.Opcounters; oc != nil {
-		setRates(set, SeriesKey{Scope: ScopeCluster}, oc.Cluster)
+		if oc.Cluster != nil { // unknown stays a gap, never a zero
+			setRates(set, SeriesKey{Scope: ScopeCluster}, *oc.Cluster)
+		}
 		for name, r := range oc.Shards {
 			setRates(set, SeriesKey{Scope: ScopeShard, Name: name}, r)
 		}
@@ -128,7 +130,9 @@ func (h *History) Add(s Snapshot) {
 	if c := s.Connections; c != nil {
 		for addr, nc := range c.Nodes {
 			set(SeriesKey{ScopeNode, addr, MetricConn}, float64(nc.Current))
-			set(SeriesKey{ScopeNode, addr, MetricConnCreated}, nc.CreatedPerSec)
+			if nc.CreatedPerSec != nil {
+				set(SeriesKey{ScopeNode, addr, MetricConnCreated}, *nc.CreatedPerSec)
+			}
 		}
 	}
 	if q := s.Queues; q != nil {

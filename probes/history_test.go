@@ -8,7 +8,7 @@ import (
 )
 
 func rateSnap(at time.Time, query float64, node string) Snapshot {
-	return Snapshot{TakenAt: at, Opcounters: &OpcounterRates{Cluster: Rates{Query: query},
+	return Snapshot{TakenAt: at, Opcounters: &OpcounterRates{Cluster: &Rates{Query: query},
 		Nodes: map[string]Rates{node: {Query: query}}}}
 }
 

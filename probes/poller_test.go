@@ -137,7 +137,7 @@ func hasFlag(op Op, flag string) bool {
 
 // clusterOps is the cluster's total ops per second, 0 before rates exist.
 func clusterOps(s Snapshot) float64 {
-	if s.Opcounters == nil {
+	if s.Opcounters == nil || s.Opcounters.Cluster == nil {
 		return 0
 	}
 	return s.Opcounters.Cluster.Total()

@@ -15,15 +15,18 @@ const (
 // readPrivileges asks connectionStatus once which actions the user has.
 // Without authentication every action is allowed (the server would allow it).
 func (p *Poller) readPrivileges(ctx context.Context) Privileges {
-	all := Privileges{KillOp: true, Balancer: p.dep.Kind == KindSharded}
-	if p.dep.Kind != KindSharded {
+	p.mu.Lock()
+	kind := p.st.dep.Kind
+	p.mu.Unlock()
+	all := Privileges{KillOp: true, Balancer: kind == KindSharded}
+	if kind != KindSharded {
 		all.BalancerWhy = "there is no balancer outside a sharded cluster"
 	}
-	seed, err := p.seedClient()
+	seed, err := p.pool.seedClient()
 	if err != nil {
 		return all
 	}
-	raw, err := runCommand(ctx, seed, p.cfg.Timeout, "admin", bson.D{{Key: "connectionStatus", Value: 1}, {Key: "showPrivileges", Value: true}})
+	raw, err := runCommand(ctx, seed, p.cfg.ConnectTimeout, "admin", bson.D{{Key: "connectionStatus", Value: 1}, {Key: "showPrivileges", Value: true}})
 	if err != nil {
 		return all
 	}

@@ -1,12 +1,15 @@
 package probes
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // PerSecond is the rate between two readings of a cumulative counter. A
-// counter that went down (the server restarted) or a non-positive gap yields
-// no rate rather than a negative or huge spike.
+// counter that went down (the server restarted, or it wrapped) or a
+// non-positive gap yields no rate rather than a negative or huge spike.
 func PerSecond(prev, cur int64, dt time.Duration) (float64, bool) {
-	if dt <= 0 || cur < prev {
+	if dt <= 0 || cur < prev || prev < 0 {
 		return 0, false
 	}
 	return float64(cur-prev) / dt.Seconds(), true
@@ -39,4 +42,164 @@ func (r Rates) Add(o Rates) Rates {
 // Total is all operations per second.
 func (r Rates) Total() float64 {
 	return r.Insert + r.Query + r.Update + r.Delete + r.Getmore + r.Command
+}
+
+// rateGap says why two samples of one address give no rate ("" when they
+// do): another process answered (a restart, or two servers behind one load
+// balancer), a counter went backwards or wrapped, or the server's clock moved
+// by a different amount than ours (a rate over a wrong time is a wrong rate).
+func rateGap(prev, cur *statusSample) string {
+	a, b := prev.s, cur.s
+	switch {
+	case a.Host != b.Host || a.Pid != b.Pid || a.Process != b.Process:
+		return fmt.Sprintf("another process answered (host %q pid %d, was %q pid %d): no rate across it", b.Host, b.Pid, a.Host, a.Pid)
+	case b.Uptime < a.Uptime:
+		return "the server restarted (uptime went back): no rate across it"
+	}
+	serverDt, clientDt := cur.at.Sub(prev.at), cur.recv.Sub(prev.recv)
+	if serverDt <= 0 || clientDt <= 0 || serverDt > 2*clientDt || clientDt > 2*serverDt {
+		return fmt.Sprintf("the server's clock moved %s while ours moved %s: no rate", roundDur(serverDt), roundDur(clientDt))
+	}
+	if _, ok := CounterRates(a.Opcounters, b.Opcounters, serverDt); !ok {
+		return "a counter went backwards or wrapped: no rate"
+	}
+	return ""
+}
+
+// statusTotals builds the per-node and summed figures of one snapshot.
+type statusTotals struct {
+	opc        *OpcounterRates
+	netw       *NetworkRates
+	conns      *ConnectionStats
+	queues     *QueueStats
+	clusterWhy string
+	shardWhy   map[string]string
+	anyRate    bool
+}
+
+func newStatusTotals() *statusTotals {
+	return &statusTotals{
+		opc:      &OpcounterRates{Cluster: &Rates{}, Shards: map[string]Rates{}, Nodes: map[string]Rates{}, Repl: map[string]Rates{}},
+		netw:     &NetworkRates{Nodes: map[string]NetworkRate{}},
+		conns:    &ConnectionStats{Nodes: map[string]NodeConnections{}},
+		queues:   &QueueStats{Nodes: map[string]NodeQueues{}},
+		shardWhy: map[string]string{},
+	}
+}
+
+// missing records that a node has no fresh figures, voiding the totals it
+// belongs to.
+func (t *statusTotals) missing(n Node, st *state, why string) {
+	if countsForCluster(st.dep.Kind, n.Role) && t.clusterWhy == "" {
+		t.clusterWhy = n.Address + ": " + why
+	}
+	if n.Role == RolePrimary && n.Shard != "" && n.Shard != "config" {
+		t.shardWhy[n.Shard] = n.Address + ": " + why
+	}
+}
+
+func (t *statusTotals) add(n Node, st *state, pair *statusPair) {
+	cur := pair.cur.s
+	if why := cur.badIn("connections"); why == "" {
+		t.conns.Nodes[n.Address] = nodeConnections(cur, pair)
+	}
+	t.queues.Nodes[n.Address] = nodeQueues(cur, pair)
+	if pair.prev == nil || pair.gap != "" || cur.badIn("opcounters") != "" {
+		t.missing(n, st, firstNonEmpty(pair.gap, cur.badIn("opcounters"), "rates need two samples"))
+		return
+	}
+	prev, dt := pair.prev.s, pair.cur.at.Sub(pair.prev.at)
+	r, _ := CounterRates(prev.Opcounters, cur.Opcounters, dt)
+	t.anyRate = true
+	t.opc.Nodes[n.Address] = r
+	if n.Shard != "" && n.Shard != "config" {
+		t.opc.Shards[n.Shard] = t.opc.Shards[n.Shard].Add(r)
+	}
+	if countsForCluster(st.dep.Kind, n.Role) {
+		*t.opc.Cluster = t.opc.Cluster.Add(r)
+	}
+	if cur.OpcountersRepl != nil && prev.OpcountersRepl != nil {
+		if rr, ok := CounterRates(*prev.OpcountersRepl, *cur.OpcountersRepl, dt); ok {
+			t.opc.Repl[n.Address] = rr
+		}
+	}
+	if cur.badIn("network") == "" && prev.badIn("network") == "" {
+		in, ok1 := PerSecond(prev.Network.BytesIn, cur.Network.BytesIn, dt)
+		out, ok2 := PerSecond(prev.Network.BytesOut, cur.Network.BytesOut, dt)
+		reqs, ok3 := PerSecond(prev.Network.NumRequests, cur.Network.NumRequests, dt)
+		if ok1 && ok2 && ok3 {
+			t.netw.Nodes[n.Address] = NetworkRate{BytesInPerSec: in, BytesOutPerSec: out, RequestsPerSec: reqs}
+		}
+	}
+}
+
+// into puts the totals in the snapshot: rates need two samples, so before
+// any node has them the streams are nil (unknown), not zero.
+func (t *statusTotals) into(snap *Snapshot) {
+	for shard, why := range t.shardWhy {
+		delete(t.opc.Shards, shard)
+		t.opc.ShardsWhy = setWhy(t.opc.ShardsWhy, shard, why)
+	}
+	if t.clusterWhy != "" {
+		t.opc.Cluster, t.opc.ClusterWhy = nil, t.clusterWhy
+	}
+	snap.Connections, snap.Queues = t.conns, t.queues
+	if !t.anyRate {
+		snap.NotAvailable["opcounters"] = firstNonEmpty(t.clusterWhy, "rates need two samples")
+		return
+	}
+	snap.Opcounters, snap.Network = t.opc, t.netw
+}
+
+func setWhy(m map[string]string, k, why string) map[string]string {
+	if m == nil {
+		m = map[string]string{}
+	}
+	m[k] = why
+	return m
+}
+
+func nodeConnections(cur ServerStatus, pair *statusPair) NodeConnections {
+	c := cur.Connections
+	nc := NodeConnections{Current: c.Current, Available: c.Available, Active: c.Active, TotalCreated: c.TotalCreated, Rejected: c.Rejected}
+	if total := nc.Current + nc.Available; total > 0 {
+		nc.PercentUsed = float64(nc.Current) / float64(total) * 100
+	}
+	if pair.prev != nil && pair.gap == "" {
+		if r, ok := PerSecond(pair.prev.s.Connections.TotalCreated, c.TotalCreated, pair.cur.at.Sub(pair.prev.at)); ok {
+			nc.CreatedPerSec = &r
+		}
+	}
+	return nc
+}
+
+func nodeQueues(cur ServerStatus, pair *statusPair) NodeQueues {
+	q := NodeQueues{}
+	if g := cur.GlobalLock; g != nil {
+		q.ReadersQueued, q.WritersQueued, q.ActiveReaders, q.ActiveWriters = g.QueueReaders, g.QueueWriters, g.ActiveReaders, g.ActiveWriters
+	}
+	if tk := cur.Tickets; tk != nil {
+		q.ReadTicketsOut, q.ReadTicketsTotal, q.WriteTicketsOut, q.WriteTicketsTotal = tk.ReadOut, tk.ReadTotal, tk.WriteOut, tk.WriteTotal
+	}
+	if cur.ReplBufferCount != nil {
+		q.ReplBufferCount = *cur.ReplBufferCount
+	}
+	if pair.prev != nil && pair.gap == "" && cur.ReplApplyOps != nil && pair.prev.s.ReplApplyOps != nil {
+		if r, ok := PerSecond(*pair.prev.s.ReplApplyOps, *cur.ReplApplyOps, pair.cur.at.Sub(pair.prev.at)); ok {
+			q.ReplApplyOpsPerSec = r
+		}
+	}
+	return q
+}
+
+// countsForCluster: the cluster's user traffic is what the routers see on
+// a sharded cluster, the primary's on a replica set.
+func countsForCluster(kind Kind, role Role) bool {
+	switch kind {
+	case KindSharded:
+		return role == RoleMongos
+	case KindReplicaSet:
+		return role == RolePrimary
+	}
+	return true
 }

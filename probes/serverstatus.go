@@ -1,7 +1,9 @@
 package probes
 
 import (
+	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -35,6 +37,10 @@ type ServerStatus struct {
 	// OplogEarliest/Latest come from the opt-in `oplog` section.
 	OplogEarliest, OplogLatest time.Time
 	TTLDeletedDocuments        *int64
+	Pid                        int64
+	// Bad lists the counters that were missing, not numbers, or negative:
+	// their rates are unknown, never zero.
+	Bad []string
 }
 
 // ReplInfo is serverStatus.repl, the hello subset a member reports.
@@ -59,18 +65,23 @@ func DecodeServerStatus(raw bson.Raw) (s ServerStatus, err error) {
 	}
 	s.Host, s.Version, s.Process = getString(raw, "host"), getString(raw, "version"), getString(raw, "process")
 	s.Uptime, _ = getFloat(raw, "uptime")
+	s.Pid, _ = getInt(raw, "pid")
 	s.LocalTime, _ = getTime(raw, "localTime")
-	s.Opcounters = decodeCounters(raw, "opcounters")
+	s.Opcounters = decodeCounters(raw, "opcounters", &s.Bad)
 	if _, ok := getDoc(raw, "opcountersRepl"); ok {
-		c := decodeCounters(raw, "opcountersRepl")
-		s.OpcountersRepl = &c
+		var ignored []string // a bad repl counter only loses the repl rate
+		c := decodeCounters(raw, "opcountersRepl", &ignored)
+		if len(ignored) == 0 {
+			s.OpcountersRepl = &c
+		}
 	}
-	s.Network.BytesIn, _ = getInt(raw, "network", "bytesIn")
-	s.Network.BytesOut, _ = getInt(raw, "network", "bytesOut")
-	s.Network.NumRequests, _ = getInt(raw, "network", "numRequests")
-	s.Connections.Current, _ = getInt(raw, "connections", "current")
-	s.Connections.Available, _ = getInt(raw, "connections", "available")
-	s.Connections.TotalCreated, _ = getInt(raw, "connections", "totalCreated")
+	counter := func(dst *int64, path ...string) { *dst = readCounter(raw, &s.Bad, path...) }
+	counter(&s.Network.BytesIn, "network", "bytesIn")
+	counter(&s.Network.BytesOut, "network", "bytesOut")
+	counter(&s.Network.NumRequests, "network", "numRequests")
+	counter(&s.Connections.Current, "connections", "current")
+	counter(&s.Connections.Available, "connections", "available")
+	counter(&s.Connections.TotalCreated, "connections", "totalCreated")
 	s.Connections.Active, _ = getInt(raw, "connections", "active")
 	if n, ok := getInt(raw, "connections", "rejected"); ok {
 		s.Connections.Rejected = &n
@@ -112,15 +123,36 @@ func DecodeServerStatus(raw bson.Raw) (s ServerStatus, err error) {
 	return s, nil
 }
 
-func decodeCounters(raw bson.Raw, section string) Counters {
+func decodeCounters(raw bson.Raw, section string, bad *[]string) Counters {
 	var c Counters
-	c.Insert, _ = getInt(raw, section, "insert")
-	c.Query, _ = getInt(raw, section, "query")
-	c.Update, _ = getInt(raw, section, "update")
-	c.Delete, _ = getInt(raw, section, "delete")
-	c.Getmore, _ = getInt(raw, section, "getmore")
-	c.Command, _ = getInt(raw, section, "command")
+	c.Insert = readCounter(raw, bad, section, "insert")
+	c.Query = readCounter(raw, bad, section, "query")
+	c.Update = readCounter(raw, bad, section, "update")
+	c.Delete = readCounter(raw, bad, section, "delete")
+	c.Getmore = readCounter(raw, bad, section, "getmore")
+	c.Command = readCounter(raw, bad, section, "command")
 	return c
+}
+
+// readCounter reads a cumulative counter; a missing, non-numeric or
+// negative one is listed in bad (its rate is then unknown, not zero).
+func readCounter(raw bson.Raw, bad *[]string, path ...string) int64 {
+	n, ok := getInt(raw, path...)
+	if !ok || n < 0 {
+		*bad = append(*bad, strings.Join(path, "."))
+		return 0
+	}
+	return n
+}
+
+// badIn says which of the bad counters lie under a section ("" if none).
+func (s ServerStatus) badIn(section string) string {
+	for _, b := range s.Bad {
+		if strings.HasPrefix(b, section+".") {
+			return b + " is missing or not a number"
+		}
+	}
+	return ""
 }
 
 // decodeTickets reads storage-engine admission: queues.execution on 8.0+,
@@ -178,4 +210,116 @@ func ServerStatusCommand(process string, wantOplog bool) bson.D {
 		cmd = append(cmd, bson.E{Key: "oplog", Value: 1})
 	}
 	return cmd
+}
+
+// statusProbe asks every node for a trimmed serverStatus: opcounters,
+// network, connections, queues and tickets, replication apply counters and,
+// on primaries every few polls, the oplog window.
+type statusProbe struct {
+	pairs map[string]*statusPair
+}
+
+// statusSample is one serverStatus with when it was taken: the server's
+// localTime (at) and mongoscope's monotonic clock on receipt (recv).
+type statusSample struct {
+	s    ServerStatus
+	at   time.Time
+	recv time.Time
+}
+
+// statusPair is a node's last two samples and why they give no rate, if so.
+type statusPair struct {
+	prev, cur *statusSample
+	gap       string
+}
+
+func newStatusProbe() *statusProbe { return &statusProbe{pairs: map[string]*statusPair{}} }
+
+func (*statusProbe) name() string           { return probeStatus }
+func (*statusProbe) every(*state) int       { return everyPoll }
+func (*statusProbe) due(st *state) []string { return st.allNodes() }
+
+func (sp *statusProbe) ask(ctx context.Context, n nodeCall) (func(*state), error) {
+	process := "mongod"
+	if n.node.Role == RoleMongos {
+		process = "mongos"
+	}
+	wantOplog := (n.node.Role == RolePrimary || n.node.Role == RoleConfig) && (n.cycle == 1 || n.cycle%oplogEvery == 1)
+	raw, err := n.conn.command(ctx, requestCap, "admin", ServerStatusCommand(process, wantOplog))
+	if err != nil {
+		return nil, err
+	}
+	recv := time.Now()
+	s, err := DecodeServerStatus(raw)
+	if err != nil {
+		return nil, err
+	}
+	sample := &statusSample{s: s, at: s.LocalTime, recv: recv}
+	if sample.at.IsZero() {
+		sample.at = n.now
+	}
+	addr := n.node.Address
+	return func(st *state) { sp.apply(st, addr, sample) }, nil
+}
+
+func (sp *statusProbe) apply(st *state, addr string, sample *statusSample) {
+	pair, ok := sp.pairs[addr]
+	if !ok {
+		pair = &statusPair{}
+		sp.pairs[addr] = pair
+	}
+	pair.prev, pair.cur = pair.cur, sample
+	pair.gap = ""
+	if pair.prev != nil {
+		pair.gap = rateGap(pair.prev, pair.cur)
+	}
+	if ns, ok := st.nodes[addr]; ok && sample.s.Version != "" {
+		ns.node.Version = sample.s.Version
+	}
+	if !sample.s.OplogEarliest.IsZero() {
+		st.oplog[addr] = oplogWindow{first: sample.s.OplogEarliest, last: sample.s.OplogLatest, at: st.now()}
+	}
+}
+
+// forget drops what the probe holds of nodes that left.
+func (sp *statusProbe) forget(st *state) {
+	for addr := range sp.pairs {
+		if _, ok := st.nodes[addr]; !ok {
+			delete(sp.pairs, addr)
+		}
+	}
+}
+
+// fill adds rates, connections and queues of every node whose sample is
+// fresh. A node without a fresh pair has no rate (unknown, never zero), and
+// a cluster or shard total missing one of its nodes is null with the reason.
+func (sp *statusProbe) fill(snap *Snapshot, st *state) {
+	agg := newStatusTotals()
+	for _, n := range snap.Deployment.Nodes {
+		pair, ok := sp.pairs[n.Address]
+		if !ok || pair.cur == nil {
+			agg.missing(n, st, "no serverStatus yet")
+			continue
+		}
+		if why := st.staleness(sp, pair.cur.recvWall(st), n.Address); why != "" || n.State == StateDown {
+			agg.missing(n, st, firstNonEmpty(why, n.Error))
+			continue
+		}
+		agg.add(n, st, pair)
+	}
+	agg.into(snap)
+}
+
+// recvWall is the wall time of receipt, for ages.
+func (s *statusSample) recvWall(st *state) time.Time {
+	return st.now().Add(-time.Since(s.recv))
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }

@@ -11,6 +11,8 @@
 package probes
 
 import (
+	"fmt"
+	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -55,6 +57,34 @@ type Snapshot struct {
 	Balancer       *Balancer         `json:"balancer"`
 	Overhead       Overhead          `json:"overhead"`
 	NotAvailable   map[string]string `json:"notAvailable,omitempty"` // stream name -> reason
+	// IntervalSeconds is the polling interval this snapshot was taken at.
+	IntervalSeconds Seconds `json:"intervalSeconds"`
+	// OpsAsOf is when the oldest source of Ops was read.
+	OpsAsOf time.Time `json:"opsAsOf,omitzero"`
+	// HotCollectionsAsOf is when the oldest `top` counted was read.
+	HotCollectionsAsOf time.Time `json:"hotCollectionsAsOf,omitzero"`
+	// Stale names each section drawn from an answer older than its cadence
+	// allows, with its age and why: "ops": "as of 12:34:56, 23s old: …".
+	Stale map[string]string `json:"stale,omitempty"`
+}
+
+// Seconds is a duration that reads as seconds in JSON.
+type Seconds time.Duration
+
+// D is the duration.
+func (s Seconds) D() time.Duration { return time.Duration(s) }
+
+func (s Seconds) MarshalJSON() ([]byte, error) {
+	return strconv.AppendFloat(nil, time.Duration(s).Seconds(), 'f', -1, 64), nil
+}
+
+func (s *Seconds) UnmarshalJSON(b []byte) error {
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return fmt.Errorf("a duration in seconds: %w", err)
+	}
+	*s = Seconds(f * float64(time.Second))
+	return nil
 }
 
 // Deployment is the discovered topology and each node's health.
@@ -74,11 +104,18 @@ type Node struct {
 	Role    Role   `json:"role"`
 	Shard   string `json:"shard"` // shard name, "config" for config servers, "" otherwise
 	Set     string `json:"set"`   // replica set name, "" for mongos and standalone
-	Up      bool   `json:"up"`
-	Slow    bool   `json:"slow"`  // the previous request was still running at the last tick
-	Error   string `json:"error"` // one sentence; "" when up
-	Hidden  bool   `json:"hidden,omitempty"`
-	Version string `json:"version,omitempty"`
+	// State is up, slow or down (see freshness.go); Up and Slow say the
+	// same for older readers.
+	State  string `json:"state"`
+	Up     bool   `json:"up"`
+	Slow   bool   `json:"slow"`
+	Error  string `json:"error"` // why slow or down, one sentence; "" when up
+	Hidden bool   `json:"hidden,omitempty"`
+	// ConfigPrimary marks the config server set's primary.
+	ConfigPrimary bool `json:"configPrimary,omitempty"`
+	// Probes is each probe's freshness on this node.
+	Probes  map[string]ProbeStatus `json:"probes,omitempty"`
+	Version string                 `json:"version,omitempty"`
 	// LastOK is when this node last answered; zero if never.
 	LastOK time.Time `json:"lastOK,omitempty"`
 }
@@ -98,9 +135,13 @@ type Rates struct {
 // The cluster sum counts data-bearing user traffic: through mongos on a
 // sharded cluster, the primary on a replica set.
 type OpcounterRates struct {
-	Cluster Rates            `json:"cluster"`
-	Shards  map[string]Rates `json:"shards"`
-	Nodes   map[string]Rates `json:"nodes"`
+	// Cluster is null, with ClusterWhy, when a node it sums has no rate.
+	Cluster    *Rates           `json:"cluster"`
+	ClusterWhy string           `json:"clusterWhy,omitempty"`
+	Shards     map[string]Rates `json:"shards"`
+	// ShardsWhy says why a shard is missing from Shards.
+	ShardsWhy map[string]string `json:"shardsWhy,omitempty"`
+	Nodes     map[string]Rates  `json:"nodes"`
 	// Repl is opcountersRepl per second (ops applied by replication), per node.
 	Repl map[string]Rates `json:"repl,omitempty"`
 }
@@ -124,13 +165,13 @@ type ConnectionStats struct {
 }
 
 type NodeConnections struct {
-	Current       int64   `json:"current"`
-	Available     int64   `json:"available"`
-	Active        int64   `json:"active"`
-	TotalCreated  int64   `json:"totalCreated"`
-	CreatedPerSec float64 `json:"createdPerSec"`
-	Rejected      *int64  `json:"rejected,omitempty"` // 6.3+ only
-	PercentUsed   float64 `json:"percentUsed"`        // current / (current+available) * 100
+	Current       int64    `json:"current"`
+	Available     int64    `json:"available"`
+	Active        int64    `json:"active"`
+	TotalCreated  int64    `json:"totalCreated"`
+	CreatedPerSec *float64 `json:"createdPerSec"`      // null until two samples agree
+	Rejected      *int64   `json:"rejected,omitempty"` // 6.3+ only
+	PercentUsed   float64  `json:"percentUsed"`        // current / (current+available) * 100
 }
 
 // ConnectionBreakdown counts client connections by who opened them.
@@ -220,7 +261,15 @@ type ReplicaSet struct {
 	Shard            string   `json:"shard,omitempty"`
 	Primary          string   `json:"primary"`
 	OplogWindowHours *float64 `json:"oplogWindowHours"`
-	Members          []Member `json:"members"`
+	// OplogWindowAsOf is when the primary last reported its oplog (it is
+	// read every few polls and kept between).
+	OplogWindowAsOf time.Time `json:"oplogWindowAsOf,omitzero"`
+	Members         []Member  `json:"members"`
+	// MaxLagSeconds is the worst lag of any member, MaxLagMember its address.
+	MaxLagSeconds *float64  `json:"maxLagSeconds"`
+	MaxLagMember  string    `json:"maxLagMember,omitempty"`
+	AsOf          time.Time `json:"asOf"`
+	Stale         string    `json:"stale,omitempty"` // age and reason when AsOf is old
 }
 
 type Member struct {
@@ -245,7 +294,9 @@ type Balancer struct {
 	InsideWindow bool    `json:"insideWindow"`
 	// UntilWindowChange is how long until the window opens (outside) or
 	// closes (inside); zero without a window.
-	UntilWindowChange time.Duration    `json:"untilWindowChange"`
+	UntilWindowChange Seconds          `json:"untilWindowChangeSeconds"`
+	AsOf              time.Time        `json:"asOf"`
+	Stale             string           `json:"stale,omitempty"` // age and reason when AsOf is old
 	Migrations        []Migration      `json:"migrations"`
 	RecentMigrations  []MigrationEvent `json:"recentMigrations"`
 	ChunksPerShard    map[string]int   `json:"chunksPerShard"`

@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"context"
 	"errors"
 	"sort"
 	"strings"
@@ -99,4 +100,84 @@ func HotCollections(prev, cur map[string]TopTotals, dt time.Duration, k int) []H
 func isSystemNS(ns string) bool {
 	db, coll, _ := strings.Cut(ns, ".")
 	return db == "admin" || db == "local" || db == "config" || strings.HasPrefix(coll, "system.") || coll == ""
+}
+
+// topProbe asks every data-bearing primary (and a standalone) for `top`:
+// time spent per namespace, turned into the hot collections.
+type topProbe struct {
+	pairs map[string][2]topSample
+}
+
+type topSample struct {
+	totals TopTotals
+	at     time.Time
+}
+
+func newTopProbe() *topProbe { return &topProbe{pairs: map[string][2]topSample{}} }
+
+func (*topProbe) name() string     { return probeTop }
+func (*topProbe) every(*state) int { return everyPoll }
+
+func (*topProbe) due(st *state) []string {
+	var out []string
+	for _, ns := range st.byRole(RolePrimary, RoleStandalone) {
+		if ns.node.Shard != "config" {
+			out = append(out, ns.node.Address)
+		}
+	}
+	return out
+}
+
+func (tp *topProbe) ask(ctx context.Context, n nodeCall) (func(*state), error) {
+	raw, err := n.conn.command(ctx, requestCap, "admin", bson.D{{Key: "top", Value: 1}})
+	if err != nil {
+		return nil, err
+	}
+	t, err := DecodeTop(raw)
+	if err != nil {
+		return nil, err
+	}
+	addr, sample := n.node.Address, topSample{t, n.now}
+	return func(*state) {
+		prev := tp.pairs[addr]
+		tp.pairs[addr] = [2]topSample{prev[1], sample}
+	}, nil
+}
+
+// fill ranks the namespaces over the nodes with two fresh samples; a node
+// that is no longer a primary, or is stale, no longer counts.
+func (tp *topProbe) fill(snap *Snapshot, st *state) {
+	if why, gone := st.unavailable[probeTop]; gone {
+		snap.NotAvailable[probeTop] = why
+		return
+	}
+	due := map[string]bool{}
+	for _, addr := range tp.due(st) {
+		due[addr] = true
+	}
+	prev, cur := map[string]TopTotals{}, map[string]TopTotals{}
+	var dt time.Duration
+	var asOf time.Time
+	for addr, pair := range tp.pairs {
+		if !due[addr] {
+			delete(tp.pairs, addr)
+			continue
+		}
+		if pair[0].totals == nil || pair[1].totals == nil {
+			continue
+		}
+		if why := st.staleness(tp, pair[1].at, addr); why != "" {
+			snap.Stale = setWhy(snap.Stale, "hotCollections", why)
+			continue
+		}
+		prev[addr], cur[addr] = pair[0].totals, pair[1].totals
+		dt = max(dt, pair[1].at.Sub(pair[0].at))
+		if asOf.IsZero() || pair[1].at.Before(asOf) {
+			asOf = pair[1].at
+		}
+	}
+	snap.HotCollections, snap.HotCollectionsAsOf = HotCollections(prev, cur, dt, 20), asOf
+	if snap.HotCollections == nil {
+		snap.HotCollections = []HotCollection{}
+	}
 }

@@ -87,7 +87,7 @@ func balancerCmd(ctx context.Context, a probes.Actor, stop bool) tea.Cmd {
 	}
 	return func() tea.Msg {
 		if stop {
-			return actionMsg{a.StopBalancer(ctx, nil)}
+			return actionMsg{a.StopBalancer(ctx)}
 		}
 		return actionMsg{a.StartBalancer(ctx)}
 	}

@@ -51,7 +51,7 @@ func windowLine(b *probes.Balancer) string {
 	if !b.InsideWindow {
 		state = "opens in"
 	}
-	return fmt.Sprintf("window %s–%s  %s %s", b.Window.Start, b.Window.Stop, state, countdown(b.UntilWindowChange))
+	return fmt.Sprintf("window %s–%s  %s %s", b.Window.Start, b.Window.Stop, state, countdown(b.UntilWindowChange.D()))
 }
 
 // recentLines sums up the recent migrations; zoomed, one line each.

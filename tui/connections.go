@@ -23,9 +23,12 @@ func (p *connectionsPane) View() string {
 	}
 	var rows []row
 	var created float64
+	known := false // churn needs two samples: until then it is unknown, not 0
 	for addr, c := range s.Connections.Nodes {
 		rows = append(rows, row{addr, c})
-		created += c.CreatedPerSec
+		if c.CreatedPerSec != nil {
+			created, known = created+*c.CreatedPerSec, true
+		}
 	}
 	sort.Slice(rows, func(i, j int) bool {
 		if rows[i].c.PercentUsed != rows[j].c.PercentUsed {
@@ -33,8 +36,11 @@ func (p *connectionsPane) View() string {
 		}
 		return rows[i].addr < rows[j].addr
 	})
-	churn := fmt.Sprintf("created %s/s", num(created))
-	if sev := probes.ChurnSeverity(created); sev > probes.OK {
+	churn := "created -/s"
+	if known {
+		churn = fmt.Sprintf("created %s/s", num(created))
+	}
+	if sev := probes.ChurnSeverity(created); known && sev > probes.OK {
 		churn = st.mark(sev, churn+" ▲ churn")
 	}
 	lines := []string{churn}

@@ -148,7 +148,7 @@ func newBalancerDialog(b *probes.Balancer, keys keymap.DialogKeys) *dialog {
 	body := []string{"Chunks will move again between shards."}
 	if b != nil && b.Window != nil && !b.InsideWindow {
 		body = append(body, fmt.Sprintf("Outside the window %s–%s: nothing moves until it opens in %s.",
-			b.Window.Start, b.Window.Stop, countdown(b.UntilWindowChange)))
+			b.Window.Start, b.Window.Stop, countdown(b.UntilWindowChange.D())))
 	}
 	return &dialog{kind: dialogBalancer, title: "Start the balancer?", body: body, keys: keys}
 }

@@ -31,11 +31,11 @@ func sampleSnapshot(i int) probes.Snapshot {
 	wave := float64(i % 10)
 	snap := probes.Snapshot{TakenAt: t0.Add(time.Duration(i) * time.Second),
 		Deployment: probes.Deployment{Kind: probes.KindSharded, Name: "prod-eu", Version: "8.0.4", Nodes: nodes},
-		Opcounters: &probes.OpcounterRates{Cluster: probes.Rates{Query: 4210 + 100*wave, Update: 3980 + 90*wave, Insert: 310, Delete: 12, Getmore: 40, Command: 900},
+		Opcounters: &probes.OpcounterRates{Cluster: &probes.Rates{Query: 4210 + 100*wave, Update: 3980 + 90*wave, Insert: 310, Delete: 12, Getmore: 40, Command: 900},
 			Shards: map[string]probes.Rates{"shard0": {Query: 3000}, "shard1": {Query: 600}, "shard2": {Query: 610}},
 			Nodes:  map[string]probes.Rates{"mongos1:27017": {Query: 4210}}},
 		Network:     &probes.NetworkRates{Nodes: map[string]probes.NetworkRate{"mongos1:27017": {BytesInPerSec: 38e6, BytesOutPerSec: 212e6}}},
-		Connections: &probes.ConnectionStats{Nodes: map[string]probes.NodeConnections{"s0-0:27018": {Current: 8912, Available: 1088, PercentUsed: 89.12, CreatedPerSec: 310}, "s1-0:27018": {Current: 1204, Available: 8796, PercentUsed: 12.04}}},
+		Connections: &probes.ConnectionStats{Nodes: map[string]probes.NodeConnections{"s0-0:27018": {Current: 8912, Available: 1088, PercentUsed: 89.12, CreatedPerSec: f(310)}, "s1-0:27018": {Current: 1204, Available: 8796, PercentUsed: 12.04}}},
 		Queues:      &probes.QueueStats{Nodes: map[string]probes.NodeQueues{"s0-0:27018": {WritersQueued: 14, ReadTicketsOut: 3, ReadTicketsTotal: 128, WriteTicketsOut: 14, WriteTicketsTotal: 128}}},
 		Ops: []probes.Op{
 			{Node: "s0-0:27018", Shard: "shard0", OpID: "shard0:88121", KillVia: "mongos1:27017", Op: "command", NS: "analytics.events", SecsRunning: 412.3, PlanSummary: "COLLSCAN", AppName: "reports", Client: "10.1.4.7:51234", User: "reporter@admin", Flags: []string{probes.FlagCollscan, probes.FlagLong}, Command: `{"aggregate":"events","pipeline":[{"$match":{"ts":{"$gte":1}}}]}`},
@@ -50,7 +50,7 @@ func sampleSnapshot(i int) probes.Snapshot {
 			{Address: "s0-1:27018", State: "SECONDARY", Health: 1, LagSeconds: f(0.4)},
 			{Address: "s0-2:27018", State: "SECONDARY", Health: 1, LagSeconds: f(9.8 + wave/10)}}}},
 		Balancer: &probes.Balancer{Mode: "full", Enabled: true, InRound: true, Rounds: 1579, Window: &probes.Window{Start: "23:00", Stop: "06:00"},
-			InsideWindow: true, UntilWindowChange: 3*time.Hour + 58*time.Minute,
+			InsideWindow: true, UntilWindowChange: probes.Seconds(3*time.Hour + 58*time.Minute),
 			Migrations:       []probes.Migration{{NS: "app.messages", From: "shard0", To: "shard2", ElapsedSecs: 12}},
 			RecentMigrations: []probes.MigrationEvent{{NS: "app.messages", From: "shard0", To: "shard1", DurationSecs: 41}, {NS: "app.messages", From: "shard0", To: "shard2", DurationSecs: 40, Error: "aborted"}},
 			ChunksPerShard:   map[string]int{"shard0": 412, "shard1": 301, "shard2": 298}, RangeDeletionsPending: map[string]int{"shard0": 3}},
@@ -88,7 +88,7 @@ func (a *fakeActor) KillSession(_ context.Context, op probes.Op) probes.ActionRe
 	a.record("killSessions " + op.LSID)
 	return probes.ActionResult{Outcome: probes.OutcomeDone}
 }
-func (a *fakeActor) StopBalancer(context.Context, func(time.Duration)) probes.ActionResult {
+func (a *fakeActor) StopBalancer(context.Context) probes.ActionResult {
 	a.record("balancerStop")
 	return probes.ActionResult{Outcome: probes.OutcomeDone, Message: "balancer stopped"}
 }

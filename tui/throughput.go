@@ -52,6 +52,9 @@ func (p *throughputPane) Strip() string {
 		return ""
 	}
 	c := p.snap.Opcounters.Cluster
+	if c == nil {
+		return "ops/s unknown: " + p.snap.Opcounters.ClusterWhy
+	}
 	return fmt.Sprintf("ops/s q %s u %s i %s", num(c.Query), num(c.Update), num(c.Insert))
 }
 

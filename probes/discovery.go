@@ -2,6 +2,7 @@ package probes
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
 )
@@ -20,11 +22,11 @@ import (
 // replSetGetStatus, so hidden members and arbiters are included); anything
 // else is a standalone.
 func (p *Poller) discover(ctx context.Context) (Deployment, error) {
-	seed, err := p.seedClient()
+	seed, err := p.pool.seedClient()
 	if err != nil {
-		return Deployment{}, err
+		return Deployment{}, fmt.Errorf("%w: %s", ErrBadURI, redactErr(err, p.cfg))
 	}
-	t := p.cfg.Timeout
+	t := p.cfg.ConnectTimeout
 	rp := options.RunCmd().SetReadPreference(readpref.PrimaryPreferred())
 	hctx, cancel := context.WithTimeout(ctx, p.cfg.ConnectTimeout)
 	hello, err := seed.Database("admin").RunCommand(hctx, bson.D{{Key: "hello", Value: 1}}, rp).Raw()
@@ -54,14 +56,17 @@ func (p *Poller) discover(ctx context.Context) (Deployment, error) {
 }
 
 func (p *Poller) discoverSharded(ctx context.Context, dep *Deployment) error {
-	seed, _ := p.seedClient()
-	t := p.cfg.Timeout
+	seed, err := p.pool.seedClient()
+	if err != nil {
+		return err
+	}
+	t := p.cfg.ConnectTimeout
 	for _, h := range p.seedHosts() {
 		dep.Nodes = append(dep.Nodes, Node{Address: h, Role: RoleMongos, Up: true})
 	}
 	shardsRaw, err := runCommand(ctx, seed, t, "admin", bson.D{{Key: "listShards", Value: 1}})
 	if err != nil {
-		return fmt.Errorf("listShards failed: %s", describeErr(err, "", t))
+		return fmt.Errorf("listShards failed: %s", describeErr(err))
 	}
 	type shardHosts struct {
 		name, set string
@@ -122,11 +127,11 @@ func (p *Poller) discoverSharded(ctx context.Context, dep *Deployment) error {
 // setMembers asks one member of a set for replSetGetStatus; a failure
 // there falls back to the hosts the hello reply lists.
 func (p *Poller) setMembers(ctx context.Context, via, set, shard string) ([]Node, error) {
-	c, err := p.nodeClient(via)
+	c, err := p.pool.node(via)
 	if err != nil {
 		return nil, err
 	}
-	raw, err := runCommand(ctx, c, p.cfg.Timeout, "admin", bson.D{{Key: "replSetGetStatus", Value: 1}})
+	raw, err := c.command(ctx, p.cfg.ConnectTimeout, "admin", bson.D{{Key: "replSetGetStatus", Value: 1}})
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +141,8 @@ func (p *Poller) setMembers(ctx context.Context, via, set, shard string) ([]Node
 		if !ok {
 			continue
 		}
-		n := Node{Address: getString(d, "name"), Shard: shard, Set: set, Role: roleOf(getString(d, "stateStr"), shard)}
+		n := Node{Address: getString(d, "name"), Shard: shard, Set: set, Role: roleOf(getString(d, "stateStr"), shard),
+			ConfigPrimary: shard == "config" && getString(d, "stateStr") == "PRIMARY"}
 		health, _ := getFloat(d, "health")
 		n.Up = health > 0
 		out = append(out, n)
@@ -234,4 +240,88 @@ func inShard(s string) string {
 		return ""
 	}
 	return " in " + s
+}
+
+// applyDiscoveryLocked installs a new node list, keeping what we know of
+// nodes that stay.
+func (p *Poller) applyDiscoveryLocked(dep Deployment) {
+	st := &p.st
+	if len(st.dep.Nodes) > 0 {
+		st.changes = append(st.changes, diffNodes(st.dep.Nodes, dep.Nodes)...)
+	}
+	nodes := make(map[string]*nodeState, len(dep.Nodes))
+	for _, n := range dep.Nodes {
+		ns, ok := st.nodes[n.Address]
+		if !ok {
+			ns = &nodeState{}
+		}
+		ns.node = n
+		nodes[n.Address] = ns
+	}
+	st.nodes, st.dep, st.discNow = nodes, dep, false
+	p.lastDisc = p.now()
+}
+
+// maybeRediscover re-runs discovery every 30 s, or at once after an error
+// that suggests the deployment changed, in the background.
+func (p *Poller) maybeRediscover(ctx context.Context) {
+	p.mu.Lock()
+	due := !p.discBusy && (p.st.discNow || p.now().Sub(p.lastDisc) >= p.cfg.Rediscover)
+	if due {
+		p.discBusy = true
+	}
+	p.mu.Unlock()
+	if !due {
+		return
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		dep, err := p.discover(ctx)
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.discBusy = false
+		if err != nil {
+			p.lastDisc = p.now() // retry on the normal cadence
+			return
+		}
+		p.applyDiscoveryLocked(dep)
+	}()
+}
+
+// connectError turns the first discovery's failure into one sentence.
+func (p *Poller) connectError(err error) error {
+	msg := redactErr(err, p.cfg)
+	hosts := strings.Join(p.seedHosts(), ",")
+	lower := strings.ToLower(msg)
+	switch {
+	case strings.Contains(lower, "certificate") || strings.Contains(lower, "tls") || strings.Contains(lower, "x509"):
+		return fmt.Errorf("%w: TLS handshake with %s failed (%s): check --tls-ca-file or the tls options", ErrUnreachable, hosts, shorten(lastClause(msg), 140))
+	case strings.Contains(lower, "authentication failed") || strings.Contains(lower, "auth error") || strings.Contains(lower, "authenticationfailed"):
+		user := p.cfg.Username
+		if user == "" && p.pool.base.Auth != nil {
+			user = p.pool.base.Auth.Username
+		}
+		src := "admin"
+		if p.pool.base.Auth != nil && p.pool.base.Auth.AuthSource != "" {
+			src = p.pool.base.Auth.AuthSource
+		}
+		return fmt.Errorf("%w for user %q on %s: check the username and password (and --tls/authSource options)", ErrAuth, user, src)
+	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(lower, "server selection") || mongo.IsNetworkError(err):
+		reason := "no answer"
+		if strings.Contains(lower, "connection refused") {
+			reason = "connection refused"
+		} else if strings.Contains(lower, "no such host") {
+			reason = "host name not found"
+		}
+		return fmt.Errorf("%w: cannot reach %s within %s: %s", ErrUnreachable, hosts, p.cfg.ConnectTimeout, reason)
+	}
+	return fmt.Errorf("%w: %s: %s", ErrUnreachable, hosts, shorten(firstLine(msg), 160))
+}
+
+func lastClause(s string) string {
+	if i := strings.LastIndex(s, ": "); i >= 0 && i+2 < len(s) {
+		return s[i+2:]
+	}
+	return s
 }

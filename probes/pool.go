@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -41,13 +42,13 @@ func (m *costMeter) monitor() *event.CommandMonitor {
 
 // baseOptions turns the Config into driver options shared by every client:
 // credentials, TLS, app name and timeouts from the seed URI and flags.
-func baseOptions(cfg Config) (*options.ClientOptions, error) {
+func baseOptions(cfg Config, dialer options.ContextDialer) (*options.ClientOptions, error) {
 	opts := options.Client().ApplyURI(cfg.URI)
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrBadURI, redactErr(err, cfg))
 	}
 	opts.SetAppName(cfg.AppName).SetServerMonitoringMode(options.ServerMonitoringModePoll).
-		SetConnectTimeout(cfg.ConnectTimeout).SetServerSelectionTimeout(cfg.ConnectTimeout)
+		SetConnectTimeout(cfg.ConnectTimeout).SetServerSelectionTimeout(cfg.ConnectTimeout).SetDialer(dialer)
 	if cfg.Username != "" || cfg.Password != "" {
 		cred := options.Credential{}
 		if opts.Auth != nil {
@@ -100,6 +101,99 @@ func nodeOptions(base *options.ClientOptions, addr string, meter *costMeter, sel
 	o.ReplicaSet = nil
 	o.SetDirect(true).SetMaxPoolSize(4).SetMinPoolSize(0).SetMonitor(meter.monitor()).SetServerSelectionTimeout(selectWait)
 	return &o
+}
+
+// pool holds one direct client per node (made on first use) and the seed
+// client on the URI as given. It has its own lock so that making a client
+// never waits on the poller's state.
+type pool struct {
+	base    *options.ClientOptions
+	meter   *costMeter
+	wait    time.Duration // server selection: how long a node may take to be reachable
+	mu      sync.Mutex
+	seed    *mongo.Client
+	clients map[string]*mongo.Client
+	closed  bool
+}
+
+var errShuttingDown = errors.New("mongoscope is shutting down")
+
+// seedClient is the client on the URI as given (it may span hosts).
+func (pl *pool) seedClient() (*mongo.Client, error) {
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	if pl.closed {
+		return nil, errShuttingDown
+	}
+	if pl.seed == nil {
+		o := *pl.base
+		o.SetMonitor(pl.meter.monitor())
+		c, err := mongo.Connect(&o)
+		if err != nil {
+			return nil, err
+		}
+		pl.seed = c
+	}
+	return pl.seed, nil
+}
+
+// node is the direct connection to one node.
+func (pl *pool) node(addr string) (*nodeConn, error) {
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	if pl.closed {
+		return nil, errShuttingDown
+	}
+	if c, ok := pl.clients[addr]; ok {
+		return &nodeConn{c}, nil
+	}
+	c, err := mongo.Connect(nodeOptions(pl.base, addr, pl.meter, pl.wait))
+	if err != nil {
+		return nil, err
+	}
+	pl.clients[addr] = c
+	return &nodeConn{c}, nil
+}
+
+// close disconnects every client; a hung node must not hold quitting up.
+func (pl *pool) close(ctx context.Context) {
+	pl.mu.Lock()
+	pl.closed = true
+	clients := make([]*mongo.Client, 0, len(pl.clients)+1)
+	for _, c := range pl.clients {
+		clients = append(clients, c)
+	}
+	if pl.seed != nil {
+		clients = append(clients, pl.seed)
+	}
+	pl.clients, pl.seed = map[string]*mongo.Client{}, nil
+	pl.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			dctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+			defer cancel()
+			c.Disconnect(dctx)
+		}()
+	}
+	wg.Wait()
+}
+
+// nodeConn runs mongoscope's requests on one node, each with its own timeout.
+type nodeConn struct{ c *mongo.Client }
+
+func (n *nodeConn) command(ctx context.Context, timeout time.Duration, db string, cmd bson.D) (bson.Raw, error) {
+	return runCommand(ctx, n.c, timeout, db, cmd)
+}
+
+func (n *nodeConn) aggregate(ctx context.Context, timeout time.Duration, db, coll string, pipeline bson.A, limit int) ([]bson.Raw, error) {
+	return aggregateAll(ctx, n.c, timeout, db, coll, pipeline, limit)
+}
+
+func (n *nodeConn) find(ctx context.Context, timeout time.Duration, db, coll string, filter bson.D, opts ...options.Lister[options.FindOptions]) ([]bson.Raw, error) {
+	return findAll(ctx, n.c, timeout, db, coll, filter, opts...)
 }
 
 // runCommand runs cmd on db with its own timeout and returns the raw reply.

@@ -1,39 +1,6 @@
 package probes
 
-import (
-	"context"
-	"time"
-)
-
-// Config says how to reach the deployment and how hard to poll it.
-type Config struct {
-	URI            string // anything the v2 Go driver accepts
-	Username       string // overrides the URI's user when set
-	Password       string // never logged, never recorded
-	TLSCAFile      string
-	TLSCertKeyFile string
-	TLSInsecure    bool
-	ConnectTimeout time.Duration // default 10s
-	Interval       time.Duration // default 1s, minimum 100ms
-	// Timeout is how long a node may take to answer before it is shown
-	// slow (its request keeps waiting: see Poller.poll), and bounds each
-	// action's requests; default 80% of the interval, at most 5s.
-	Timeout time.Duration
-	// MaxConcurrency bounds requests in flight across all nodes (default 16).
-	MaxConcurrency int
-	// MaxOps is how many ops a Snapshot keeps (the longest-running); OpsTotal
-	// still counts them all. Default 500.
-	MaxOps int
-	// LongOpSecs is the threshold for FlagLong (default 60).
-	LongOpSecs float64
-	AppName    string // default "mongoscope"
-	// Rediscover is how often the topology is discovered again (default
-	// 30 s); errors that suggest a change trigger it at once.
-	Rediscover time.Duration
-	ReadOnly   bool // actions refuse without sending anything
-	Audit      *AuditLog
-	Now        func() time.Time // default time.Now; tests and soak runs fake it
-}
+import "context"
 
 // Privileges says which actions the connected user may take, read once from
 // connectionStatus{showPrivileges: true}.
@@ -53,7 +20,8 @@ const (
 	OutcomeKillPending     Outcome = "killPending"     // op still running, killPending
 	OutcomeAlreadyFinished Outcome = "alreadyFinished" // op had finished before the kill
 	OutcomeNotAllowed      Outcome = "notAllowed"      // read-only or missing privilege
-	OutcomeTimeout         Outcome = "timeout"
+	OutcomeTimeout         Outcome = "timeout"         // no answer in time: the outcome is unknown
+	OutcomeUnknown         Outcome = "unknown"         // sent, but whether it worked could not be checked
 	OutcomeFailed          Outcome = "failed"
 )
 
@@ -72,9 +40,8 @@ type Actor interface {
 	Privileges() Privileges
 	KillOp(ctx context.Context, op Op) ActionResult
 	KillSession(ctx context.Context, op Op) ActionResult
-	// StopBalancer waits for the current round to end; progress is called
-	// now and then with the time waited so far.
-	StopBalancer(ctx context.Context, progress func(waited time.Duration)) ActionResult
+	// StopBalancer waits for the current round to end (up to a minute).
+	StopBalancer(ctx context.Context) ActionResult
 	StartBalancer(ctx context.Context) ActionResult
 	// SetBalancerWindow sets config.settings' activeWindow; nil clears it.
 	SetBalancerWindow(ctx context.Context, w *Window) ActionResult

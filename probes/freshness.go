@@ -1,0 +1,155 @@
+package probes
+
+import (
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Node states. A node is slow when it answers, but later than the interval,
+// or when one probe fails while others answer; down when it refuses, resets,
+// rejects our credentials, or has not answered for DownAfter. Time spent on
+// mongoscope's side (scheduling, a concurrency slot, a starved CPU) is never
+// counted against a node: the clock starts when the request is sent.
+const (
+	StateUp   = "up"
+	StateSlow = "slow"
+	StateDown = "down"
+)
+
+// ProbeStatus is the freshness of one probe on one node.
+type ProbeStatus struct {
+	LastOK     time.Time `json:"lastOK,omitzero"`
+	AgeSeconds *float64  `json:"ageSeconds"` // since LastOK; null if never
+	Error      string    `json:"error,omitempty"`
+}
+
+// judge sets a node's State, Up, Slow and Error from its probes' freshness.
+func (st *state) judge(ns *nodeState, n *Node, clientLag time.Duration) {
+	n.State, n.Error, n.LastOK = StateUp, "", ns.lastOK
+	n.Probes = st.probeStatuses(ns)
+	waited, waitingFor := ns.longestWait(clientLag)
+	downAfter := st.cfg.DownAfter
+	switch {
+	case waited >= downAfter:
+		n.State, n.Error = StateDown, fmt.Sprintf("no answer for %s (%s)", roundDur(waited), waitingFor)
+	case ns.downErr() != "":
+		n.State, n.Error = StateDown, ns.downErr()
+	case waited > st.interval:
+		n.State, n.Error = StateSlow, fmt.Sprintf("answering late: waiting %s for %s", roundDur(waited), waitingFor)
+	case ns.failingProbe() != "":
+		n.State, n.Error = StateSlow, ns.failingProbe()
+	case ns.lastOK.IsZero():
+		n.State, n.Error = StateSlow, "no answer yet"
+	case ns.slowestAnswer() > st.interval+clientLag:
+		n.State, n.Error = StateSlow, fmt.Sprintf("answered in %s (interval %s)", roundDur(ns.slowestAnswer()), st.interval)
+	}
+	n.Up, n.Slow = n.State != StateDown, n.State == StateSlow
+}
+
+// longestWait is how long the oldest request in flight has waited, less
+// the time mongoscope itself was late.
+func (ns *nodeState) longestWait(clientLag time.Duration) (time.Duration, string) {
+	var longest time.Duration
+	var which string
+	for name, r := range ns.runs {
+		if r.sentAt.IsZero() {
+			continue
+		}
+		if w := time.Since(r.sentAt) - clientLag; w > longest {
+			longest, which = w, name
+		}
+	}
+	return longest, which
+}
+
+// downErr is the unreachable-class error of the node's last request, if any.
+func (ns *nodeState) downErr() string {
+	for _, name := range sortedRuns(ns) {
+		if r := ns.runs[name]; r.down {
+			return r.err
+		}
+	}
+	return ""
+}
+
+// failingProbe names a probe whose last request failed while the node
+// answers others: "serverStatus failing: …".
+func (ns *nodeState) failingProbe() string {
+	for _, name := range sortedRuns(ns) {
+		if r := ns.runs[name]; r.err != "" && !r.down {
+			return name + " failing: " + r.err
+		}
+	}
+	return ""
+}
+
+// slowestAnswer is the longest time the last answers took.
+func (ns *nodeState) slowestAnswer() time.Duration {
+	var d time.Duration
+	for _, r := range ns.runs {
+		d = max(d, r.took)
+	}
+	return d
+}
+
+func (st *state) probeStatuses(ns *nodeState) map[string]ProbeStatus {
+	if len(ns.runs) == 0 {
+		return nil
+	}
+	now := st.now()
+	out := make(map[string]ProbeStatus, len(ns.runs))
+	for name, r := range ns.runs {
+		ps := ProbeStatus{LastOK: r.lastOK, Error: r.err}
+		if !r.lastOK.IsZero() {
+			age := max(now.Sub(r.lastOK).Seconds(), 0)
+			ps.AgeSeconds = &age
+		}
+		out[name] = ps
+	}
+	return out
+}
+
+func sortedRuns(ns *nodeState) []string {
+	names := make([]string, 0, len(ns.runs))
+	for name := range ns.runs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// staleAfter is the age past which a probe's result is stale: one cadence
+// period plus one interval of slack.
+func (st *state) staleAfter(p probe) time.Duration {
+	return time.Duration(p.every(st)+1) * st.interval
+}
+
+// staleness describes a result taken at `at` by probe p from node addr when
+// it is stale ("as of 12:34:56, 23s old: 127.0.0.1:27017 answering late…"),
+// and "" while it is fresh.
+func (st *state) staleness(p probe, at time.Time, addr string) string {
+	age := st.now().Sub(at)
+	if at.IsZero() || age <= st.staleAfter(p) {
+		return ""
+	}
+	why := "no new answer"
+	if ns, ok := st.nodes[addr]; ok {
+		if r, ok := ns.runs[p.name()]; ok && r.err != "" {
+			why = r.err
+		} else if w, _ := ns.longestWait(0); w > 0 {
+			why = "waiting " + roundDur(w) + " for its answer"
+		}
+	}
+	return fmt.Sprintf("as of %s, %s old: %s %s", at.Local().Format("15:04:05"), roundDur(age), addr, why)
+}
+
+func roundDur(d time.Duration) string {
+	switch {
+	case d < 10*time.Second:
+		return d.Round(100 * time.Millisecond).String()
+	case d < time.Hour:
+		return d.Round(time.Second).String()
+	}
+	return d.Round(time.Minute).String()
+}
