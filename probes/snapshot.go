@@ -1,6 +1,7 @@
 // Package probes discovers a MongoDB deployment, polls every node cheaply and
 // acts on it. It knows MongoDB and nothing about terminals: it never imports
-// bubbletea or lipgloss, and it returns numbers, never formatted strings, so the
+// bubbletea, lipgloss or tui, nor the simulator (internal/simcluster, which
+// tests start), and it returns numbers, never formatted strings, so the
 // same Snapshot feeds a table cell, a sparkline, --json, a recording and the
 // `mongoscope snapshot` command.
 //

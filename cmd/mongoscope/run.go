@@ -97,7 +97,7 @@ func connect(ctx context.Context, o *options, env map[string]string, stdin io.Re
 		}
 		s.sim, uri = sim, sim.URI()
 	}
-	password, err := passwordFor(o, uri, env, stdin)
+	password, err := passwordFor(o, uri, stdin, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "mongoscope: "+err.Error())
 		s.closeSim()
@@ -145,7 +145,7 @@ func (s *session) closeSim() {
 
 // passwordFor prompts for the password when asked to, or when the URI
 // names a user without a password and stdin is a terminal.
-func passwordFor(o *options, uri string, env map[string]string, stdin io.Reader) (string, error) {
+func passwordFor(o *options, uri string, stdin io.Reader, prompt io.Writer) (string, error) {
 	hasUser := o.username != "" || uriHasUserWithoutPassword(uri)
 	f, isFile := stdin.(*os.File)
 	tty := isFile && term.IsTerminal(f.Fd())
@@ -155,9 +155,9 @@ func passwordFor(o *options, uri string, env map[string]string, stdin io.Reader)
 	if !tty {
 		return "", errors.New("--password-prompt needs a terminal on standard input")
 	}
-	fmt.Fprint(os.Stderr, "Enter password: ")
+	fmt.Fprint(prompt, "Enter password: ")
 	pw, err := term.ReadPassword(f.Fd())
-	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(prompt)
 	if err != nil {
 		return "", fmt.Errorf("cannot read the password: %v", err)
 	}

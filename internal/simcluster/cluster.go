@@ -1,6 +1,7 @@
 // Package simcluster is an in-process simulated MongoDB deployment that speaks
 // the real wire protocol: the test bed of every mongoscope test and the
-// cluster behind `mongoscope --demo` and `mongoscope sim`.
+// cluster behind `mongoscope --demo` and `mongoscope sim`. It is a server,
+// not a client: it never imports probes, tui or cmd.
 //
 // It simulates MongoDB 8.0 (version "8.0.4", maxWireVersion 25, minWireVersion
 // 0): a mongos, N shards of M members and a config server replica set, or a

@@ -1,7 +1,8 @@
 // Package record writes and reads mongoscope recordings: gzip'd JSON lines,
 // a header then one probes.Snapshot per line. Each line is flushed as its
 // own gzip member, so a recording cut short by a crash still replays up to
-// its last whole line.
+// its last whole line. It imports probes for the Snapshot type only, and
+// nothing of the terminal.
 package record
 
 import (
