@@ -3,6 +3,7 @@ package probes
 import (
 	"context"
 	"net"
+	"strings"
 	"sync"
 	"time"
 )
@@ -45,6 +46,60 @@ func (w *dialWatch) failing(addr string) string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.last[addr]
+}
+
+// Dialed is how the newest connection attempt to each address went: "" for
+// connected, else why not. The connecting screen shows it while discovery
+// runs.
+func (p *Poller) Dialed() map[string]string {
+	p.dial.mu.Lock()
+	defer p.dial.mu.Unlock()
+	out := make(map[string]string, len(p.dial.last))
+	for addr, why := range p.dial.last {
+		out[addr] = why
+	}
+	return out
+}
+
+// allRefused is the reason when every address's newest attempt was refused
+// or did not resolve: nothing is listening there, and waiting for the
+// connect timeout would only hide that. "" otherwise.
+func (w *dialWatch) allRefused(addrs []string) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	why := ""
+	for _, a := range addrs {
+		r := w.last[a]
+		if r != "connection refused" && !strings.HasPrefix(r, "the name does not resolve") {
+			return ""
+		}
+		why = r
+	}
+	return why
+}
+
+// cancelWhenAllRefuse cancels a connect as soon as every seed refused; the
+// returned function stops the watch.
+func (w *dialWatch) cancelWhenAllRefuse(ctx context.Context, seeds []string, cancel context.CancelFunc) func() {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				if w.allRefused(seeds) != "" {
+					cancel()
+					return
+				}
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() { close(done) }
 }
 
 // describeDialErr names a failed connection attempt in the operator's words.

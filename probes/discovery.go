@@ -29,9 +29,14 @@ func (p *Poller) discover(ctx context.Context) (Deployment, error) {
 	t := p.cfg.ConnectTimeout
 	rp := options.RunCmd().SetReadPreference(readpref.PrimaryPreferred())
 	hctx, cancel := context.WithTimeout(ctx, p.cfg.ConnectTimeout)
+	stopWatch := p.dial.cancelWhenAllRefuse(hctx, p.seedHosts(), cancel)
 	hello, err := seed.Database("admin").RunCommand(hctx, bson.D{{Key: "hello", Value: 1}}, rp).Raw()
+	stopWatch()
 	cancel()
 	if err != nil {
+		if why := p.dial.allRefused(p.seedHosts()); why != "" {
+			return Deployment{}, fmt.Errorf("%w: cannot reach %s: %s", ErrUnreachable, strings.Join(p.seedHosts(), ","), why)
+		}
 		return Deployment{}, p.connectError(err)
 	}
 	dep := Deployment{Name: p.seedName()}

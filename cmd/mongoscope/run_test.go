@@ -61,7 +61,7 @@ func TestUsageErrorsAreOneLineAndExit2(t *testing.T) {
 
 func TestUnreachableSaysWhichHost(t *testing.T) {
 	code, _, errOut := runCapture(t, nil, "--connect-timeout", "500ms", "--read-only", "mongodb://127.0.0.1:1")
-	if code != exitFailure || !strings.Contains(errOut, "cannot reach 127.0.0.1:1 within 500ms") || strings.Count(errOut, "\n") != 1 {
+	if code != exitFailure || !strings.Contains(errOut, "cannot reach 127.0.0.1:1") || !strings.Contains(errOut, "connection refused") || strings.Count(errOut, "\n") != 1 {
 		t.Fatalf("exit %d: %q", code, errOut)
 	}
 }
