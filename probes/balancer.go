@@ -110,7 +110,7 @@ func onMongos(st *state, every int) []string {
 }
 
 func (bp *balancerProbe) ask(ctx context.Context, n nodeCall) (func(*state), error) {
-	raw, err := n.conn.command(ctx, requestCap, "admin", bson.D{{Key: "balancerStatus", Value: 1}})
+	raw, err := n.conn.command(ctx, n.cfg.DownAfter, "admin", bson.D{{Key: "balancerStatus", Value: 1}})
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +160,7 @@ func (*balancerSettingsProbe) due(st *state) []string {
 }
 
 func (bs *balancerSettingsProbe) ask(ctx context.Context, n nodeCall) (func(*state), error) {
-	docs, err := n.conn.find(ctx, requestCap, "config", "settings", bson.D{{Key: "_id", Value: "balancer"}})
+	docs, err := n.conn.find(ctx, n.cfg.DownAfter, "config", "settings", bson.D{{Key: "_id", Value: "balancer"}})
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ func (cp *chunksProbe) due(st *state) []string {
 
 func (cp *chunksProbe) ask(ctx context.Context, n nodeCall) (func(*state), error) {
 	group := bson.A{bson.D{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$shard"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}}}
-	docs, err := n.conn.aggregate(ctx, requestCap, "config", "chunks", group, 0)
+	docs, err := n.conn.aggregate(ctx, n.cfg.DownAfter, "config", "chunks", group, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +36,7 @@ func (cp *chunksProbe) ask(ctx context.Context, n nodeCall) (func(*state), error
 	}
 	jumbo := 0
 	match := bson.A{bson.D{{Key: "$match", Value: bson.D{{Key: "jumbo", Value: true}}}}, bson.D{{Key: "$count", Value: "n"}}}
-	if docs, err := n.conn.aggregate(ctx, requestCap, "config", "chunks", match, 0); err == nil && len(docs) > 0 {
+	if docs, err := n.conn.aggregate(ctx, n.cfg.DownAfter, "config", "chunks", match, 0); err == nil && len(docs) > 0 {
 		c, _ := getInt(docs[0], "n")
 		jumbo = int(c)
 	}
@@ -83,7 +83,7 @@ func (*rangeDeletionsProbe) due(st *state) []string {
 }
 
 func (rp *rangeDeletionsProbe) ask(ctx context.Context, n nodeCall) (func(*state), error) {
-	docs, err := n.conn.aggregate(ctx, requestCap, "config", "rangeDeletions", bson.A{bson.D{{Key: "$count", Value: "n"}}}, 0)
+	docs, err := n.conn.aggregate(ctx, n.cfg.DownAfter, "config", "rangeDeletions", bson.A{bson.D{{Key: "$count", Value: "n"}}}, 0)
 	if err != nil {
 		return nil, err
 	}

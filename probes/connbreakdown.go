@@ -40,7 +40,7 @@ func (cb *connBreakdownProbe) ask(ctx context.Context, n nodeCall) (func(*state)
 	pipeline := bson.A{currentOpStage(n.node.Role == RoleMongos, true),
 		bson.D{{Key: "$project", Value: bson.D{{Key: "appName", Value: 1}, {Key: "client", Value: 1},
 			{Key: "client_s", Value: 1}, {Key: "effectiveUsers", Value: 1}, {Key: "connectionId", Value: 1}}}}}
-	docs, err := n.conn.aggregate(ctx, requestCap, "admin", "", pipeline, maxOpDocs)
+	docs, err := n.conn.aggregate(ctx, n.cfg.DownAfter, "admin", "", pipeline, maxOpDocs)
 	if err != nil {
 		return nil, err
 	}

@@ -313,7 +313,7 @@ func (*opsProbe) due(st *state) []string {
 
 func (op *opsProbe) ask(ctx context.Context, n nodeCall) (func(*state), error) {
 	viaMongos := n.node.Role == RoleMongos
-	docs, err := n.conn.aggregate(ctx, requestCap, "admin", "", bson.A{currentOpStage(viaMongos, false)}, maxOpDocs)
+	docs, err := n.conn.aggregate(ctx, n.cfg.DownAfter, "admin", "", bson.A{currentOpStage(viaMongos, false)}, maxOpDocs)
 	if err != nil {
 		return nil, err
 	}

@@ -110,13 +110,21 @@ func TestHungNodeIsSlowAndNeverPiledOn(t *testing.T) {
 	if n := snapNode(s, sec); !n.Up || !strings.Contains(n.Error, "waiting") {
 		t.Errorf("a node late by less than DownAfter should be up and slow, waiting: %+v", n)
 	}
-	s = waitFor(t, ch, "hung node down", func(s Snapshot) bool { return snapNode(s, sec).State == StateDown })
-	if n := snapNode(s, sec); n.Up || !strings.Contains(n.Error, "no answer for") {
-		t.Errorf("a node silent past DownAfter should be down, saying how long: %+v", n)
-	}
-	// One request went out and hangs; no tick sent another behind it.
+	// While it is late, its one request waits; no tick sends another.
 	if sent := polled() - before; sent != 1 {
-		t.Errorf("mongoscope sent %d requests to the hung node while it hung, want 1", sent)
+		t.Errorf("mongoscope sent %d requests to the hung node while waiting for its answer, want 1", sent)
+	}
+	s = waitFor(t, ch, "hung node down", func(s Snapshot) bool { return snapNode(s, sec).State == StateDown })
+	if n := snapNode(s, sec); n.Up || !strings.Contains(n.Error, "no answer") {
+		t.Errorf("a node silent past DownAfter should be down, saying so: %+v", n)
+	}
+	// Given up after DownAfter, it is asked again after a backoff: a few
+	// requests per DownAfter at most, never one per tick.
+	for i := 0; i < 10; i++ {
+		s = <-ch
+	}
+	if sent := polled() - before; sent > 4 {
+		t.Errorf("mongoscope sent %d requests to a hung node over its wait and 10 more intervals, want a few at most", sent)
 	}
 	if clusterOps(s) <= 0 {
 		t.Error("the other nodes stopped updating")

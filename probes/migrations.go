@@ -90,7 +90,7 @@ func (*migrationsProbe) due(st *state) []string {
 }
 
 func (mp *migrationsProbe) ask(ctx context.Context, n nodeCall) (func(*state), error) {
-	running, err := n.conn.find(ctx, requestCap, "config", "migrations", bson.D{})
+	running, err := n.conn.find(ctx, n.cfg.DownAfter, "config", "migrations", bson.D{})
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +102,7 @@ func (mp *migrationsProbe) ask(ctx context.Context, n nodeCall) (func(*state), e
 	}
 	filter := bson.D{{Key: "what", Value: bson.D{{Key: "$in", Value: bson.A{"moveChunk.from", "moveChunk.error"}}}}}
 	opts := options.Find().SetSort(bson.D{{Key: "time", Value: -1}}).SetLimit(20)
-	events, err := n.conn.find(ctx, requestCap, "config", "changelog", filter, opts)
+	events, err := n.conn.find(ctx, n.cfg.DownAfter, "config", "changelog", filter, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -59,11 +59,6 @@ const (
 	slowCadence   = 30 * time.Second
 )
 
-// requestCap bounds a polling request. It is long on purpose: a node that
-// is slow to answer keeps its one request rather than getting a new one
-// every tick; the node is shown slow, then down, long before this.
-const requestCap = 2 * time.Minute
-
 // newProbes lists every probe in the order their results are assembled.
 func newProbes() []probe {
 	return []probe{newStatusProbe(), newOpsProbe(), newReplProbe(), newTopProbe(),

@@ -50,6 +50,9 @@ func (r Rates) Total() float64 {
 // by a different amount than ours (a rate over a wrong time is a wrong rate).
 func rateGap(prev, cur *statusSample) string {
 	a, b := prev.s, cur.s
+	if why := firstNonEmpty(b.badIn("opcounters"), a.badIn("opcounters")); why != "" {
+		return why + ": no rate"
+	}
 	switch {
 	case a.Host != b.Host || a.Pid != b.Pid || a.Process != b.Process:
 		return fmt.Sprintf("another process answered (host %q pid %d, was %q pid %d): no rate across it", b.Host, b.Pid, a.Host, a.Pid)

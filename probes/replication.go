@@ -146,7 +146,7 @@ func askFor(st *state, members []*nodeState) *nodeState {
 }
 
 func (rp *replProbe) ask(ctx context.Context, n nodeCall) (func(*state), error) {
-	raw, err := n.conn.command(ctx, requestCap, "admin", bson.D{{Key: "replSetGetStatus", Value: 1}})
+	raw, err := n.conn.command(ctx, n.cfg.DownAfter, "admin", bson.D{{Key: "replSetGetStatus", Value: 1}})
 	if err != nil {
 		return nil, err
 	}

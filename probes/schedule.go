@@ -167,7 +167,13 @@ func (p *Poller) failedProbe(ns *nodeState, run *probeRun, pr probe, err error) 
 		run.err = ""
 		return
 	}
+	// A request is given up after DownAfter (Config): its node is down, and
+	// the next one goes out after the backoff, so a node that hangs gets one
+	// request per DownAfter at most and is seen again soon after it answers.
 	run.err, run.down = describeErr(err), unreachable(err)
+	if errors.Is(err, context.DeadlineExceeded) {
+		run.err = "no answer within " + st.cfg.DownAfter.String()
+	}
 	if run.down {
 		ns.failures++
 		backoff := st.interval << min(ns.failures-1, 5)

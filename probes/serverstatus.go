@@ -245,7 +245,7 @@ func (sp *statusProbe) ask(ctx context.Context, n nodeCall) (func(*state), error
 		process = "mongos"
 	}
 	wantOplog := (n.node.Role == RolePrimary || n.node.Role == RoleConfig) && (n.cycle == 1 || n.cycle%oplogEvery == 1)
-	raw, err := n.conn.command(ctx, requestCap, "admin", ServerStatusCommand(process, wantOplog))
+	raw, err := n.conn.command(ctx, n.cfg.DownAfter, "admin", ServerStatusCommand(process, wantOplog))
 	if err != nil {
 		return nil, err
 	}

@@ -129,7 +129,7 @@ func (*topProbe) due(st *state) []string {
 }
 
 func (tp *topProbe) ask(ctx context.Context, n nodeCall) (func(*state), error) {
-	raw, err := n.conn.command(ctx, requestCap, "admin", bson.D{{Key: "top", Value: 1}})
+	raw, err := n.conn.command(ctx, n.cfg.DownAfter, "admin", bson.D{{Key: "top", Value: 1}})
 	if err != nil {
 		return nil, err
 	}
