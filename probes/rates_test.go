@@ -36,7 +36,7 @@ func TestRatesRefuseAbsurdSamples(t *testing.T) {
 	base := sampleAt(t, statusDoc("a", 7, 100, t0, n("1000"), "5"), mono)
 	cases := []struct {
 		name, doc, want string
-		recv          time.Duration
+		recv            time.Duration
 	}{
 		{"another process behind the same address (a load balancer)",
 			statusDoc("b", 9, 5000, t0.Add(time.Second), n("4005104"), "5"), "another process", time.Second},
