@@ -17,7 +17,10 @@ func (p *Poller) assemble() Snapshot {
 		}
 		n := ns.node
 		st.judge(ns, &n, p.clientLag)
-		if why := p.dial.failing(n.Address); why != "" && n.State != StateUp {
+		// The driver retries a refused node quietly inside server selection;
+		// a connection attempt that failed after the node's last good
+		// answer says now what the request will only say later.
+		if why := p.dial.failingSince(n.Address, ns.lastOKMono); why != "" {
 			n.State, n.Up, n.Slow, n.Error = StateDown, false, false, why
 		}
 		snap.Deployment.Nodes = append(snap.Deployment.Nodes, n)

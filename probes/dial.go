@@ -19,10 +19,11 @@ type dialWatch struct {
 	// last is the outcome of the newest attempt per address: "" for a
 	// connection made.
 	last map[string]string
+	at   map[string]time.Time // when it failed (monotonic clock)
 }
 
 func newDialWatch(timeout time.Duration) *dialWatch {
-	return &dialWatch{d: net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}, last: map[string]string{}}
+	return &dialWatch{d: net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}, last: map[string]string{}, at: map[string]time.Time{}}
 }
 
 // DialContext implements the driver's options.ContextDialer.
@@ -34,17 +35,20 @@ func (w *dialWatch) DialContext(ctx context.Context, network, addr string) (net.
 	}
 	w.mu.Lock()
 	if err == nil || why != "" {
-		w.last[addr] = why
+		w.last[addr], w.at[addr] = why, time.Now()
 	}
 	w.mu.Unlock()
 	return c, err
 }
 
-// failing is why the newest connection attempt to addr failed; "" if it
-// succeeded or none was made.
-func (w *dialWatch) failing(addr string) string {
+// failingSince is why the newest connection attempt to addr failed, if it
+// failed after the given time (the node's last good answer); "" otherwise.
+func (w *dialWatch) failingSince(addr string, since time.Time) string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.last[addr] == "" || !w.at[addr].After(since) {
+		return ""
+	}
 	return w.last[addr]
 }
 

@@ -156,7 +156,7 @@ func (p *Poller) finish(addr string, pr probe, apply func(*state), err error, to
 		}
 	}
 	run.err, run.lastOK = "", now
-	ns.failures, ns.nextTry, ns.lastOK = 0, time.Time{}, now
+	ns.failures, ns.nextTry, ns.lastOK, ns.lastOKMono = 0, time.Time{}, now, time.Now()
 	apply(st)
 }
 

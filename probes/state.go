@@ -30,6 +30,9 @@ type nodeState struct {
 	failures int       // consecutive unreachable-class failures
 	nextTry  time.Time // backing off after them
 	lastOK   time.Time // wall time of the last good answer of any probe
+	// lastOKMono is the same on the monotonic clock, to order it against
+	// failed connection attempts.
+	lastOKMono time.Time
 }
 
 // probeRun is the freshness of one probe on one node.
