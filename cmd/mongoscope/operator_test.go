@@ -12,8 +12,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/mongoscope/mongoscope/probes"
 	"github.com/mongoscope/mongoscope/internal/simcluster"
+	"github.com/mongoscope/mongoscope/probes"
 	"github.com/mongoscope/mongoscope/tui"
 )
 

@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mongoscope/mongoscope/probes"
-	"github.com/mongoscope/mongoscope/probes/record"
 	"github.com/mongoscope/mongoscope/internal/simcluster"
 	"github.com/mongoscope/mongoscope/internal/simcluster/wire"
+	"github.com/mongoscope/mongoscope/probes"
+	"github.com/mongoscope/mongoscope/probes/record"
 )
 
 // runCapture runs the program with arguments and environment, returning

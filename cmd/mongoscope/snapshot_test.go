@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mongoscope/mongoscope/internal/simcluster"
 	"github.com/mongoscope/mongoscope/probes"
 	"github.com/mongoscope/mongoscope/probes/record"
-	"github.com/mongoscope/mongoscope/internal/simcluster"
 )
 
 func TestSnapshotJSONAgainstTheSimulator(t *testing.T) {
