@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
-	"syscall"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -280,12 +279,6 @@ func (b *bench) terminalBytes(snaps <-chan probes.Snapshot) string {
 		return "not measured: " + err.Error()
 	}
 	return fmt.Sprintf("%.1f KB/s", float64(w.n.Load()-startBytes)/1000/elapsed.Seconds())
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func memory() (heapMiB, rssMiB float64) {
