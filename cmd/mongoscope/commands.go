@@ -36,20 +36,21 @@ func commands() []command {
 		{name: "snapshot", args: "[flags] [URI]", summary: "poll twice, --interval apart, and print one JSON document",
 			takesWatchFlags: true, run: runSnapshot},
 		{name: "replay", args: "FILE", summary: "replay a recording made with --record", operandIsFile: true,
-			run: func(argv []string, _ map[string]string, _ io.Reader, stdout, stderr io.Writer) int {
-				return runReplay(argv, stdout, stderr)
-			}},
+			run: outputsOnly(runReplay)},
 		{name: "sim", args: "[flags]", summary: "run the simulated cluster headless until Ctrl-C (see README)", flags: simFlags,
-			run: func(argv []string, _ map[string]string, _ io.Reader, stdout, stderr io.Writer) int {
-				return runSim(argv, stdout, stderr)
-			}},
+			run: outputsOnly(runSim)},
 		{name: "bench", args: "[flags]", summary: "measure mongoscope's cost to a simulated cluster and to this host", flags: benchFlags,
-			run: func(argv []string, _ map[string]string, _ io.Reader, stdout, stderr io.Writer) int {
-				return runBench(argv, stdout, stderr)
-			}},
+			run: outputsOnly(runBench)},
 		{name: "completion", args: strings.Join(shells, "|"), summary: "print a shell completion script",
 			operandValues: shells, run: runCompletion},
 		{name: "man", summary: "print the man page (roff: mongoscope man | man -l -)", run: runMan},
+	}
+}
+
+// outputsOnly adapts a subcommand that reads neither the environment nor stdin.
+func outputsOnly(run func(argv []string, stdout, stderr io.Writer) int) runFunc {
+	return func(argv []string, _ map[string]string, _ io.Reader, stdout, stderr io.Writer) int {
+		return run(argv, stdout, stderr)
 	}
 }
 
