@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
-	"syscall"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -27,25 +25,22 @@ import (
 // the bastion, measured against a simulated cluster in a child process (so
 // the CPU and memory figures are the poller's alone).
 func runBench(argv []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	shards := fs.Int("shards", 30, "shards of the simulated cluster")
-	members := fs.Int("members", 3, "members per shard")
-	interval := fs.Duration("interval", time.Second, "polling interval")
-	duration := fs.Duration("duration", 30*time.Second, "how long to poll in steady state")
+	fs := subcommandFlagSet("bench", stderr) // the flags: benchFlags
 	if err := fs.Parse(argv); err != nil {
 		return exitUsage
 	}
+	shards, members := flagValue[int](fs, "shards"), flagValue[int](fs, "members")
+	interval, duration := flagValue[time.Duration](fs, "interval"), flagValue[time.Duration](fs, "duration")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	uri, stop, err := startSimChild(ctx, *shards, *members)
+	uri, stop, err := startSimChild(ctx, shards, members)
 	if err != nil {
 		fmt.Fprintln(stderr, "mongoscope bench: "+err.Error())
 		return exitFailure
 	}
 	defer stop()
-	b := &bench{out: stdout, uri: uri, interval: *interval}
-	if err := b.run(ctx, *duration); err != nil {
+	b := &bench{out: stdout, uri: uri, interval: interval}
+	if err := b.run(ctx, duration); err != nil {
 		fmt.Fprintln(stderr, "mongoscope bench: "+err.Error())
 		return exitFailure
 	}
@@ -284,12 +279,6 @@ func (b *bench) terminalBytes(snaps <-chan probes.Snapshot) string {
 		return "not measured: " + err.Error()
 	}
 	return fmt.Sprintf("%.1f KB/s", float64(w.n.Load()-startBytes)/1000/elapsed.Seconds())
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func memory() (heapMiB, rssMiB float64) {

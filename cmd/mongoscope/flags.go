@@ -46,31 +46,135 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-func newFlagSet(name string, o *options, stderr io.Writer) *flag.FlagSet {
+// The groups of the watch command's flags, in the order --help shows them.
+const (
+	groupWatching  = "watching"
+	groupReaching  = "reaching"
+	groupActions   = "actions"
+	groupRecording = "recording"
+	groupOutput    = "output"
+)
+
+var flagGroups = []string{groupWatching, groupReaching, groupActions, groupRecording, groupOutput}
+
+// flagDef defines a flag once: the FlagSet that parses it, --help, the
+// completion scripts and the man page are all made from it.
+type flagDef struct {
+	name  string
+	group string // one of flagGroups for the watch command; "" in a subcommand
+	// def is the default, and its type is the flag's: string, bool, int,
+	// int64, float64 or time.Duration.
+	def   any
+	arg   string // what the value looks like (FILE, DURATION, N); "" for a switch
+	usage string
+	// values are the only accepted values, offered by completion.
+	values []string
+	// docDefault is the default as the documentation shows it, when def
+	// depends on the machine or reads badly.
+	docDefault string
+}
+
+// isSwitch says the flag takes no value.
+func (d flagDef) isSwitch() bool { _, ok := d.def.(bool); return ok }
+
+// takesFile says completion should offer file names for the value.
+func (d flagDef) takesFile() bool { return d.arg == "FILE" }
+
+// defaultText is the default as documentation shows it ("" for none).
+func (d flagDef) defaultText() string {
+	if d.docDefault != "" {
+		return d.docDefault
+	}
+	switch v := d.def.(type) {
+	case bool:
+		return ""
+	case string:
+		if v == "" {
+			return ""
+		}
+		return v
+	}
+	return fmt.Sprint(d.def)
+}
+
+// watchFlags are the flags of the watch command and of snapshot.
+func watchFlags() []flagDef {
+	return []flagDef{
+		{name: "interval", group: groupWatching, def: time.Second, arg: "DURATION", usage: "polling interval (minimum 100ms)"},
+		{name: "demo", group: groupWatching, def: false, usage: "run on an embedded simulated sharded cluster"},
+		{name: "username", group: groupReaching, def: "", arg: "NAME", usage: "user name (overrides the URI's)"},
+		{name: "password-prompt", group: groupReaching, def: false, usage: "ask for the password on the terminal (never echoed)"},
+		{name: "tls-ca-file", group: groupReaching, def: "", arg: "FILE", usage: "PEM file of the CA that signed the servers' certificates"},
+		{name: "tls-cert-key-file", group: groupReaching, def: "", arg: "FILE", usage: "PEM file with the client certificate and key (X.509)"},
+		{name: "tls-insecure", group: groupReaching, def: false, usage: "skip certificate verification (testing only)"},
+		{name: "connect-timeout", group: groupReaching, def: 10 * time.Second, arg: "DURATION", usage: "how long to wait for the deployment to answer"},
+		{name: "read-only", group: groupActions, def: false, usage: "disable every action (killOp, balancer stop/start, window)"},
+		{name: "audit-log", group: groupActions, def: defaultAuditLog(), arg: "FILE", usage: "where actions are appended as JSON lines",
+			docDefault: "$XDG_STATE_HOME/mongoscope/audit.log"},
+		{name: "record", group: groupRecording, def: "", arg: "FILE", usage: "record every snapshot to this file (gzip'd JSON lines)"},
+		{name: "record-max", group: groupRecording, def: int64(512 << 20), arg: "BYTES", usage: "stop recording when the file reaches this many bytes",
+			docDefault: "536870912, 512 MiB"},
+		{name: "json", group: groupOutput, def: false, usage: "when stdout is not a terminal, print JSON lines instead of text"},
+		{name: "version", group: groupOutput, def: false, usage: "print the version, commit and Go version, and exit"},
+		{name: "help", group: groupOutput, def: false, usage: "print this help and exit"},
+	}
+}
+
+// newFlagSet makes the FlagSet of a flag table. It reports nothing itself:
+// its callers word the errors.
+func newFlagSet(name string, defs []flagDef) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&o.username, "username", "", "user name (overrides the URI's)")
-	fs.BoolVar(&o.passwordPrompt, "password-prompt", false, "ask for the password on the terminal (never echoed)")
-	fs.StringVar(&o.tlsCAFile, "tls-ca-file", "", "PEM file of the CA that signed the servers' certificates")
-	fs.StringVar(&o.tlsCertKeyFile, "tls-cert-key-file", "", "PEM file with the client certificate and key (X.509)")
-	fs.BoolVar(&o.tlsInsecure, "tls-insecure", false, "skip certificate verification (testing only)")
-	fs.DurationVar(&o.connectTimeout, "connect-timeout", 10*time.Second, "how long to wait for the deployment to answer")
-	fs.DurationVar(&o.interval, "interval", time.Second, "polling interval (minimum 100ms)")
-	fs.BoolVar(&o.readOnly, "read-only", false, "disable every action (killOp, balancer stop/start, window)")
-	fs.StringVar(&o.auditLog, "audit-log", defaultAuditLog(), "where actions are appended as JSON lines")
-	fs.BoolVar(&o.demo, "demo", false, "run on an embedded simulated sharded cluster")
-	fs.StringVar(&o.record, "record", "", "record every snapshot to this file (gzip'd JSON lines)")
-	fs.Int64Var(&o.recordMax, "record-max", 512<<20, "stop recording when the file reaches this many bytes")
-	fs.BoolVar(&o.json, "json", false, "when stdout is not a terminal, print JSON lines instead of text")
-	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	for _, d := range defs {
+		switch def := d.def.(type) {
+		case string:
+			fs.String(d.name, def, d.usage)
+		case bool:
+			fs.Bool(d.name, def, d.usage)
+		case int:
+			fs.Int(d.name, def, d.usage)
+		case int64:
+			fs.Int64(d.name, def, d.usage)
+		case float64:
+			fs.Float64(d.name, def, d.usage)
+		case time.Duration:
+			fs.Duration(d.name, def, d.usage)
+		default:
+			panic(fmt.Sprintf("flag --%s: no FlagSet type for a %T default", d.name, d.def))
+		}
+	}
 	return fs
+}
+
+// flagValue is a parsed flag's value; T is the type of its default.
+func flagValue[T any](fs *flag.FlagSet, name string) T {
+	return fs.Lookup(name).Value.(flag.Getter).Get().(T)
+}
+
+// optionsFrom reads the watch command's parsed flags.
+func optionsFrom(fs *flag.FlagSet) *options {
+	return &options{
+		username:       flagValue[string](fs, "username"),
+		passwordPrompt: flagValue[bool](fs, "password-prompt"),
+		tlsCAFile:      flagValue[string](fs, "tls-ca-file"),
+		tlsCertKeyFile: flagValue[string](fs, "tls-cert-key-file"),
+		tlsInsecure:    flagValue[bool](fs, "tls-insecure"),
+		connectTimeout: flagValue[time.Duration](fs, "connect-timeout"),
+		interval:       flagValue[time.Duration](fs, "interval"),
+		readOnly:       flagValue[bool](fs, "read-only"),
+		auditLog:       flagValue[string](fs, "audit-log"),
+		demo:           flagValue[bool](fs, "demo"),
+		record:         flagValue[string](fs, "record"),
+		recordMax:      flagValue[int64](fs, "record-max"),
+		json:           flagValue[bool](fs, "json"),
+		version:        flagValue[bool](fs, "version"),
+	}
 }
 
 // parseArgs parses flags and the URI (argument, then MONGODB_URI, then the
 // default), so flags may come before or after the URI.
 func parseArgs(name string, argv []string, env map[string]string, stderr io.Writer) (*options, error) {
-	o := &options{}
-	fs := newFlagSet(name, o, stderr)
+	fs := newFlagSet(name, watchFlags())
 	var positional []string
 	rest := argv
 	for {
@@ -80,12 +184,16 @@ func parseArgs(name string, argv []string, env map[string]string, stderr io.Writ
 			}
 			return nil, usageError{strings.TrimPrefix(err.Error(), "flag provided but not defined: ") + usageHint(err)}
 		}
+		if flagValue[bool](fs, "help") {
+			return nil, flag.ErrHelp
+		}
 		if fs.NArg() == 0 {
 			break
 		}
 		positional = append(positional, fs.Arg(0))
 		rest = fs.Args()[1:]
 	}
+	o := optionsFrom(fs)
 	o.args = positional
 	if o.interval < 100*time.Millisecond {
 		return nil, usageError{fmt.Sprintf("--interval %v is too short: use 100ms or more", o.interval)}
@@ -143,15 +251,3 @@ func defaultAuditLog() string {
 	}
 	return "mongoscope-audit.log"
 }
-
-const usageText = `mongoscope: a live view of a MongoDB deployment, and the keys to act on it
-
-usage:
-  mongoscope [flags] [URI]          watch a deployment (URI, else $MONGODB_URI, else mongodb://localhost:27017)
-  mongoscope --demo                 watch an embedded simulated sharded cluster
-  mongoscope snapshot [flags] [URI] poll twice and print one JSON document
-  mongoscope replay FILE            replay a recording made with --record
-  mongoscope sim [flags]            run the simulated cluster headless (see README)
-
-flags:
-`

@@ -8,9 +8,6 @@ import (
 	"runtime/debug"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
-
 func main() {
 	// A bastion host is small: keep the heap near what is live (history and
 	// one client per node, ~30 MiB live for 94 nodes) rather than letting it grow

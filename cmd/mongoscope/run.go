@@ -25,15 +25,8 @@ func run(argv, environ []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		env[k] = v
 	}
 	if len(argv) > 0 {
-		switch argv[0] {
-		case "sim":
-			return runSim(argv[1:], stdout, stderr)
-		case "snapshot":
-			return runSnapshot(argv[1:], env, stdin, stdout, stderr)
-		case "replay":
-			return runReplay(argv[1:], stdout, stderr)
-		case "bench":
-			return runBench(argv[1:], stdout, stderr)
+		if c, ok := subcommand(argv[0]); ok {
+			return c.run(argv[1:], env, stdin, stdout, stderr)
 		}
 	}
 	o, err := parseArgs("mongoscope", argv, env, stderr)
@@ -41,7 +34,7 @@ func run(argv, environ []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		return code
 	}
 	if o.version {
-		fmt.Fprintln(stdout, "mongoscope", version)
+		printVersion(stdout, versionInfo())
 		return exitOK
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -60,10 +53,7 @@ func reportParse(err error, stdout, stderr io.Writer) (int, bool) {
 		return 0, false
 	}
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(stdout, usageText)
-		fs := newFlagSet("mongoscope", &options{}, stdout)
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
+		printHelp(stdout)
 		return exitOK, true
 	}
 	fmt.Fprintln(stderr, "mongoscope: "+err.Error())

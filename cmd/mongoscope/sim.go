@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,35 +13,30 @@ import (
 
 // runSim is `mongoscope sim`: the simulated cluster, headless, until Ctrl-C.
 func runSim(argv []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	port := fs.Int("port", 27017, "port of the mongos (or first member); the other nodes take the next ports")
-	shards := fs.Int("shards", 3, "number of shards")
-	members := fs.Int("members", 3, "members per shard replica set")
-	topology := fs.String("topology", "sharded", "sharded, replset or standalone")
-	seed := fs.Int64("seed", 1, "workload seed: the same seed and speed give the same counters")
-	speed := fs.Float64("speed", 1, "workload speed-up (10 = ten simulated seconds per second)")
+	fs := subcommandFlagSet("sim", stderr) // the flags: simFlags
 	if err := fs.Parse(argv); err != nil {
 		return exitUsage
 	}
-	switch *topology {
+	port, shards, members := flagValue[int](fs, "port"), flagValue[int](fs, "shards"), flagValue[int](fs, "members")
+	topology, seed, speed := flagValue[string](fs, "topology"), flagValue[int64](fs, "seed"), flagValue[float64](fs, "speed")
+	switch topology {
 	case "sharded", "replset", "standalone":
 	default:
-		fmt.Fprintf(stderr, "mongoscope sim: --topology %q: use sharded, replset or standalone\n", *topology)
+		fmt.Fprintf(stderr, "mongoscope sim: --topology %q: use sharded, replset or standalone\n", topology)
 		return exitUsage
 	}
-	if *shards < 1 || *members < 1 || *speed <= 0 || *port < 0 || *port > 65535 {
+	if shards < 1 || members < 1 || speed <= 0 || port < 0 || port > 65535 {
 		fmt.Fprintln(stderr, "mongoscope sim: --shards and --members must be at least 1, --speed positive, --port 0-65535")
 		return exitUsage
 	}
-	c, err := simcluster.Start(simcluster.Config{Topology: simcluster.Topology(*topology), Shards: *shards,
-		Members: *members, BasePort: *port, Seed: *seed, Speed: *speed})
+	c, err := simcluster.Start(simcluster.Config{Topology: simcluster.Topology(topology), Shards: shards,
+		Members: members, BasePort: port, Seed: seed, Speed: speed})
 	if err != nil {
-		fmt.Fprintf(stderr, "mongoscope sim: cannot start: %v (is port %d free? try --port 0 for free ports)\n", err, *port)
+		fmt.Fprintf(stderr, "mongoscope sim: cannot start: %v (is port %d free? try --port 0 for free ports)\n", err, port)
 		return exitFailure
 	}
 	defer c.Close()
-	fmt.Fprintf(stdout, "simulated %s cluster (MongoDB 8.0 wire protocol) running; Ctrl-C stops it\n", *topology)
+	fmt.Fprintf(stdout, "simulated %s cluster (MongoDB 8.0 wire protocol) running; Ctrl-C stops it\n", topology)
 	fmt.Fprintf(stdout, "URI: %s\n", c.URI())
 	for _, n := range c.Nodes() {
 		fmt.Fprintf(stdout, "  %-21s %-10s %s\n", n.Address, n.Role, n.Shard)
