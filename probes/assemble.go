@@ -7,7 +7,7 @@ func (p *Poller) assemble() Snapshot {
 	defer p.mu.Unlock()
 	st := &p.st
 	now := st.now()
-	snap := Snapshot{TakenAt: now, IntervalSeconds: Seconds(st.interval), NotAvailable: map[string]string{}}
+	snap := Snapshot{Mongoscope: p.cfg.Build, TakenAt: now, IntervalSeconds: Seconds(st.interval), NotAvailable: map[string]string{}}
 	snap.Deployment = Deployment{Kind: st.dep.Kind, Name: st.dep.Name, Version: st.dep.Version, Changes: st.changes}
 	st.changes = nil
 	for _, dn := range st.dep.Nodes { // discovery order: routers, shards, config

@@ -38,6 +38,8 @@ type Config struct {
 	ReadOnly   bool // actions refuse without sending anything
 	Audit      *AuditLog
 	Now        func() time.Time // default time.Now; tests and soak runs fake it
+	// Build is this binary's version, stamped on every snapshot.
+	Build *BuildInfo
 }
 
 // withDefaults fills what was left unset and checks the rest.

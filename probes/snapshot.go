@@ -45,6 +45,8 @@ const (
 // A stream the server does not provide is nil, with a NotAvailable entry
 // saying why; it is never a made-up zero.
 type Snapshot struct {
+	// Mongoscope is the build that took the snapshot (nil in tests).
+	Mongoscope     *BuildInfo        `json:"mongoscope,omitempty"`
 	TakenAt        time.Time         `json:"takenAt"`
 	Deployment     Deployment        `json:"deployment"`
 	Opcounters     *OpcounterRates   `json:"opcounters"`
@@ -67,6 +69,17 @@ type Snapshot struct {
 	// Stale names each section drawn from an answer older than its cadence
 	// allows, with its age and why: "ops": "as of 12:34:56, 23s old: …".
 	Stale map[string]string `json:"stale,omitempty"`
+}
+
+// BuildInfo says which mongoscope took a snapshot (or an action): the
+// version, the commit and its date, the Go version and platform.
+type BuildInfo struct {
+	Version    string `json:"version"`
+	Commit     string `json:"commit,omitempty"`
+	CommitDate string `json:"commitDate,omitempty"`
+	Modified   bool   `json:"modified,omitempty"`
+	GoVersion  string `json:"goVersion"`
+	Platform   string `json:"platform"`
 }
 
 // Seconds is a duration that reads as seconds in JSON.

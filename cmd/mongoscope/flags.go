@@ -31,6 +31,7 @@ type options struct {
 	tlsInsecure    bool
 	connectTimeout time.Duration
 	interval       time.Duration
+	follow         bool
 	readOnly       bool
 	auditLog       string
 	demo           bool
@@ -115,6 +116,7 @@ func watchFlags() []flagDef {
 		{name: "record-max", group: groupRecording, def: int64(512 << 20), arg: "BYTES", usage: "stop recording when the file reaches this many bytes",
 			docDefault: "536870912, 512 MiB"},
 		{name: "json", group: groupOutput, def: false, usage: "when stdout is not a terminal, print JSON lines instead of text"},
+		{name: "follow", group: groupOutput, def: false, usage: "with snapshot: print one snapshot JSON document per line every interval until interrupted"},
 		{name: "version", group: groupOutput, def: false, usage: "print the version, commit and Go version, and exit"},
 		{name: "help", group: groupOutput, def: false, usage: "print this help and exit"},
 	}
@@ -167,6 +169,7 @@ func optionsFrom(fs *flag.FlagSet) *options {
 		record:         flagValue[string](fs, "record"),
 		recordMax:      flagValue[int64](fs, "record-max"),
 		json:           flagValue[bool](fs, "json"),
+		follow:         flagValue[bool](fs, "follow"),
 		version:        flagValue[bool](fs, "version"),
 	}
 }

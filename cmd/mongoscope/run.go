@@ -103,7 +103,8 @@ func connect(ctx context.Context, o *options, env map[string]string, stdin io.Re
 	}
 	p, err := probes.NewPoller(probes.Config{URI: uri, Username: o.username, Password: password,
 		TLSCAFile: o.tlsCAFile, TLSCertKeyFile: o.tlsCertKeyFile, TLSInsecure: o.tlsInsecure,
-		ConnectTimeout: o.connectTimeout, Interval: o.interval, ReadOnly: o.readOnly, Audit: audit})
+		ConnectTimeout: o.connectTimeout, Interval: o.interval, ReadOnly: o.readOnly, Audit: audit,
+		Build: buildInfo()})
 	if err != nil {
 		fmt.Fprintln(stderr, "mongoscope: "+probes.Redact(err.Error(), password))
 		s.closeSim()

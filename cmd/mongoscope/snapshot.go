@@ -30,6 +30,9 @@ func runSnapshot(argv []string, env map[string]string, stdin io.Reader, stdout, 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	snaps := s.poller.Run(runCtx)
+	if o.follow {
+		return followSnapshots(snaps, stdout, stderr)
+	}
 	var last probes.Snapshot
 	for i := 0; i < 2; i++ {
 		snap, ok := <-snaps
@@ -49,6 +52,19 @@ func runSnapshot(argv []string, env map[string]string, stdin io.Reader, stdout, 
 	for _, n := range last.Deployment.Nodes {
 		if !n.Up {
 			return exitPartial
+		}
+	}
+	return exitOK
+}
+
+// followSnapshots is `snapshot --follow`: every snapshot as one line of JSON,
+// the same schema as a single snapshot, until interrupted.
+func followSnapshots(snaps <-chan probes.Snapshot, stdout, stderr io.Writer) int {
+	enc := json.NewEncoder(stdout)
+	for snap := range snaps {
+		if err := enc.Encode(snap); err != nil {
+			fmt.Fprintln(stderr, "mongoscope: cannot write the snapshot: "+err.Error())
+			return exitFailure
 		}
 	}
 	return exitOK

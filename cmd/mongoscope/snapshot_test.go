@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -47,6 +49,21 @@ func TestSnapshotJSONAgainstTheSimulator(t *testing.T) {
 	if snap.Balancer == nil || len(snap.Balancer.ChunksPerShard) == 0 || len(snap.Replication) != 3 {
 		t.Errorf("balancer %+v, %d sets", snap.Balancer, len(snap.Replication))
 	}
+	// The truth fields: which build, each node's state and probe freshness,
+	// when the ops were read, the oplog window of every set.
+	if snap.Mongoscope == nil || snap.Mongoscope.GoVersion == "" || snap.OpsAsOf.IsZero() {
+		t.Errorf("header %+v, opsAsOf %v", snap.Mongoscope, snap.OpsAsOf)
+	}
+	for _, n := range snap.Deployment.Nodes {
+		if n.State != probes.StateUp || n.Probes["serverStatus"].AgeSeconds == nil {
+			t.Errorf("node %s: state %q, probes %+v", n.Address, n.State, n.Probes)
+		}
+	}
+	for _, rs := range snap.Replication {
+		if rs.OplogWindowHours == nil {
+			t.Errorf("set %s has no oplog window in the snapshot", rs.Set)
+		}
+	}
 	ops := doc["ops"].([]any)
 	first := ops[0].(map[string]any)
 	for _, field := range []string{"node", "shard", "opid", "op", "ns", "secsRunning", "planSummary", "appName", "client", "user", "waitingForLock", "system", "flags"} {
@@ -77,6 +94,44 @@ func TestSnapshotJSONAgainstTheSimulator(t *testing.T) {
 	}
 	if code != exitPartial || down == nil || down.Up || down.Error == "" {
 		t.Fatalf("with %s stopped: exit %d, node %+v", shardMember, code, down)
+	}
+}
+
+// snapshot --follow prints one whole snapshot per line, every interval,
+// until the polling stops.
+func TestSnapshotFollow(t *testing.T) {
+	sim, err := simcluster.Start(simcluster.Config{Topology: "replset", Members: 2, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	p, err := probes.NewPoller(probes.Config{URI: sim.URI(), Interval: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
+	if _, err := p.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	done := make(chan int)
+	go func() { done <- followSnapshots(p.Run(ctx), pw, io.Discard); pw.Close() }()
+	lines := bufio.NewScanner(pr)
+	lines.Buffer(nil, 1<<24)
+	for i := 0; i < 3; i++ {
+		if !lines.Scan() {
+			t.Fatalf("line %d: %v", i, lines.Err())
+		}
+		var snap probes.Snapshot
+		if err := json.Unmarshal(lines.Bytes(), &snap); err != nil || snap.Deployment.Kind != probes.KindReplicaSet {
+			t.Fatalf("line %d is not a snapshot: %v", i, err)
+		}
+	}
+	cancel()
+	go io.Copy(io.Discard, pr)
+	if code := <-done; code != exitOK {
+		t.Errorf("exit %d", code)
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/mongoscope/mongoscope/probes"
 	"io"
 	"runtime"
 	"runtime/debug"
@@ -102,4 +103,10 @@ func printVersion(w io.Writer, v BuildVersion) {
 		fmt.Fprintln(w, "commit", v.commitText())
 	}
 	fmt.Fprintln(w, "built with", v.GoVersion, "for", v.Platform)
+}
+
+// buildInfo is versionInfo as the snapshot header carries it.
+func buildInfo() *probes.BuildInfo {
+	b := probes.BuildInfo(versionInfo())
+	return &b
 }
