@@ -120,10 +120,13 @@ func sortedRuns(ns *nodeState) []string {
 }
 
 // staleAfter is the age past which a probe's result is stale: one cadence
-// period plus one interval of slack.
+// period plus one interval of slack, and at least a second, so that at very
+// short intervals a busy node's answer a poll late is not called stale.
 func (st *state) staleAfter(p probe) time.Duration {
-	return time.Duration(p.every(st)+1) * st.interval
+	return max(time.Duration(p.every(st)+1)*st.interval, minStaleAge)
 }
+
+const minStaleAge = time.Second
 
 // staleness describes a result taken at `at` by probe p from node addr when
 // it is stale ("as of 12:34:56, 23s old: 127.0.0.1:27017 answering late…"),

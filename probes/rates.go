@@ -59,9 +59,14 @@ func rateGap(prev, cur *statusSample) string {
 	case b.Uptime < a.Uptime:
 		return "the server restarted (uptime went back): no rate across it"
 	}
-	serverDt, clientDt := cur.at.Sub(prev.at), cur.recv.Sub(prev.recv)
-	if serverDt <= 0 || clientDt <= 0 || serverDt > 2*clientDt || clientDt > 2*serverDt {
-		return fmt.Sprintf("the server's clock moved %s while ours moved %s: no rate", roundDur(serverDt), roundDur(clientDt))
+	// The server's two moments lie within our send/receive windows, so the
+	// time between them is at least cur.sent-prev.recv and at most
+	// cur.recv-prev.sent on our clock; a busy client widens the windows, it
+	// never makes a sound pair look wrong.
+	serverDt := cur.at.Sub(prev.at)
+	least, most := cur.sent.Sub(prev.recv), cur.recv.Sub(prev.sent)
+	if serverDt <= 0 || serverDt > 2*most || 2*serverDt < least {
+		return fmt.Sprintf("the server's clock moved %s while ours moved %s: no rate", roundDur(serverDt), roundDur(cur.recv.Sub(prev.recv)))
 	}
 	if _, ok := CounterRates(a.Opcounters, b.Opcounters, serverDt); !ok {
 		return "a counter went backwards or wrapped: no rate"

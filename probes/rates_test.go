@@ -25,7 +25,7 @@ func sampleAt(t *testing.T, doc string, recv time.Time) *statusSample {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &statusSample{s: s, at: s.LocalTime, recv: recv}
+	return &statusSample{s: s, at: s.LocalTime, sent: recv.Add(-time.Millisecond), recv: recv}
 }
 
 // Rates that cannot be wrong silently: each absurd case from the field is

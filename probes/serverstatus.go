@@ -220,11 +220,12 @@ type statusProbe struct {
 }
 
 // statusSample is one serverStatus with when it was taken: the server's
-// localTime (at) and mongoscope's monotonic clock on receipt (recv).
+// localTime (at), and mongoscope's monotonic clock when the request was
+// sent and the reply received (the server's moment lies between).
 type statusSample struct {
-	s    ServerStatus
-	at   time.Time
-	recv time.Time
+	s          ServerStatus
+	at         time.Time
+	sent, recv time.Time
 }
 
 // statusPair is a node's last two samples and why they give no rate, if so.
@@ -245,6 +246,7 @@ func (sp *statusProbe) ask(ctx context.Context, n nodeCall) (func(*state), error
 		process = "mongos"
 	}
 	wantOplog := (n.node.Role == RolePrimary || n.node.Role == RoleConfig) && (n.cycle == 1 || n.cycle%oplogEvery == 1)
+	sent := time.Now()
 	raw, err := n.conn.command(ctx, n.cfg.DownAfter, "admin", ServerStatusCommand(process, wantOplog))
 	if err != nil {
 		return nil, err
@@ -254,7 +256,7 @@ func (sp *statusProbe) ask(ctx context.Context, n nodeCall) (func(*state), error
 	if err != nil {
 		return nil, err
 	}
-	sample := &statusSample{s: s, at: s.LocalTime, recv: recv}
+	sample := &statusSample{s: s, at: s.LocalTime, sent: sent, recv: recv}
 	if sample.at.IsZero() {
 		sample.at = n.now
 	}
