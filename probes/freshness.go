@@ -35,6 +35,9 @@ func (st *state) judge(ns *nodeState, n *Node, clientLag time.Duration) {
 		n.State, n.Error = StateDown, fmt.Sprintf("no answer for %s (%s)", roundDur(waited), waitingFor)
 	case ns.downErr() != "":
 		n.State, n.Error = StateDown, ns.downErr()
+	case ns.setSaysDown != "" && ns.setSaysDownAt.After(ns.lastOKMono):
+		// The set saw it go before our own request could: say so now.
+		n.State, n.Error = StateDown, ns.setSaysDown
 	case waited > st.interval:
 		n.State, n.Error = StateSlow, fmt.Sprintf("answering late: waiting %s for %s", roundDur(waited), waitingFor)
 	case ns.failingProbe() != "":

@@ -239,7 +239,9 @@ func (st *state) followSet(rs ReplicaSet) {
 			continue
 		}
 		if m.Health > 0 {
-			ns.nextTry = time.Time{}
+			ns.nextTry, ns.setSaysDown = time.Time{}, ""
+		} else if ns.setSaysDown == "" {
+			ns.setSaysDown, ns.setSaysDownAt = "its replica set cannot reach it ("+m.State+")", time.Now()
 		}
 		st.setRole(ns, m.State)
 	}

@@ -33,6 +33,10 @@ type nodeState struct {
 	// lastOKMono is the same on the monotonic clock, to order it against
 	// failed connection attempts.
 	lastOKMono time.Time
+	// setSaysDown is its replica set's word that it cannot reach the
+	// member (health 0), with when it was said (monotonic clock).
+	setSaysDown   string
+	setSaysDownAt time.Time
 }
 
 // probeRun is the freshness of one probe on one node.

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -130,13 +132,35 @@ func startWatch(t *testing.T, args []string) (string, bool) {
 	var errb bytes.Buffer
 	done := make(chan int)
 	go func() { done <- run(args, nil, strings.NewReader(""), w, &errb) }()
-	time.Sleep(1500 * time.Millisecond)
-	proc, _ := os.FindProcess(os.Getpid())
-	proc.Signal(os.Interrupt)
-	<-done
-	w.Close()
+	// Wait for the first node line (connecting may be slow on a busy
+	// machine), or for the run to end, then interrupt it.
 	var out bytes.Buffer
-	out.ReadFrom(p)
+	seen := make(chan struct{})
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		lines := bufio.NewScanner(p)
+		once := sync.OnceFunc(func() { close(seen) })
+		for lines.Scan() {
+			out.Write(append(lines.Bytes(), '\n'))
+			if strings.Contains(lines.Text(), `"node"`) {
+				once()
+			}
+		}
+	}()
+	code := -1
+	select {
+	case <-seen:
+	case code = <-done:
+	case <-time.After(30 * time.Second):
+	}
+	if code == -1 {
+		proc, _ := os.FindProcess(os.Getpid())
+		proc.Signal(os.Interrupt)
+		<-done
+	}
+	w.Close()
+	<-read
 	return out.String() + errb.String(), strings.Contains(out.String(), `"node"`)
 }
 
