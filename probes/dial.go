@@ -29,16 +29,20 @@ func newDialWatch(timeout time.Duration) *dialWatch {
 // DialContext implements the driver's options.ContextDialer.
 func (w *dialWatch) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	c, err := w.d.DialContext(ctx, network, addr)
-	why := ""
-	if err != nil && ctx.Err() == nil {
-		why = describeDialErr(err)
+	switch {
+	case err == nil:
+		w.note(addr, "")
+	case ctx.Err() == nil:
+		w.note(addr, describeDialErr(err))
 	}
-	w.mu.Lock()
-	if err == nil || why != "" {
-		w.last[addr], w.at[addr] = why, time.Now()
-	}
-	w.mu.Unlock()
 	return c, err
+}
+
+// note records how the newest attempt to reach addr went ("" for well).
+func (w *dialWatch) note(addr, why string) {
+	w.mu.Lock()
+	w.last[addr], w.at[addr] = why, time.Now()
+	w.mu.Unlock()
 }
 
 // failingSince is why the newest connection attempt to addr failed, if it

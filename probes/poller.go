@@ -51,7 +51,7 @@ func NewPoller(cfg Config) (*Poller, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.pool = &pool{base: base, meter: &p.meter, wait: cfg.ConnectTimeout, clients: map[string]*mongo.Client{}}
+	p.pool = &pool{base: base, meter: &p.meter, wait: cfg.ConnectTimeout, watch: p.dial, clients: map[string]*mongo.Client{}}
 	p.interval.Store(int64(cfg.Interval))
 	p.st = state{cfg: &p.cfg, nodes: map[string]*nodeState{}, interval: cfg.Interval, seedName: p.seedName(),
 		unavailable: map[string]string{}, oplog: map[string]oplogWindow{}}

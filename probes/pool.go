@@ -93,13 +93,21 @@ func baseOptions(cfg Config, dialer options.ContextDialer) (*options.ClientOptio
 
 // nodeOptions connects to exactly one node: directConnection, no set name
 // (a direct connection would refuse a member of another set), a small pool.
-// A node known to be down fails within selectWait instead of holding its
-// probe for the whole connect timeout.
-func nodeOptions(base *options.ClientOptions, addr string, meter *costMeter, selectWait time.Duration) *options.ClientOptions {
+// The driver's own checks of the node (its heartbeats) report to watch, so
+// a node that resets every handshake shows down now, not after selectWait.
+func nodeOptions(base *options.ClientOptions, addr string, meter *costMeter, selectWait time.Duration, watch *dialWatch) *options.ClientOptions {
 	o := *base
 	o.Hosts = []string{addr}
 	o.ReplicaSet = nil
 	o.SetDirect(true).SetMaxPoolSize(4).SetMinPoolSize(0).SetMonitor(meter.monitor()).SetServerSelectionTimeout(selectWait)
+	if watch != nil {
+		o.SetServerMonitor(&event.ServerMonitor{
+			ServerHeartbeatFailed: func(e *event.ServerHeartbeatFailedEvent) {
+				watch.note(addr, "its handshake failed: "+describeErr(e.Failure))
+			},
+			ServerHeartbeatSucceeded: func(*event.ServerHeartbeatSucceededEvent) { watch.note(addr, "") },
+		})
+	}
 	return &o
 }
 
@@ -110,6 +118,7 @@ type pool struct {
 	base    *options.ClientOptions
 	meter   *costMeter
 	wait    time.Duration // server selection: how long a node may take to be reachable
+	watch   *dialWatch
 	mu      sync.Mutex
 	seed    *mongo.Client
 	clients map[string]*mongo.Client
@@ -147,7 +156,7 @@ func (pl *pool) node(addr string) (*nodeConn, error) {
 	if c, ok := pl.clients[addr]; ok {
 		return &nodeConn{c}, nil
 	}
-	c, err := mongo.Connect(nodeOptions(pl.base, addr, pl.meter, pl.wait))
+	c, err := mongo.Connect(nodeOptions(pl.base, addr, pl.meter, pl.wait, pl.watch))
 	if err != nil {
 		return nil, err
 	}
