@@ -28,7 +28,7 @@ func (p *Poller) KillOp(ctx context.Context, op Op) ActionResult {
 		res.Outcome, res.Message = OutcomeNotAllowed, "mongoscope does not kill internal operations (replication, balancer, TTL, monitoring): killing them can break the deployment"
 		return p.audit(res)
 	}
-	opValue := killOpValue(op.OpID)
+	opValue := killOpValue(op.wireOpID())
 	before, err := p.findOp(ctx, op.KillVia, opValue)
 	if err == nil && !before {
 		res.Outcome, res.Message = OutcomeAlreadyFinished, fmt.Sprintf("op %s had already finished; nothing was killed", op.OpID)

@@ -5,6 +5,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/mongoscope/mongoscope/internal/safetext"
 )
 
 // dialWatch is the driver's dialer, remembering how the last connection
@@ -47,8 +49,13 @@ func (w *dialWatch) failing(addr string) string {
 	return w.last[addr]
 }
 
-// describeDialErr names a failed connection attempt in the operator's words.
+// describeDialErr names a failed connection attempt in the operator's
+// words; the host name came from a server's host list: sanitized.
 func describeDialErr(err error) string {
+	return safetext.Line(describeDialErrText(err))
+}
+
+func describeDialErrText(err error) string {
 	var dnsErr *net.DNSError
 	switch {
 	case asDNS(err, &dnsErr):

@@ -8,8 +8,11 @@ import (
 	"regexp"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/mongoscope/mongoscope/internal/safetext"
 )
 
 var uriCredentials = regexp.MustCompile(`(mongodb(?:\+srv)?://)([^:@/]+):([^@/]*)@`)
@@ -45,7 +48,7 @@ func passwordOf(uri string) string {
 
 func redactErr(err error, cfg Config) string {
 	msg := Redact(err.Error(), cfg.Password)
-	return Redact(msg, passwordOf(cfg.URI))
+	return safetext.Line(Redact(msg, passwordOf(cfg.URI)))
 }
 
 func firstLine(s string) string {
@@ -53,8 +56,15 @@ func firstLine(s string) string {
 	return s
 }
 
-// describeErr turns a driver error into one sentence for the node list.
+// describeErr turns a driver error into one sentence for the node list,
+// the footer and the audit log. The server's words in it are sanitized:
+// an error message is text the server (or whoever named what failed)
+// chose.
 func describeErr(err error) string {
+	return safetext.Line(describeErrText(err))
+}
+
+func describeErrText(err error) string {
 	if strings.Contains(err.Error(), "connection refused") {
 		return "connection refused" // also inside server-selection timeouts
 	}
@@ -87,9 +97,13 @@ func describeErr(err error) string {
 	return shorten(firstLine(msg), 160)
 }
 
+// shorten cuts s to at most n bytes, on a character boundary.
 func shorten(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }

@@ -15,6 +15,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/mongoscope/mongoscope/internal/safetext"
 )
 
 // Sentinel errors the command line maps to exit codes.
@@ -272,7 +274,7 @@ func notAvailable(err error) (string, bool) {
 	case 59:
 		return "not available on this server (CommandNotFound)", true
 	case 13:
-		return "not authorized: " + firstLine(err.Error()), true
+		return "not authorized: " + safetext.Line(firstLine(err.Error())), true
 	}
 	return "", false
 }
