@@ -110,6 +110,9 @@ func connect(ctx context.Context, o *options, env map[string]string, stdin io.Re
 			s.closeSim()
 			return nil, exitUsage
 		}
+		if notice := audit.Notice(); notice != "" {
+			fmt.Fprintln(stderr, "mongoscope: "+notice)
+		}
 	}
 	p, err := probes.NewPoller(probes.Config{URI: uri, Username: o.username, Password: password,
 		TLSCAFile: o.tlsCAFile, TLSCertKeyFile: o.tlsCertKeyFile, TLSInsecure: o.tlsInsecure,
