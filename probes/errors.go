@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"net/url"
-	"regexp"
 	"strings"
 	"syscall"
 	"unicode/utf8"
@@ -14,42 +12,6 @@ import (
 
 	"github.com/mongoscope/mongoscope/internal/safetext"
 )
-
-var uriCredentials = regexp.MustCompile(`(mongodb(?:\+srv)?://)([^:@/]+):([^@/]*)@`)
-
-// RedactURI hides the password of a connection string: user:****@host.
-func RedactURI(s string) string {
-	return uriCredentials.ReplaceAllString(s, "${1}${2}:****@")
-}
-
-// Redact removes every trace of the configured password from a message.
-func Redact(msg string, password string) string {
-	msg = RedactURI(msg)
-	if password != "" {
-		msg = strings.ReplaceAll(msg, password, "****")
-		if esc := url.QueryEscape(password); esc != password {
-			msg = strings.ReplaceAll(msg, esc, "****")
-		}
-	}
-	return msg
-}
-
-// passwordOf extracts the URI's password (for redaction).
-func passwordOf(uri string) string {
-	if m := uriCredentials.FindStringSubmatch(uri); m != nil {
-		p, err := url.PathUnescape(m[3])
-		if err != nil {
-			return m[3]
-		}
-		return p
-	}
-	return ""
-}
-
-func redactErr(err error, cfg Config) string {
-	msg := Redact(err.Error(), cfg.Password)
-	return safetext.Line(Redact(msg, passwordOf(cfg.URI)))
-}
 
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")

@@ -45,6 +45,9 @@ func (m *costMeter) monitor() *event.CommandMonitor {
 // baseOptions turns the Config into driver options shared by every client:
 // credentials, TLS, app name and timeouts from the seed URI and flags.
 func baseOptions(cfg Config, dialer options.ContextDialer) (*options.ClientOptions, error) {
+	if err := CheckURI(cfg.URI); err != nil { // misread, its hosts would be bits of the password
+		return nil, fmt.Errorf("%w: %v", ErrBadURI, err)
+	}
 	opts := options.Client().ApplyURI(cfg.URI)
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrBadURI, redactErr(err, cfg))

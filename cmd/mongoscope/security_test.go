@@ -121,3 +121,17 @@ func TestHostileOpInTheKillDialogAndTheAuditLog(t *testing.T) {
 		}
 	}
 }
+
+// A password with unescaped '@', ':', '/' and '%': one line that says what
+// to do, with no word mangled and no piece of the password.
+func TestMisreadPasswordIsRefusedInOneCleanLine(t *testing.T) {
+	code, out, errOut := runCapture(t, nil, "--read-only", "mongodb://user:p@ss:w/o%rd@host/")
+	if code != exitUsage || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "percent-encoded (@ as %40") {
+		t.Fatalf("exit %d: %q", code, errOut)
+	}
+	for _, bad := range []string{"****", "ss:w", "o%rd", "p@ss", "host"} {
+		if strings.Contains(errOut, bad) {
+			t.Errorf("stderr shows %q: %s", bad, errOut)
+		}
+	}
+}
