@@ -36,6 +36,7 @@ type options struct {
 	demo           bool
 	record         string
 	recordMax      int64
+	recordAppend   bool
 	json           bool
 	version        bool
 	args           []string
@@ -61,6 +62,7 @@ func newFlagSet(name string, o *options, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.demo, "demo", false, "run on an embedded simulated sharded cluster")
 	fs.StringVar(&o.record, "record", "", "record every snapshot to this file (gzip'd JSON lines)")
 	fs.Int64Var(&o.recordMax, "record-max", 512<<20, "stop recording when the file reaches this many bytes")
+	fs.BoolVar(&o.recordAppend, "record-append", false, "with --record, add to an existing recording instead of refusing it")
 	fs.BoolVar(&o.json, "json", false, "when stdout is not a terminal, print JSON lines instead of text")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	return fs

@@ -44,6 +44,10 @@ func run(argv, environ []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stdout, "mongoscope", version)
 		return exitOK
 	}
+	if err := checkRecordFlags(o); err != nil {
+		fmt.Fprintln(stderr, "mongoscope: "+err.Error())
+		return exitUsage
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	session, code := connect(ctx, o, env, stdin, stderr)
@@ -178,16 +182,18 @@ func uriHasUserWithoutPassword(uri string) bool {
 
 // watch shows the deployment: the TUI on a terminal, lines otherwise.
 func watch(ctx context.Context, o *options, s *session, stdout, stderr io.Writer) int {
+	f, ok := stdout.(*os.File)
+	tty := ok && term.IsTerminal(f.Fd())
 	snaps := s.poller.Run(ctx)
 	if o.record != "" {
 		var err error
-		snaps, err = recordTo(ctx, o, s, snaps, stderr)
+		snaps, err = recordTo(ctx, o, s, snaps, tty, stderr)
 		if err != nil {
 			fmt.Fprintln(stderr, "mongoscope: "+err.Error())
 			return exitUsage
 		}
 	}
-	if f, ok := stdout.(*os.File); ok && term.IsTerminal(f.Fd()) {
+	if tty {
 		return runTUI(ctx, o, s, snaps, stderr)
 	}
 	return printLines(ctx, snaps, o.json, stdout)
