@@ -33,8 +33,9 @@ func checkRecordFlags(o *options) error {
 
 // recordTo tees every snapshot into a recording file as it arrives. If
 // recording stops (--record-max reached, or a write failed) the operator
-// is told where they look: on stderr in line mode; in the TUI, as a
-// change every later snapshot carries (stderr would tear its screen).
+// is told where they look: on stderr in line mode; in the TUI by the
+// header's mark (REC STOPPED) and, in full, as a change every later
+// snapshot carries (stderr would tear its screen).
 func recordTo(ctx context.Context, o *options, s *session, in <-chan probes.Snapshot, tty bool, stderr io.Writer) (<-chan probes.Snapshot, error) {
 	dep := s.dep
 	dep.Name = probes.RedactURI(dep.Name)
@@ -49,6 +50,7 @@ func recordTo(ctx context.Context, o *options, s *session, in <-chan probes.Snap
 	if err != nil {
 		return nil, fmt.Errorf("--record %s: %v", o.record, err)
 	}
+	s.setRecMark("REC")
 	out := make(chan probes.Snapshot, 1)
 	go func() {
 		defer close(out)
@@ -59,6 +61,7 @@ func recordTo(ctx context.Context, o *options, s *session, in <-chan probes.Snap
 			if stopped == "" {
 				if err := w.Write(snap); err != nil {
 					stopped = recordingStopped(o, err, last)
+					s.setRecMark(recStoppedMark(err))
 					if !tty {
 						fmt.Fprintln(stderr, "mongoscope: "+stopped)
 					}
@@ -77,6 +80,16 @@ func recordTo(ctx context.Context, o *options, s *session, in <-chan probes.Snap
 		}
 	}()
 	return out, nil
+}
+
+func (s *session) setRecMark(m string) { s.recMark.Store(&m) }
+
+// recStoppedMark is the header's short form of why recording stopped.
+func recStoppedMark(err error) string {
+	if errors.Is(err, record.ErrFull) {
+		return "REC STOPPED (--record-max)"
+	}
+	return "REC STOPPED (write failed)"
 }
 
 // recordingStopped says why recording stopped and what the file holds.

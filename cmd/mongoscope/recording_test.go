@@ -41,7 +41,7 @@ func TestRecordFlagsRefusedAtStart(t *testing.T) {
 }
 
 // recordSession feeds snaps through recordTo and returns what comes out.
-func recordSession(t *testing.T, o *options, tty bool, snaps []probes.Snapshot) ([]probes.Snapshot, string) {
+func recordSession(t *testing.T, o *options, tty bool, snaps []probes.Snapshot) ([]probes.Snapshot, string, *session) {
 	t.Helper()
 	in := make(chan probes.Snapshot, len(snaps))
 	for _, s := range snaps {
@@ -49,7 +49,8 @@ func recordSession(t *testing.T, o *options, tty bool, snaps []probes.Snapshot) 
 	}
 	close(in)
 	var errb bytes.Buffer
-	out, err := recordTo(context.Background(), o, &session{dep: probes.Deployment{Name: "rs0"}}, in, tty, &errb)
+	s := &session{dep: probes.Deployment{Name: "rs0"}}
+	out, err := recordTo(context.Background(), o, s, in, tty, &errb)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func recordSession(t *testing.T, o *options, tty bool, snaps []probes.Snapshot) 
 	for s := range out {
 		got = append(got, s)
 	}
-	return got, errb.String()
+	return got, errb.String(), s
 }
 
 func bigSnapshots(n int) []probes.Snapshot {
@@ -75,7 +76,7 @@ func bigSnapshots(n int) []probes.Snapshot {
 func TestRecordingStopIsToldToTheOperator(t *testing.T) {
 	dir := t.TempDir()
 	o := &options{record: filepath.Join(dir, "lines.gz"), recordMax: 700, interval: time.Second}
-	got, stderr := recordSession(t, o, false, bigSnapshots(20))
+	got, stderr, _ := recordSession(t, o, false, bigSnapshots(20))
 	if strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "mongoscope: recording stopped: "+o.record+" reached --record-max (700 bytes); it holds the snapshots up to 03:04:") {
 		t.Fatalf("line mode stderr: %q", stderr)
 	}
@@ -83,15 +84,19 @@ func TestRecordingStopIsToldToTheOperator(t *testing.T) {
 		t.Fatalf("the last snapshot's changes: %q", last)
 	}
 	o.record = filepath.Join(dir, "tui.gz")
-	got, stderr = recordSession(t, o, true, bigSnapshots(20))
+	got, stderr, s := recordSession(t, o, true, bigSnapshots(20))
 	if stderr != "" {
 		t.Fatalf("with the TUI on screen, stderr got %q", stderr)
 	}
-	var m tea.Model = tui.New(tui.Options{Interval: time.Second, ReadOnly: true})
+	var m tea.Model = tui.New(tui.Options{Interval: time.Second, ReadOnly: true, Marks: s.marks})
 	m, _ = m.Update(tea.WindowSizeMsg{Width: 200, Height: 50})
 	m, _ = m.Update(tui.SnapshotMsg(got[len(got)-1]))
 	m, _ = m.Update(tea.KeyPressMsg{Code: '7', Text: "7"})
-	if scr := ansi.Strip(m.View().Content); !strings.Contains(scr, "recording stopped: "+o.record+" reached --record-max") {
+	scr := ansi.Strip(m.View().Content)
+	if !strings.Contains(strings.SplitN(scr, "\n", 2)[0], "REC STOPPED (--record-max)") {
+		t.Fatalf("the header has no REC STOPPED mark:\n%s", scr)
+	}
+	if !strings.Contains(scr, "recording stopped: "+o.record+" reached --record-max") {
 		t.Fatalf("the TUI does not say recording stopped:\n%s", scr)
 	}
 	r, err := record.Open(o.record)
@@ -106,7 +111,10 @@ func TestRecordingStopIsToldToTheOperator(t *testing.T) {
 
 func TestRecordAppendAddsToARecording(t *testing.T) {
 	o := &options{record: filepath.Join(t.TempDir(), "rec.gz"), interval: time.Second}
-	recordSession(t, o, false, bigSnapshots(3))
+	_, _, s := recordSession(t, o, false, bigSnapshots(3))
+	if m := s.marks(); len(m) != 1 || m[0] != "REC" {
+		t.Fatalf("recording marks %q", m)
+	}
 	if err := checkRecordFlags(o); err == nil {
 		t.Fatal("a second --record on the same file is allowed")
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/charmbracelet/x/term"
@@ -80,6 +81,16 @@ type session struct {
 	dep    probes.Deployment
 	sim    *simcluster.Cluster
 	label  string
+	// recMark is the header's recording mark: REC, then REC STOPPED.
+	recMark atomic.Pointer[string]
+}
+
+// marks are the TUI's header marks: the recording's state, if recording.
+func (s *session) marks() []string {
+	if m := s.recMark.Load(); m != nil {
+		return []string{*m}
+	}
+	return nil
 }
 
 func (s *session) close() {
