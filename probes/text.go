@@ -102,18 +102,26 @@ func (o Op) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads an op (a recording) and sanitizes it again.
 func (o *Op) UnmarshalJSON(b []byte) error {
 	type plain Op
-	if err := json.Unmarshal(b, (*plain)(o)); err != nil {
+	return unmarshalSanitized(b, (*plain)(o), o.sanitize)
+}
+
+// unmarshalSanitized reads JSON into v (a method-less copy of the type, so
+// its UnmarshalJSON does not recurse), then sanitizes what it read.
+func unmarshalSanitized[T any](b []byte, v *T, sanitize func()) error {
+	if err := json.Unmarshal(b, v); err != nil {
 		return err
 	}
-	o.sanitize()
+	sanitize()
 	return nil
 }
 
 func newHotCollection(ns string) *HotCollection {
 	h := &HotCollection{NS: ns}
-	h.raw = sanitizeFields(&h.NS)
+	h.sanitize()
 	return h
 }
+
+func (h *HotCollection) sanitize() { h.raw = sanitizeFields(&h.NS) }
 
 // MarshalJSON writes the namespace as the server sent it.
 func (h HotCollection) MarshalJSON() ([]byte, error) {
@@ -125,11 +133,7 @@ func (h HotCollection) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads a hot collection and sanitizes its namespace again.
 func (h *HotCollection) UnmarshalJSON(b []byte) error {
 	type plain HotCollection
-	if err := json.Unmarshal(b, (*plain)(h)); err != nil {
-		return err
-	}
-	h.raw = sanitizeFields(&h.NS)
-	return nil
+	return unmarshalSanitized(b, (*plain)(h), h.sanitize)
 }
 
 func (m *Migration) sanitize() {
@@ -147,11 +151,7 @@ func (m Migration) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads a migration and sanitizes it again.
 func (m *Migration) UnmarshalJSON(b []byte) error {
 	type plain Migration
-	if err := json.Unmarshal(b, (*plain)(m)); err != nil {
-		return err
-	}
-	m.sanitize()
-	return nil
+	return unmarshalSanitized(b, (*plain)(m), m.sanitize)
 }
 
 func (e *MigrationEvent) sanitize() {
@@ -169,11 +169,7 @@ func (e MigrationEvent) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads a migration event and sanitizes it again.
 func (e *MigrationEvent) UnmarshalJSON(b []byte) error {
 	type plain MigrationEvent
-	if err := json.Unmarshal(b, (*plain)(e)); err != nil {
-		return err
-	}
-	e.sanitize()
-	return nil
+	return unmarshalSanitized(b, (*plain)(e), e.sanitize)
 }
 
 // sanitizeKeys returns counts with sanitized keys (two keys that read the
@@ -223,9 +219,5 @@ func (b ConnectionBreakdown) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads a breakdown and sanitizes its keys again.
 func (b *ConnectionBreakdown) UnmarshalJSON(data []byte) error {
 	type plain ConnectionBreakdown
-	if err := json.Unmarshal(data, (*plain)(b)); err != nil {
-		return err
-	}
-	b.sanitize()
-	return nil
+	return unmarshalSanitized(data, (*plain)(b), b.sanitize)
 }
