@@ -92,7 +92,7 @@ func (p *Poller) KillSession(ctx context.Context, op Op) ActionResult {
 	id, err := hex.DecodeString(op.LSID)
 	if err != nil || len(id) != 16 {
 		res.Outcome, res.Message = OutcomeFailed, "this op has no session id to kill"
-		return res // nothing sent, nothing to audit: no op or session was named
+		return p.refused(res, opSummary(op))
 	}
 	return p.act(res, opSummary(op), func() ActionResult {
 		cmd := bson.D{{Key: "killSessions", Value: bson.A{bson.D{{Key: "id", Value: bson.Binary{Subtype: 4, Data: id}}}}}}
