@@ -26,26 +26,32 @@ func (p *Poller) KillOp(ctx context.Context, op Op) ActionResult {
 	}
 	if op.System {
 		res.Outcome, res.Message = OutcomeNotAllowed, "mongoscope does not kill internal operations (replication, balancer, TTL, monitoring): killing them can break the deployment"
-		return p.audit(res)
+		return p.refused(res, opSummary(op))
 	}
-	opValue := killOpValue(op.OpID)
+	return p.act(res, opSummary(op), func() ActionResult { return p.killOp(ctx, res, op) })
+}
+
+// killOp sends the kill (unless the op has finished), then checks whether
+// the op is gone.
+func (p *Poller) killOp(ctx context.Context, res ActionResult, op Op) ActionResult {
+	opValue := killOpValue(op.wireOpID())
 	before, err := p.findOp(ctx, op.KillVia, opValue)
 	if err == nil && !before {
 		res.Outcome, res.Message = OutcomeAlreadyFinished, fmt.Sprintf("op %s had already finished; nothing was killed", op.OpID)
-		return p.audit(res)
+		return res
 	}
 	if _, err := p.command(ctx, op.KillVia, "admin", bson.D{{Key: "killOp", Value: 1}, {Key: "op", Value: opValue}}); err != nil {
 		if unreachable(err) {
-			return p.audit(p.killOutcomeUnknown(ctx, res, op, opValue, err))
+			return p.killOutcomeUnknown(ctx, res, op, opValue, err)
 		}
-		return p.audit(p.failed(res, err, whyNoKillOp))
+		return p.failed(res, err, whyNoKillOp)
 	}
 	// killOp always answers ok; only $currentOp tells whether it worked.
-	for i := 0; i < 5; i++ {
+	for i := 0; ; i++ {
 		pending, present := p.opState(ctx, op.KillVia, opValue)
 		if !present {
 			res.Outcome, res.Message = OutcomeGone, fmt.Sprintf("killed op %s on %s: it is gone", op.OpID, shardOr(op))
-			return p.audit(res)
+			return res
 		}
 		if i == 4 {
 			res.Outcome = OutcomeKillPending
@@ -53,16 +59,15 @@ func (p *Poller) KillOp(ctx context.Context, op Op) ActionResult {
 			if strings.Contains(op.OpID, ":") && isWrite(op.Op) && op.LSID != "" {
 				res.Message += "; a sharded write may need killSessions on its session"
 			}
-			return p.audit(res)
+			return res
 		}
 		select {
 		case <-time.After(200 * time.Millisecond):
 		case <-ctx.Done():
 			res.Outcome, res.Message = OutcomeFailed, "cancelled while checking the kill"
-			return p.audit(res)
+			return res
 		}
 	}
-	return res
 }
 
 // killOutcomeUnknown reports a killOp whose answer never came: it may or
@@ -87,14 +92,16 @@ func (p *Poller) KillSession(ctx context.Context, op Op) ActionResult {
 	id, err := hex.DecodeString(op.LSID)
 	if err != nil || len(id) != 16 {
 		res.Outcome, res.Message = OutcomeFailed, "this op has no session id to kill"
-		return p.audit(res)
+		return p.refused(res, opSummary(op))
 	}
-	cmd := bson.D{{Key: "killSessions", Value: bson.A{bson.D{{Key: "id", Value: bson.Binary{Subtype: 4, Data: id}}}}}}
-	if _, err := p.command(ctx, op.KillVia, "admin", cmd); err != nil {
-		return p.audit(p.failed(res, err, whyNoKillOp))
-	}
-	res.Outcome, res.Message = OutcomeDone, "killed the session of op "+op.OpID
-	return p.audit(res)
+	return p.act(res, opSummary(op), func() ActionResult {
+		cmd := bson.D{{Key: "killSessions", Value: bson.A{bson.D{{Key: "id", Value: bson.Binary{Subtype: 4, Data: id}}}}}}
+		if _, err := p.command(ctx, op.KillVia, "admin", cmd); err != nil {
+			return p.failed(res, err, whyNoKillOp)
+		}
+		res.Outcome, res.Message = OutcomeDone, "killed the session of op "+op.OpID
+		return res
+	})
 }
 
 // StopBalancer disables new rounds and waits for the current one to end.
@@ -113,6 +120,12 @@ func (p *Poller) balancerCommand(ctx context.Context, name string) ActionResult 
 	if r, refused := p.refuse(res, p.Privileges().Balancer, p.Privileges().BalancerWhy); refused {
 		return r
 	}
+	return p.act(res, "", func() ActionResult { return p.sendBalancerCommand(ctx, res, name) })
+}
+
+// sendBalancerCommand runs balancerStop/Start; the server bounds the wait.
+func (p *Poller) sendBalancerCommand(ctx context.Context, res ActionResult, name string) ActionResult {
+	target := res.Target
 	start := time.Now()
 	cmd := bson.D{{Key: name, Value: 1}, {Key: "maxTimeMS", Value: balancerWait.Milliseconds()}}
 	c, err := p.pool.node(target)
@@ -133,9 +146,9 @@ func (p *Poller) balancerCommand(ctx context.Context, name string) ActionResult 
 		res.Outcome = OutcomeUnknown
 		res.Message = fmt.Sprintf("%s got no answer from %s after %s (%s): outcome unknown; the balancer pane shows its state at the next poll", name, target, waited, describeErr(err))
 	default:
-		return p.audit(p.failed(res, err, whyNoBalancer))
+		return p.failed(res, err, whyNoBalancer)
 	}
-	return p.audit(res)
+	return res
 }
 
 // SetBalancerWindow sets (or, with nil, clears) the balancer's active window.
@@ -158,17 +171,19 @@ func (p *Poller) SetBalancerWindow(ctx context.Context, w *Window) ActionResult 
 	if r, refused := p.refuse(res, p.Privileges().Balancer, p.Privileges().BalancerWhy); refused {
 		return r
 	}
-	c, err := p.pool.node(target)
-	if err == nil {
-		cctx, cancel := context.WithTimeout(ctx, p.cfg.ActionTimeout)
-		_, err = c.c.Database("config").Collection("settings").UpdateOne(cctx, bson.D{{Key: "_id", Value: "balancer"}}, update, options.UpdateOne().SetUpsert(true))
-		cancel()
-	}
-	if err != nil {
-		return p.audit(p.failed(res, err, whyNoBalancer))
-	}
-	res.Outcome, res.Message = OutcomeDone, "balancer window set to "+res.Args
-	return p.audit(res)
+	return p.act(res, "", func() ActionResult {
+		c, err := p.pool.node(target)
+		if err == nil {
+			cctx, cancel := context.WithTimeout(ctx, p.cfg.ActionTimeout)
+			_, err = c.c.Database("config").Collection("settings").UpdateOne(cctx, bson.D{{Key: "_id", Value: "balancer"}}, update, options.UpdateOne().SetUpsert(true))
+			cancel()
+		}
+		if err != nil {
+			return p.failed(res, err, whyNoBalancer)
+		}
+		res.Outcome, res.Message = OutcomeDone, "balancer window set to "+res.Args
+		return res
+	})
 }
 
 func (p *Poller) refuse(res ActionResult, allowed bool, why string) (ActionResult, bool) {
@@ -180,7 +195,7 @@ func (p *Poller) refuse(res ActionResult, allowed bool, why string) (ActionResul
 	default:
 		return res, false
 	}
-	return p.audit(res), true
+	return p.refused(res, ""), true
 }
 
 func (p *Poller) failed(res ActionResult, err error, why string) ActionResult {
@@ -192,11 +207,40 @@ func (p *Poller) failed(res ActionResult, err error, why string) ActionResult {
 	return res
 }
 
-func (p *Poller) audit(res ActionResult) ActionResult {
-	if err := p.cfg.Audit.Append(res, p.now()); err != nil {
+// act writes the action's intent to the audit log, synced, then runs it
+// and appends its outcome. If the intent cannot be written nothing is
+// sent: an action that leaves no trace is not taken.
+func (p *Poller) act(res ActionResult, op string, send func() ActionResult) ActionResult {
+	id, err := p.cfg.Audit.Intent(res, op, p.now())
+	if err != nil {
+		res.Outcome = OutcomeNotAllowed
+		res.Message = fmt.Sprintf("%s not sent: the audit log cannot be written (%v); fix it, or restart mongoscope with --audit-log on a writable file", res.Action, err)
+		return res
+	}
+	out := send()
+	if err := p.cfg.Audit.Outcome(id, out, p.now()); err != nil {
+		out.Message += " (its outcome could not be written to the audit log: " + err.Error() + ")"
+	}
+	return out
+}
+
+// refused records an action refused before anything was sent.
+func (p *Poller) refused(res ActionResult, op string) ActionResult {
+	if err := p.cfg.Audit.Refused(res, op, p.now()); err != nil {
 		res.Message += " (not written to the audit log: " + err.Error() + ")"
 	}
 	return res
+}
+
+// opSummary is the op acted on, for the audit log: what it is, where, for
+// how long, and who runs it (all sanitized text).
+func opSummary(op Op) string {
+	s := fmt.Sprintf("%s %s on %s, running %.0fs, opid %s, app %q, client %s, user %s", op.Op, op.NS, shardOr(op),
+		op.SecsRunning, op.OpID, op.AppName, op.Client, op.User)
+	if op.Command != "" {
+		s += ", command " + shorten(op.Command, 300)
+	}
+	return s
 }
 
 // command runs one request of an action, bounded by ActionTimeout.

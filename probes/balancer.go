@@ -15,7 +15,7 @@ func DecodeBalancerStatus(raw bson.Raw) (mode string, inRound bool, rounds int64
 	if raw.Validate() != nil {
 		return "", false, 0, errors.New("balancerStatus reply is not a valid BSON document")
 	}
-	mode = getString(raw, "mode")
+	mode = getText(raw, "mode")
 	if mode == "" {
 		if msg := getString(raw, "errmsg"); msg != "" {
 			return "", false, 0, errors.New(msg)
@@ -37,7 +37,7 @@ func DecodeBalancerSettings(raw bson.Raw) (enabled bool, window *Window, err err
 		return true, nil, errors.New("config.settings balancer document is not valid BSON")
 	}
 	enabled = !getBool(raw, "stopped") && getString(raw, "mode") != "off"
-	start, stop := getString(raw, "activeWindow", "start"), getString(raw, "activeWindow", "stop")
+	start, stop := getText(raw, "activeWindow", "start"), getText(raw, "activeWindow", "stop")
 	if start != "" && stop != "" {
 		window = &Window{Start: start, Stop: stop}
 	}

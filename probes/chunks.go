@@ -32,7 +32,7 @@ func (cp *chunksProbe) ask(ctx context.Context, n nodeCall) (func(*state), error
 	perShard := map[string]int{}
 	for _, d := range docs {
 		c, _ := getInt(d, "n")
-		perShard[getString(d, "_id")] = int(c)
+		perShard[getText(d, "_id")] = int(c)
 	}
 	jumbo := 0
 	match := bson.A{bson.D{{Key: "$match", Value: bson.D{{Key: "jumbo", Value: true}}}}, bson.D{{Key: "$count", Value: "n"}}}

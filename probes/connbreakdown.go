@@ -74,6 +74,7 @@ func countConnections(docs []bson.Raw) *ConnectionBreakdown {
 		}
 		b.ByUser[user]++
 	}
+	b.sanitize()
 	return b
 }
 

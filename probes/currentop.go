@@ -109,7 +109,8 @@ func DecodeOp(doc bson.Raw, src OpSource) (op Op, ok bool) {
 	} else {
 		op.cmd = cmd // rendered later by RenderCommands, for the ops kept
 	}
-	classify(&op, doc, cmd, src)
+	classify(&op, doc, cmd, src) // on the text as sent: mongoscope's own appName, prefixes
+	op.sanitize()
 	return op, true
 }
 
@@ -117,7 +118,7 @@ func DecodeOp(doc bson.Raw, src OpSource) (op Op, ok bool) {
 func RenderCommands(ops []Op, limit int) {
 	for i := range ops {
 		if ops[i].Command == "" && ops[i].cmd != nil {
-			ops[i].Command = commandJSON(ops[i].cmd, limit)
+			ops[i].setCommand(commandJSON(ops[i].cmd, limit))
 		}
 		ops[i].cmd = nil
 	}

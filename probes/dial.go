@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mongoscope/mongoscope/internal/safetext"
 )
 
 // dialWatch is the driver's dialer, remembering how the last connection
@@ -110,8 +112,13 @@ func (w *dialWatch) cancelWhenAllRefuse(ctx context.Context, seeds []string, can
 	return func() { close(done) }
 }
 
-// describeDialErr names a failed connection attempt in the operator's words.
+// describeDialErr names a failed connection attempt in the operator's
+// words; the host name came from a server's host list: sanitized.
 func describeDialErr(err error) string {
+	return safetext.Line(describeDialErrText(err))
+}
+
+func describeDialErrText(err error) string {
 	var dnsErr *net.DNSError
 	switch {
 	case asDNS(err, &dnsErr):

@@ -41,7 +41,7 @@ func (p *Poller) discover(ctx context.Context) (Deployment, error) {
 	}
 	dep := Deployment{Name: p.seedName()}
 	if bi, err := runCommand(ctx, seed, t, "admin", bson.D{{Key: "buildInfo", Value: 1}}); err == nil {
-		dep.Version = getString(bi, "version")
+		dep.Version = getText(bi, "version")
 	}
 	switch {
 	case getString(hello, "msg") == "isdbgrid":
@@ -49,9 +49,9 @@ func (p *Poller) discover(ctx context.Context) (Deployment, error) {
 		err = p.discoverSharded(ctx, &dep)
 	case getString(hello, "setName") != "":
 		dep.Kind = KindReplicaSet
-		dep.Name = getString(hello, "setName")
+		dep.Name = getText(hello, "setName")
 		var members []Node
-		members, err = p.setMembers(ctx, getString(hello, "me"), dep.Name, "")
+		members, err = p.setMembers(ctx, getText(hello, "me"), dep.Name, "")
 		dep.Nodes = members
 	default:
 		dep.Kind = KindStandalone
@@ -83,11 +83,11 @@ func (p *Poller) discoverSharded(ctx context.Context, dep *Deployment) error {
 		if !ok {
 			continue
 		}
-		set, hosts := parseHostString(getString(d, "host"))
-		shards = append(shards, shardHosts{getString(d, "_id"), set, hosts})
+		set, hosts := parseHostString(getText(d, "host"))
+		shards = append(shards, shardHosts{getText(d, "_id"), set, hosts})
 	}
 	if m, err := runCommand(ctx, seed, t, "admin", bson.D{{Key: "getShardMap", Value: 1}}); err == nil {
-		if cs := getString(m, "map", "config"); cs != "" {
+		if cs := getText(m, "map", "config"); cs != "" {
 			set, hosts := parseHostString(cs)
 			shards = append(shards, shardHosts{"config", set, hosts})
 		}
@@ -120,7 +120,7 @@ func (p *Poller) discoverSharded(ctx context.Context, dep *Deployment) error {
 			known[n.Address] = true
 		}
 		for _, d := range docs {
-			if id := getString(d, "_id"); id != "" && !known[id] {
+			if id := getText(d, "_id"); id != "" && !known[id] {
 				dep.Nodes = append(dep.Nodes, Node{Address: id, Role: RoleMongos})
 			}
 		}
@@ -146,14 +146,14 @@ func (p *Poller) setMembers(ctx context.Context, via, set, shard string) ([]Node
 		if !ok {
 			continue
 		}
-		n := Node{Address: getString(d, "name"), Shard: shard, Set: set, Role: roleOf(getString(d, "stateStr"), shard),
+		n := Node{Address: getText(d, "name"), Shard: shard, Set: set, Role: roleOf(getString(d, "stateStr"), shard),
 			ConfigPrimary: shard == "config" && getString(d, "stateStr") == "PRIMARY"}
 		health, _ := getFloat(d, "health")
 		n.Up = health > 0
 		out = append(out, n)
 	}
 	if set == "" {
-		set = getString(raw, "set")
+		set = getText(raw, "set")
 		for i := range out {
 			out[i].Set = set
 		}

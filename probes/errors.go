@@ -4,57 +4,29 @@ import (
 	"context"
 	"errors"
 	"net"
-	"net/url"
-	"regexp"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/mongoscope/mongoscope/internal/safetext"
 )
-
-var uriCredentials = regexp.MustCompile(`(mongodb(?:\+srv)?://)([^:@/]+):([^@/]*)@`)
-
-// RedactURI hides the password of a connection string: user:****@host.
-func RedactURI(s string) string {
-	return uriCredentials.ReplaceAllString(s, "${1}${2}:****@")
-}
-
-// Redact removes every trace of the configured password from a message.
-func Redact(msg string, password string) string {
-	msg = RedactURI(msg)
-	if password != "" {
-		msg = strings.ReplaceAll(msg, password, "****")
-		if esc := url.QueryEscape(password); esc != password {
-			msg = strings.ReplaceAll(msg, esc, "****")
-		}
-	}
-	return msg
-}
-
-// passwordOf extracts the URI's password (for redaction).
-func passwordOf(uri string) string {
-	if m := uriCredentials.FindStringSubmatch(uri); m != nil {
-		p, err := url.PathUnescape(m[3])
-		if err != nil {
-			return m[3]
-		}
-		return p
-	}
-	return ""
-}
-
-func redactErr(err error, cfg Config) string {
-	msg := Redact(err.Error(), cfg.Password)
-	return Redact(msg, passwordOf(cfg.URI))
-}
 
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	return s
 }
 
-// describeErr turns a driver error into one sentence for the node list.
+// describeErr turns a driver error into one sentence for the node list,
+// the footer and the audit log. The server's words in it are sanitized:
+// an error message is text the server (or whoever named what failed)
+// chose.
 func describeErr(err error) string {
+	return safetext.Line(describeErrText(err))
+}
+
+func describeErrText(err error) string {
 	if strings.Contains(err.Error(), "connection refused") {
 		return "connection refused" // also inside server-selection timeouts
 	}
@@ -87,9 +59,13 @@ func describeErr(err error) string {
 	return shorten(firstLine(msg), 160)
 }
 
+// shorten cuts s to at most n bytes, on a character boundary.
 func shorten(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }

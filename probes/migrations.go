@@ -53,6 +53,7 @@ func DecodeChangelogMigration(raw bson.Raw) (ev MigrationEvent, ok bool) {
 	if errmsg := getString(raw, "details", "errmsg"); errmsg != "" && ev.Error == "" {
 		ev.Error = errmsg
 	}
+	ev.sanitize()
 	return ev, true
 }
 
@@ -69,6 +70,7 @@ func DecodeMigrationsDoc(raw bson.Raw, now time.Time) (Migration, bool) {
 	if start, ok := getTime(raw, "startTime"); ok && !now.Before(start) {
 		m.ElapsedSecs = now.Sub(start).Seconds()
 	}
+	m.sanitize()
 	return m, true
 }
 

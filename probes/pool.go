@@ -15,6 +15,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/mongoscope/mongoscope/internal/safetext"
 )
 
 // Sentinel errors the command line maps to exit codes.
@@ -43,6 +45,9 @@ func (m *costMeter) monitor() *event.CommandMonitor {
 // baseOptions turns the Config into driver options shared by every client:
 // credentials, TLS, app name and timeouts from the seed URI and flags.
 func baseOptions(cfg Config, dialer options.ContextDialer) (*options.ClientOptions, error) {
+	if err := CheckURI(cfg.URI); err != nil { // misread, its hosts would be bits of the password
+		return nil, fmt.Errorf("%w: %v", ErrBadURI, err)
+	}
 	opts := options.Client().ApplyURI(cfg.URI)
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrBadURI, redactErr(err, cfg))
@@ -281,7 +286,7 @@ func notAvailable(err error) (string, bool) {
 	case 59:
 		return "not available on this server (CommandNotFound)", true
 	case 13:
-		return "not authorized: " + firstLine(err.Error()), true
+		return "not authorized: " + safetext.Line(firstLine(err.Error())), true
 	}
 	return "", false
 }

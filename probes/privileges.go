@@ -2,6 +2,7 @@ package probes
 
 import (
 	"context"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -12,8 +13,9 @@ const (
 	whyNoBalancer = "your user lacks update on config.settings (granted by the clusterManager or clusterAdmin role)"
 )
 
-// readPrivileges asks connectionStatus once which actions the user has.
-// Without authentication every action is allowed (the server would allow it).
+// readPrivileges asks connectionStatus once which actions the user has,
+// and tells the audit log who that user is. Without authentication every
+// action is allowed (the server would allow it).
 func (p *Poller) readPrivileges(ctx context.Context) Privileges {
 	p.mu.Lock()
 	kind := p.st.dep.Kind
@@ -23,14 +25,31 @@ func (p *Poller) readPrivileges(ctx context.Context) Privileges {
 		all.BalancerWhy = "there is no balancer outside a sharded cluster"
 	}
 	seed, err := p.pool.seedClient()
-	if err != nil {
-		return all
+	if err == nil {
+		var raw bson.Raw
+		raw, err = runCommand(ctx, seed, p.cfg.ConnectTimeout, "admin", bson.D{{Key: "connectionStatus", Value: 1}, {Key: "showPrivileges", Value: true}})
+		if err == nil {
+			p.cfg.Audit.SetMongoUser(mongoUserFrom(raw))
+			return privilegesFrom(raw, all)
+		}
 	}
-	raw, err := runCommand(ctx, seed, p.cfg.ConnectTimeout, "admin", bson.D{{Key: "connectionStatus", Value: 1}, {Key: "showPrivileges", Value: true}})
-	if err != nil {
-		return all
+	p.cfg.Audit.SetMongoUser("unknown (connectionStatus failed: " + describeErr(err) + ")")
+	return all
+}
+
+// mongoUserFrom names the authenticated users of a connectionStatus reply
+// ("name@db", comma-separated), or says there are none.
+func mongoUserFrom(raw bson.Raw) string {
+	var names []string
+	for _, v := range getArray(raw, "authInfo", "authenticatedUsers") {
+		if u, ok := v.DocumentOK(); ok {
+			names = append(names, getText(u, "user")+"@"+getText(u, "db"))
+		}
 	}
-	return privilegesFrom(raw, all)
+	if len(names) == 0 {
+		return "(not authenticated)"
+	}
+	return strings.Join(names, ",")
 }
 
 // privilegesFrom reads a connectionStatus{showPrivileges: true} reply.

@@ -31,7 +31,7 @@ func DecodeReplSetGetStatus(raw bson.Raw) (rs ReplicaSet, date time.Time, err er
 		}
 		return rs, time.Time{}, errors.New("replSetGetStatus reply has no members")
 	}
-	rs.Set = getString(raw, "set")
+	rs.Set = getText(raw, "set")
 	date, _ = getTime(raw, "date")
 	type applied struct {
 		at time.Time
@@ -45,8 +45,8 @@ func DecodeReplSetGetStatus(raw bson.Raw) (rs ReplicaSet, date time.Time, err er
 		if !ok {
 			continue
 		}
-		member := Member{Address: getString(m, "name"), State: getString(m, "stateStr"),
-			SyncSource: getString(m, "syncSourceHost")}
+		member := Member{Address: getText(m, "name"), State: getText(m, "stateStr"),
+			SyncSource: getText(m, "syncSourceHost")}
 		member.Health, _ = getFloat(m, "health")
 		member.UptimeSecs, _ = getInt(m, "uptime")
 		if ms, ok := getFloat(m, "pingMs"); ok {

@@ -63,7 +63,7 @@ func DecodeServerStatus(raw bson.Raw) (s ServerStatus, err error) {
 		}
 		return s, errors.New("serverStatus reply has no opcounters section")
 	}
-	s.Host, s.Version, s.Process = getString(raw, "host"), getString(raw, "version"), getString(raw, "process")
+	s.Host, s.Version, s.Process = getText(raw, "host"), getText(raw, "version"), getText(raw, "process")
 	s.Uptime, _ = getFloat(raw, "uptime")
 	s.Pid, _ = getInt(raw, "pid")
 	s.LocalTime, _ = getTime(raw, "localTime")
@@ -108,7 +108,7 @@ func DecodeServerStatus(raw bson.Raw) (s ServerStatus, err error) {
 		s.TTLDeletedDocuments = &n
 	}
 	if repl, ok := getDoc(raw, "repl"); ok {
-		r := &ReplInfo{SetName: getString(repl, "setName"), Primary: getString(repl, "primary"), Me: getString(repl, "me"),
+		r := &ReplInfo{SetName: getText(repl, "setName"), Primary: getText(repl, "primary"), Me: getText(repl, "me"),
 			Secondary: getBool(repl, "secondary")}
 		r.IsWritablePrimary = getBool(repl, "isWritablePrimary") || getBool(repl, "ismaster")
 		for _, h := range getArray(repl, "hosts") {

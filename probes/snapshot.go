@@ -193,6 +193,8 @@ type ConnectionBreakdown struct {
 	ByApp  map[string]int `json:"byApp"`
 	ByHost map[string]int `json:"byHost"`
 	ByUser map[string]int `json:"byUser"`
+
+	raw *ConnectionBreakdown // the maps as the server sent them, when a key was sanitized (text.go)
 }
 
 // QueueStats are globalLock queues and storage-engine tickets per node.
@@ -247,6 +249,9 @@ type Op struct {
 	// cmd is the raw command, rendered into Command only for the ops a
 	// snapshot keeps (rendering JSON for 10,000 ops would dominate a poll).
 	cmd bson.Raw
+	// raw keeps the original text of the fields sanitizing changed, for
+	// JSON (text.go); nil when nothing changed.
+	raw []string
 }
 
 // Op flags.
@@ -267,6 +272,8 @@ type HotCollection struct {
 	ReadMsPerSec  float64 `json:"readMsPerSec"`
 	WriteMsPerSec float64 `json:"writeMsPerSec"`
 	OpsPerSec     float64 `json:"opsPerSec"`
+
+	raw []string // the namespace as the server sent it, if sanitized (text.go)
 }
 
 // ReplicaSet is one set's members and oplog window.
@@ -333,6 +340,8 @@ type Migration struct {
 	From        string  `json:"from"`
 	To          string  `json:"to"`
 	ElapsedSecs float64 `json:"elapsedSecs"`
+
+	raw []string // the namespace as the server sent it, if sanitized (text.go)
 }
 
 // MigrationEvent is one finished (or failed) migration from config.changelog.
@@ -343,6 +352,8 @@ type MigrationEvent struct {
 	To           string    `json:"to"`
 	DurationSecs float64   `json:"durationSecs"`
 	Error        string    `json:"error,omitempty"`
+
+	raw []string // the namespace as the server sent it, if sanitized (text.go)
 }
 
 // Overhead is mongoscope's own load on the cluster, measured by the poller.

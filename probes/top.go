@@ -69,7 +69,7 @@ func HotCollections(prev, cur map[string]TopTotals, dt time.Duration, k int) []H
 			}
 			h := merged[ns]
 			if h == nil {
-				h = &HotCollection{NS: ns}
+				h = newHotCollection(ns)
 				merged[ns] = h
 			}
 			secs := dt.Seconds()

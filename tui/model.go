@@ -42,6 +42,9 @@ type Options struct {
 	NoColor                bool
 	Context                context.Context // ends actions in flight on quit; default Background
 	History                *probes.History // default: 1 h of points, 10 min of whole snapshots
+	// Marks are the program's own header marks, asked at each draw (the
+	// recording's state: REC, REC STOPPED); nil for none.
+	Marks func() []string
 }
 
 // Model is the root model: it routes messages to the dialog, the prompt,

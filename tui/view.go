@@ -136,6 +136,11 @@ func (m *Model) headerView() string {
 	if m.opts.ReadOnly && m.opts.Replay == nil {
 		parts = append(parts, st.Warn.Render("READ-ONLY"))
 	}
+	if m.opts.Marks != nil {
+		for _, mark := range m.opts.Marks() {
+			parts = append(parts, st.Warn.Render(mark))
+		}
+	}
 	if m.opts.Replay == nil {
 		parts = append(parts, "every "+m.interval.String())
 	}

@@ -37,6 +37,7 @@ type options struct {
 	demo           bool
 	record         string
 	recordMax      int64
+	recordAppend   bool
 	json           bool
 	version        bool
 	args           []string
@@ -113,6 +114,7 @@ func watchFlags() []flagDef {
 		{name: "audit-log", group: groupActions, def: defaultAuditLog(), arg: "FILE", usage: "where actions are appended as JSON lines",
 			docDefault: "$XDG_STATE_HOME/mongoscope/audit.log"},
 		{name: "record", group: groupRecording, def: "", arg: "FILE", usage: "record every snapshot to this file (gzip'd JSON lines)"},
+		{name: "record-append", group: groupRecording, def: false, usage: "with --record, add to an existing recording instead of refusing it"},
 		{name: "record-max", group: groupRecording, def: int64(512 << 20), arg: "BYTES", usage: "stop recording when the file reaches this many bytes",
 			docDefault: "536870912, 512 MiB"},
 		{name: "json", group: groupOutput, def: false, usage: "when stdout is not a terminal, print JSON lines instead of text"},
@@ -168,6 +170,7 @@ func optionsFrom(fs *flag.FlagSet) *options {
 		demo:           flagValue[bool](fs, "demo"),
 		record:         flagValue[string](fs, "record"),
 		recordMax:      flagValue[int64](fs, "record-max"),
+		recordAppend:   flagValue[bool](fs, "record-append"),
 		json:           flagValue[bool](fs, "json"),
 		follow:         flagValue[bool](fs, "follow"),
 		version:        flagValue[bool](fs, "version"),

@@ -23,7 +23,7 @@ func runTUI(ctx context.Context, o *options, s *session, snaps <-chan probes.Sna
 	defer cancel()
 	m := tui.New(tui.Options{Snapshots: snaps, Actor: s.poller, ReadOnly: o.readOnly, Interval: o.interval,
 		SetInterval: s.poller.SetInterval, SetConnectionBreakdown: s.poller.SetConnectionBreakdown,
-		Title: s.label, Context: uiCtx})
+		Title: s.label, Context: uiCtx, Marks: s.marks})
 	if _, err := tea.NewProgram(m, tea.WithContext(ctx)).Run(); err != nil && ctx.Err() == nil {
 		fmt.Fprintln(stderr, "mongoscope: the terminal UI stopped: "+err.Error())
 		return exitFailure

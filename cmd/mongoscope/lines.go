@@ -26,6 +26,7 @@ func printLines(ctx context.Context, snaps <-chan probes.Snapshot, asJSON bool, 
 			rows := nodeLines(s)
 			if asJSON {
 				enc := json.NewEncoder(out)
+				enc.SetEscapeHTML(false) // "<U+202E>" reads as itself
 				for _, r := range rows {
 					enc.Encode(r)
 				}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/charmbracelet/x/term"
@@ -36,6 +37,10 @@ func run(argv, environ []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	if o.version {
 		printVersion(stdout, versionInfo())
 		return exitOK
+	}
+	if err := checkRecordFlags(o); err != nil {
+		fmt.Fprintln(stderr, "mongoscope: "+err.Error())
+		return exitUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -66,6 +71,16 @@ type session struct {
 	dep    probes.Deployment
 	sim    *simcluster.Cluster
 	label  string
+	// recMark is the header's recording mark: REC, then REC STOPPED.
+	recMark atomic.Pointer[string]
+}
+
+// marks are the TUI's header marks: the recording's state, if recording.
+func (s *session) marks() []string {
+	if m := s.recMark.Load(); m != nil {
+		return []string{*m}
+	}
+	return nil
 }
 
 func (s *session) close() {
@@ -99,6 +114,9 @@ func connect(ctx context.Context, o *options, env map[string]string, stdin io.Re
 			fmt.Fprintln(stderr, "mongoscope: "+err.Error()+" (set --audit-log to a writable file, or use --read-only)")
 			s.closeSim()
 			return nil, exitUsage
+		}
+		if notice := audit.Notice(); notice != "" {
+			fmt.Fprintln(stderr, "mongoscope: "+notice)
 		}
 	}
 	p, err := probes.NewPoller(probes.Config{URI: uri, Username: o.username, Password: password,
@@ -166,16 +184,18 @@ func uriHasUserWithoutPassword(uri string) bool {
 
 // watch shows the deployment: the TUI on a terminal, lines otherwise.
 func watch(ctx context.Context, o *options, s *session, stdout, stderr io.Writer) int {
+	f, ok := stdout.(*os.File)
+	tty := ok && term.IsTerminal(f.Fd())
 	snaps := s.poller.Run(ctx)
 	if o.record != "" {
 		var err error
-		snaps, err = recordTo(ctx, o, s, snaps, stderr)
+		snaps, err = recordTo(ctx, o, s, snaps, tty, stderr)
 		if err != nil {
 			fmt.Fprintln(stderr, "mongoscope: "+err.Error())
 			return exitUsage
 		}
 	}
-	if f, ok := stdout.(*os.File); ok && term.IsTerminal(f.Fd()) {
+	if tty {
 		return runTUI(ctx, o, s, snaps, stderr)
 	}
 	return printLines(ctx, snaps, o.json, stdout)

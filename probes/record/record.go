@@ -12,7 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"reflect"
 	"time"
 
 	"github.com/mongoscope/mongoscope/probes"
@@ -42,8 +44,9 @@ type Writer struct {
 var ErrFull = errors.New("recording reached --record-max; recording stopped")
 
 // Create starts a recording at path, bounded by max bytes (0: no bound).
+// It never overwrites: an existing file is an error (fs.ErrExist).
 func Create(path string, h Header, max int64) (*Writer, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("cannot create the recording: %w", err)
 	}
@@ -54,6 +57,32 @@ func Create(path string, h Header, max int64) (*Writer, error) {
 		return nil, err
 	}
 	return w, nil
+}
+
+// Append continues the recording at path (Create when there is none). The
+// file must be a mongoscope recording; its existing size counts towards
+// max. No second header is written: the snapshots simply follow.
+func Append(path string, h Header, max int64) (*Writer, error) {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return Create(path, h, max)
+	}
+	if err == nil && !fi.Mode().IsRegular() {
+		err = fmt.Errorf("%s is not a regular file", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot append to the recording: %w", err)
+	}
+	r, err := Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot append: %w", err)
+	}
+	r.Close()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return nil, fmt.Errorf("cannot append to the recording: %w", err)
+	}
+	return &Writer{f: f, max: max, written: fi.Size(), full: max > 0 && fi.Size() >= max}, nil
 }
 
 // Write appends one snapshot, durably.
@@ -123,6 +152,7 @@ func Open(path string) (*Reader, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s is not a mongoscope recording", path)
 	}
+	sanitizeStrings(reflect.ValueOf(&r.Header.Deployment))
 	return r, nil
 }
 
@@ -139,6 +169,7 @@ func (r *Reader) Next() (probes.Snapshot, error) {
 	if err := json.Unmarshal(r.sc.Bytes(), &s); err != nil {
 		return s, r.damaged(err)
 	}
+	sanitizeStrings(reflect.ValueOf(&s))
 	r.n++
 	r.last = s.TakenAt
 	return s, nil
