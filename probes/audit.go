@@ -35,6 +35,7 @@ type AuditLog struct {
 	session   string // start time and pid: ids stay unique across runs
 	seq       int
 	notice    string
+	build     *BuildInfo
 }
 
 type auditLine struct {
@@ -49,6 +50,8 @@ type auditLine struct {
 	Op        string    `json:"op,omitempty"` // the op acted on, summarized
 	Outcome   Outcome   `json:"outcome,omitempty"`
 	Message   string    `json:"message,omitempty"`
+	// Mongoscope is the build that acted (on intent and refusal records).
+	Mongoscope *BuildInfo `json:"mongoscope,omitempty"`
 }
 
 // OpenAuditLog checks the audit log can be kept at path, creating it (and
@@ -151,7 +154,8 @@ func (a *AuditLog) Intent(r ActionResult, op string, at time.Time) (string, erro
 	a.seq++
 	id := a.session + "-" + strconv.Itoa(a.seq)
 	a.mu.Unlock()
-	return id, a.record(auditLine{Time: at, Event: "intent", ID: id, Target: r.Target, Action: r.Action, Args: r.Args, Op: op})
+	return id, a.record(auditLine{Time: at, Event: "intent", ID: id, Target: r.Target, Action: r.Action, Args: r.Args, Op: op,
+		Mongoscope: a.build})
 }
 
 // Outcome appends what came of the action with that intent id.
@@ -162,7 +166,7 @@ func (a *AuditLog) Outcome(id string, r ActionResult, at time.Time) error {
 
 // Refused records an action refused before anything was sent.
 func (a *AuditLog) Refused(r ActionResult, op string, at time.Time) error {
-	return a.record(auditLine{Time: at, Event: "refused", Target: r.Target, Action: r.Action, Args: r.Args, Op: op,
+	return a.record(auditLine{Time: at, Event: "refused", Target: r.Target, Action: r.Action, Args: r.Args, Op: op, Mongoscope: a.build,
 		Outcome: r.Outcome, Message: r.Message})
 }
 
@@ -226,4 +230,11 @@ func (a *AuditLog) open() (*os.File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// setBuild names the build in the records that follow.
+func (a *AuditLog) setBuild(b *BuildInfo) {
+	a.mu.Lock()
+	a.build = b
+	a.mu.Unlock()
 }

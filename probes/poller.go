@@ -45,6 +45,9 @@ func NewPoller(cfg Config) (*Poller, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Audit != nil {
+		cfg.Audit.setBuild(cfg.Build)
+	}
 	p := &Poller{cfg: cfg, probes: newProbes(), wake: make(chan struct{}, 1), sem: make(chan struct{}, cfg.MaxConcurrency)}
 	p.dial = newDialWatch(cfg.ConnectTimeout)
 	base, err := baseOptions(cfg, p.dial)

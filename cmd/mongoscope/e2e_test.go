@@ -121,7 +121,8 @@ func TestEndToEndInTmux(t *testing.T) {
 		t.Fatalf("the terminal was not restored (stty shows raw mode):\n%s", scr)
 	}
 	log, _ := os.ReadFile(audit)
-	if !strings.Contains(string(log), `"action":"killOp"`) || !strings.Contains(string(log), `"action":"balancerStop"`) {
+	if !strings.Contains(string(log), `"action":"killOp"`) || !strings.Contains(string(log), `"action":"balancerStop"`) ||
+		!strings.Contains(string(log), `"mongoscope":{"version":`) {
 		t.Fatalf("audit log lacks the actions:\n%s", log)
 	}
 }
