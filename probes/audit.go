@@ -154,8 +154,7 @@ func (a *AuditLog) Intent(r ActionResult, op string, at time.Time) (string, erro
 	a.seq++
 	id := a.session + "-" + strconv.Itoa(a.seq)
 	a.mu.Unlock()
-	return id, a.record(auditLine{Time: at, Event: "intent", ID: id, Target: r.Target, Action: r.Action, Args: r.Args, Op: op,
-		Mongoscope: a.build})
+	return id, a.record(auditLine{Time: at, Event: "intent", ID: id, Target: r.Target, Action: r.Action, Args: r.Args, Op: op})
 }
 
 // Outcome appends what came of the action with that intent id.
@@ -166,7 +165,7 @@ func (a *AuditLog) Outcome(id string, r ActionResult, at time.Time) error {
 
 // Refused records an action refused before anything was sent.
 func (a *AuditLog) Refused(r ActionResult, op string, at time.Time) error {
-	return a.record(auditLine{Time: at, Event: "refused", Target: r.Target, Action: r.Action, Args: r.Args, Op: op, Mongoscope: a.build,
+	return a.record(auditLine{Time: at, Event: "refused", Target: r.Target, Action: r.Action, Args: r.Args, Op: op,
 		Outcome: r.Outcome, Message: r.Message})
 }
 
@@ -176,6 +175,9 @@ func (a *AuditLog) record(l auditLine) error {
 	}
 	a.mu.Lock()
 	l.OSUser, l.MongoUser = a.osUser, a.mongoUser
+	if l.Event != "outcome" { // the intent already named the build
+		l.Mongoscope = a.build
+	}
 	a.mu.Unlock()
 	return a.write(l)
 }

@@ -33,12 +33,24 @@ func (w *dialWatch) DialContext(ctx context.Context, network, addr string) (net.
 	c, err := w.d.DialContext(ctx, network, addr)
 	switch {
 	case err == nil:
-		w.note(addr, "")
+		w.connected(addr)
 	case ctx.Err() == nil:
 		w.note(addr, describeDialErr(err))
 	}
 	return c, err
 }
+
+// connected records a connection made; a handshake that failed on the
+// last one still stands until a handshake or a request succeeds.
+func (w *dialWatch) connected(addr string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !strings.HasPrefix(w.last[addr], handshakeFailed) {
+		w.last[addr], w.at[addr] = "", time.Now()
+	}
+}
+
+const handshakeFailed = "its handshake failed: "
 
 // note records how the newest attempt to reach addr went ("" for well).
 func (w *dialWatch) note(addr, why string) {

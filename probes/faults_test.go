@@ -106,7 +106,10 @@ func TestHungNodeIsSlowAndNeverPiledOn(t *testing.T) {
 	sim.Fault(simcluster.Fault{Kind: "hang", Node: sec})
 	// First slow (it may only be late), then down once DownAfter (the
 	// 3 s connect timeout here) passes without an answer.
-	s := waitFor(t, ch, "hung node slow", func(s Snapshot) bool { return snapNode(s, sec).State == StateSlow })
+	s := waitFor(t, ch, "hung node slow, waiting", func(s Snapshot) bool {
+		n := snapNode(s, sec)
+		return n.State == StateSlow && strings.Contains(n.Error, "waiting")
+	})
 	if n := snapNode(s, sec); !n.Up || !strings.Contains(n.Error, "waiting") {
 		t.Errorf("a node late by less than DownAfter should be up and slow, waiting: %+v", n)
 	}

@@ -104,11 +104,14 @@ func nodeOptions(base *options.ClientOptions, addr string, meter *costMeter, sel
 	o := *base
 	o.Hosts = []string{addr}
 	o.ReplicaSet = nil
-	o.SetDirect(true).SetMaxPoolSize(4).SetMinPoolSize(0).SetMonitor(meter.monitor()).SetServerSelectionTimeout(selectWait)
+	// No retried reads: the next poll asks again, and a struggling node
+	// should not get two requests where one failed.
+	o.SetDirect(true).SetMaxPoolSize(4).SetMinPoolSize(0).SetMonitor(meter.monitor()).SetServerSelectionTimeout(selectWait).
+		SetRetryReads(false)
 	if watch != nil {
 		o.SetServerMonitor(&event.ServerMonitor{
 			ServerHeartbeatFailed: func(e *event.ServerHeartbeatFailedEvent) {
-				watch.note(addr, "its handshake failed: "+describeErr(e.Failure))
+				watch.note(addr, handshakeFailed+describeErr(e.Failure))
 			},
 			ServerHeartbeatSucceeded: func(*event.ServerHeartbeatSucceededEvent) { watch.note(addr, "") },
 		})
