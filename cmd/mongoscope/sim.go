@@ -22,6 +22,7 @@ func runSim(argv []string, stdout, stderr io.Writer) int {
 	topology := fs.String("topology", "sharded", "sharded, replset or standalone")
 	seed := fs.Int64("seed", 1, "workload seed: the same seed and speed give the same counters")
 	speed := fs.Float64("speed", 1, "workload speed-up (10 = ten simulated seconds per second)")
+	advertise := fs.String("advertise-host", "", "name the nodes give of themselves, e.g. 'rs0-data-{n}.mongo.svc' ({set}, {n} member, {i} node index; the real port unless given)")
 	if err := fs.Parse(argv); err != nil {
 		return exitUsage
 	}
@@ -36,7 +37,7 @@ func runSim(argv []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	c, err := simcluster.Start(simcluster.Config{Topology: simcluster.Topology(*topology), Shards: *shards,
-		Members: *members, BasePort: *port, Seed: *seed, Speed: *speed})
+		Members: *members, BasePort: *port, Seed: *seed, Speed: *speed, AdvertiseHost: *advertise})
 	if err != nil {
 		fmt.Fprintf(stderr, "mongoscope sim: cannot start: %v (is port %d free? try --port 0 for free ports)\n", err, *port)
 		return exitFailure
@@ -44,12 +45,24 @@ func runSim(argv []string, stdout, stderr io.Writer) int {
 	defer c.Close()
 	fmt.Fprintf(stdout, "simulated %s cluster (MongoDB 8.0 wire protocol) running; Ctrl-C stops it\n", *topology)
 	fmt.Fprintf(stdout, "URI: %s\n", c.URI())
+	names := c.AdvertisedNames()
+	if *advertise != "" {
+		fmt.Fprintf(stdout, "one node, as through a tunnel: mongodb://%s/?directConnection=true\n", c.Nodes()[0].Address)
+	}
 	for _, n := range c.Nodes() {
-		fmt.Fprintf(stdout, "  %-21s %-10s %s\n", n.Address, n.Role, n.Shard)
+		fmt.Fprintf(stdout, "  %-21s %-10s %-10s %s\n", n.Address, n.Role, n.Shard, advertisedAs(n.Address, names))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "stopping")
 	return exitOK
+}
+
+// advertisedAs says under which name a node advertises itself, if not its own.
+func advertisedAs(addr string, names map[string]string) string {
+	if names[addr] == addr {
+		return ""
+	}
+	return "advertised as " + names[addr]
 }
