@@ -36,8 +36,16 @@ type Config struct {
 	// 30 s); errors that suggest a change trigger it at once.
 	Rediscover time.Duration
 	ReadOnly   bool // actions refuse without sending anything
-	Audit      *AuditLog
-	Now        func() time.Time // default time.Now; tests and soak runs fake it
+	// Map is --map: "FROM=TO" entries; a node named FROM is dialed at TO.
+	Map []string
+	// SSH is user@bastion[:port]: every node is dialed through the bastion.
+	// SSHUser is the user when SSH names none. The bastion's key is checked
+	// against SSHKnownHosts unless SSHInsecureHostKey; the login offers
+	// SSHIdentity, then the keys of the agent at SSHAgentSocket.
+	SSH, SSHUser, SSHIdentity, SSHAgentSocket, SSHKnownHosts string
+	SSHInsecureHostKey                                       bool
+	Audit                                                    *AuditLog
+	Now                                                      func() time.Time // default time.Now; tests and soak runs fake it
 }
 
 // withDefaults fills what was left unset and checks the rest.

@@ -2,31 +2,44 @@ package probes
 
 import (
 	"context"
+	"errors"
 	"net"
+	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 )
 
-// dialWatch is the driver's dialer, remembering how the last connection
-// attempt to each address went. The driver retries a refused node quietly
-// until server selection gives up; the dial itself fails at once, so the
-// node list can say "connection refused" now instead of "slow" for the
-// whole connect timeout.
+// dialWatch is the driver's dialer. It decides where each node is really
+// dialed (the --map entries, and the seed's own name aliased to the address
+// the user gave), dials through the SSH bastion when there is one, and
+// remembers how the last connection attempt to each node went. The driver
+// retries a refused node quietly until server selection gives up; the dial
+// itself fails at once, so the node list can say "connection refused" now
+// instead of "slow" for the whole connect timeout.
 type dialWatch struct {
-	d  net.Dialer
-	mu sync.Mutex
-	// last is the outcome of the newest attempt per address: "" for a
+	d    net.Dialer
+	hmap hostMap
+	jump *sshJump // nil: dial directly
+	mu   sync.Mutex
+	// last is the outcome of the newest attempt per node address: "" for a
 	// connection made.
 	last map[string]string
+	// alias maps a node's own name (hello's me) to the address the user
+	// gave for it: the seed is always reached the way the user reached it.
+	alias map[string]string
 }
 
-func newDialWatch(timeout time.Duration) *dialWatch {
-	return &dialWatch{d: net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}, last: map[string]string{}}
+func newDialWatch(timeout time.Duration, hmap hostMap, jump *sshJump) *dialWatch {
+	return &dialWatch{d: net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}, hmap: hmap, jump: jump,
+		last: map[string]string{}, alias: map[string]string{}}
 }
 
-// DialContext implements the driver's options.ContextDialer.
+// DialContext implements the driver's options.ContextDialer; addr is the
+// node's name as the deployment gives it.
 func (w *dialWatch) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	c, err := w.d.DialContext(ctx, network, addr)
+	c, err := w.dialTarget(ctx, network, w.route(addr))
 	why := ""
 	if err != nil && ctx.Err() == nil {
 		why = describeDialErr(err)
@@ -37,6 +50,62 @@ func (w *dialWatch) DialContext(ctx context.Context, network, addr string) (net.
 	}
 	w.mu.Unlock()
 	return c, err
+}
+
+func (w *dialWatch) dialTarget(ctx context.Context, network, target string) (net.Conn, error) {
+	if w.jump != nil {
+		return w.jump.dial(ctx, target)
+	}
+	return w.d.DialContext(ctx, network, target)
+}
+
+// route is where the node named addr is dialed: an explicit --map entry
+// first, else the address the user gave for it (mapped in turn), else addr.
+func (w *dialWatch) route(addr string) string {
+	if to, ok := w.hmap.lookup(addr); ok {
+		return to
+	}
+	w.mu.Lock()
+	given, aliased := w.alias[addr]
+	w.mu.Unlock()
+	if aliased {
+		to, _ := w.hmap.lookup(given)
+		return to
+	}
+	return addr
+}
+
+// dialAddress is where addr is dialed when that is not addr itself.
+func (w *dialWatch) dialAddress(addr string) string {
+	if to := w.route(addr); to != addr {
+		return to
+	}
+	return ""
+}
+
+// aliasSeed makes the node named name be dialed at given, the address the
+// user gave and the node answered on.
+func (w *dialWatch) aliasSeed(name, given string) {
+	if name == given || name == "" {
+		return
+	}
+	w.mu.Lock()
+	w.alias[name] = given
+	w.mu.Unlock()
+}
+
+// check opens and closes one connection to addr, so that an address that
+// cannot be reached fails now, in words, rather than after the driver's
+// server selection timeout.
+func (w *dialWatch) check(ctx context.Context, addr string) error {
+	c, err := w.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		if why := w.failing(addr); why != "" {
+			return reachError{why}
+		}
+		return err
+	}
+	return c.Close()
 }
 
 // failing is why the newest connection attempt to addr failed; "" if it
@@ -50,13 +119,32 @@ func (w *dialWatch) failing(addr string) string {
 // describeDialErr names a failed connection attempt in the operator's words.
 func describeDialErr(err error) string {
 	var dnsErr *net.DNSError
+	var chanErr *ssh.OpenChannelError
 	switch {
 	case asDNS(err, &dnsErr):
 		return "the name does not resolve from here (" + dnsErr.Name + ")"
+	case errors.As(err, &chanErr):
+		return describeBastionRefusal(chanErr)
 	case isRefused(err):
 		return "connection refused"
 	case isTimeout(err):
 		return "no answer to the connection attempt"
 	}
 	return "cannot connect: " + shorten(firstLine(err.Error()), 120)
+}
+
+// describeBastionRefusal words the bastion's refusal to open a forward.
+func describeBastionRefusal(e *ssh.OpenChannelError) string {
+	msg := strings.ToLower(e.Message)
+	switch {
+	case strings.Contains(msg, "no such host") || strings.Contains(msg, "not known") || strings.Contains(msg, "resolve"):
+		return "the name does not resolve from the bastion"
+	case strings.Contains(msg, "refused"):
+		return "connection refused (from the bastion)"
+	case strings.Contains(msg, "timeout") || strings.Contains(msg, "timed out"):
+		return "no answer to the bastion's connection attempt"
+	case e.Reason == ssh.Prohibited:
+		return "the bastion does not allow forwarding there"
+	}
+	return "the bastion cannot connect: " + shorten(firstLine(sanitize(e.Message)), 100)
 }

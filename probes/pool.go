@@ -42,13 +42,13 @@ func (m *costMeter) monitor() *event.CommandMonitor {
 
 // baseOptions turns the Config into driver options shared by every client:
 // credentials, TLS, app name and timeouts from the seed URI and flags.
-func baseOptions(cfg Config, dialer options.ContextDialer) (*options.ClientOptions, error) {
+func baseOptions(cfg Config) (*options.ClientOptions, error) {
 	opts := options.Client().ApplyURI(cfg.URI)
 	if err := opts.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrBadURI, redactErr(err, cfg))
 	}
 	opts.SetAppName(cfg.AppName).SetServerMonitoringMode(options.ServerMonitoringModePoll).
-		SetConnectTimeout(cfg.ConnectTimeout).SetServerSelectionTimeout(cfg.ConnectTimeout).SetDialer(dialer)
+		SetConnectTimeout(cfg.ConnectTimeout).SetServerSelectionTimeout(cfg.ConnectTimeout)
 	if cfg.Username != "" || cfg.Password != "" {
 		cred := options.Credential{}
 		if opts.Auth != nil {
@@ -103,39 +103,18 @@ func nodeOptions(base *options.ClientOptions, addr string, meter *costMeter, sel
 	return &o
 }
 
-// pool holds one direct client per node (made on first use) and the seed
-// client on the URI as given. It has its own lock so that making a client
-// never waits on the poller's state.
+// pool holds one direct client per node, made on first use. It has its own
+// lock so that making a client never waits on the poller's state.
 type pool struct {
 	base    *options.ClientOptions
 	meter   *costMeter
 	wait    time.Duration // server selection: how long a node may take to be reachable
 	mu      sync.Mutex
-	seed    *mongo.Client
 	clients map[string]*mongo.Client
 	closed  bool
 }
 
 var errShuttingDown = errors.New("mongoscope is shutting down")
-
-// seedClient is the client on the URI as given (it may span hosts).
-func (pl *pool) seedClient() (*mongo.Client, error) {
-	pl.mu.Lock()
-	defer pl.mu.Unlock()
-	if pl.closed {
-		return nil, errShuttingDown
-	}
-	if pl.seed == nil {
-		o := *pl.base
-		o.SetMonitor(pl.meter.monitor())
-		c, err := mongo.Connect(&o)
-		if err != nil {
-			return nil, err
-		}
-		pl.seed = c
-	}
-	return pl.seed, nil
-}
 
 // node is the direct connection to one node.
 func (pl *pool) node(addr string) (*nodeConn, error) {
@@ -159,14 +138,11 @@ func (pl *pool) node(addr string) (*nodeConn, error) {
 func (pl *pool) close(ctx context.Context) {
 	pl.mu.Lock()
 	pl.closed = true
-	clients := make([]*mongo.Client, 0, len(pl.clients)+1)
+	clients := make([]*mongo.Client, 0, len(pl.clients))
 	for _, c := range pl.clients {
 		clients = append(clients, c)
 	}
-	if pl.seed != nil {
-		clients = append(clients, pl.seed)
-	}
-	pl.clients, pl.seed = map[string]*mongo.Client{}, nil
+	pl.clients = map[string]*mongo.Client{}
 	pl.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, c := range clients {
