@@ -36,6 +36,9 @@ type Config struct {
 	// 30 s); errors that suggest a change trigger it at once.
 	Rediscover time.Duration
 	ReadOnly   bool // actions refuse without sending anything
+	Audit      *AuditLog
+	Now        func() time.Time // default time.Now; tests and soak runs fake it
+
 	// Map is --map: "FROM=TO" entries; a node named FROM is dialed at TO.
 	Map []string
 	// SSH is user@bastion[:port]: every node is dialed through the bastion.
@@ -44,8 +47,6 @@ type Config struct {
 	// SSHIdentity, then the keys of the agent at SSHAgentSocket.
 	SSH, SSHUser, SSHIdentity, SSHAgentSocket, SSHKnownHosts string
 	SSHInsecureHostKey                                       bool
-	Audit                                                    *AuditLog
-	Now                                                      func() time.Time // default time.Now; tests and soak runs fake it
 }
 
 // withDefaults fills what was left unset and checks the rest.

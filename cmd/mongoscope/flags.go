@@ -38,6 +38,11 @@ type options struct {
 	recordMax      int64
 	json           bool
 	version        bool
+	maps           []string // --map FROM=TO, then the lines of --map-file
+	mapFile        string
+	ssh            string
+	sshIdentity    string
+	sshInsecure    bool
 	args           []string
 }
 
@@ -63,6 +68,11 @@ func newFlagSet(name string, o *options, stderr io.Writer) *flag.FlagSet {
 	fs.Int64Var(&o.recordMax, "record-max", 512<<20, "stop recording when the file reaches this many bytes")
 	fs.BoolVar(&o.json, "json", false, "when stdout is not a terminal, print JSON lines instead of text")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	fs.Func("map", "dial the node named FROM at TO (repeatable), e.g. rs0-1.svc:27017=127.0.0.1:27018", func(v string) error { o.maps = append(o.maps, v); return nil })
+	fs.StringVar(&o.mapFile, "map-file", "", "read --map entries from this file, one FROM=TO a line (# comments)")
+	fs.StringVar(&o.ssh, "ssh", "", "reach every node through this SSH bastion: user@host[:port]")
+	fs.StringVar(&o.sshIdentity, "ssh-identity", "", "private key for --ssh (default: the SSH agent at $SSH_AUTH_SOCK)")
+	fs.BoolVar(&o.sshInsecure, "ssh-insecure-host-key", false, "do not check the bastion's key against ~/.ssh/known_hosts")
 	return fs
 }
 
@@ -101,6 +111,9 @@ func parseArgs(name string, argv []string, env map[string]string, stderr io.Writ
 			return nil, usageError{fmt.Sprintf("%s: cannot read %s: %v", f.flag, f.path, unwrapPathErr(err))}
 		}
 	}
+	if err := readMapFile(o); err != nil {
+		return nil, err
+	}
 	switch {
 	case len(positional) > 0:
 		o.uri = positional[0]
@@ -113,6 +126,24 @@ func parseArgs(name string, argv []string, env map[string]string, stderr io.Writ
 		return nil, usageError{fmt.Sprintf("%q is not a MongoDB connection string: it must start with mongodb:// or mongodb+srv://", probes.RedactURI(o.uri))}
 	}
 	return o, nil
+}
+
+// readMapFile appends the --map-file entries: one FROM=TO a line, blank
+// lines and # comments skipped.
+func readMapFile(o *options) error {
+	if o.mapFile == "" {
+		return nil
+	}
+	data, err := os.ReadFile(o.mapFile)
+	if err != nil {
+		return usageError{fmt.Sprintf("--map-file: cannot read %s: %v", o.mapFile, unwrapPathErr(err))}
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			o.maps = append(o.maps, line)
+		}
+	}
+	return nil
 }
 
 func usageHint(err error) string {

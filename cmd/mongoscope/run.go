@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -113,7 +114,9 @@ func connect(ctx context.Context, o *options, env map[string]string, stdin io.Re
 	}
 	p, err := probes.NewPoller(probes.Config{URI: uri, Username: o.username, Password: password,
 		TLSCAFile: o.tlsCAFile, TLSCertKeyFile: o.tlsCertKeyFile, TLSInsecure: o.tlsInsecure,
-		ConnectTimeout: o.connectTimeout, Interval: o.interval, ReadOnly: o.readOnly, Audit: audit})
+		ConnectTimeout: o.connectTimeout, Interval: o.interval, ReadOnly: o.readOnly, Audit: audit,
+		Map: o.maps, SSH: o.ssh, SSHUser: env["USER"], SSHIdentity: o.sshIdentity, SSHAgentSocket: env["SSH_AUTH_SOCK"],
+		SSHKnownHosts: knownHostsFile(env), SSHInsecureHostKey: o.sshInsecure})
 	if err != nil {
 		fmt.Fprintln(stderr, "mongoscope: "+probes.Redact(err.Error(), password))
 		s.closeSim()
@@ -135,6 +138,14 @@ func connect(ctx context.Context, o *options, env map[string]string, stdin io.Re
 		s.label = "demo"
 	}
 	return s, exitOK
+}
+
+// knownHostsFile is ~/.ssh/known_hosts, where ssh keeps the keys of hosts.
+func knownHostsFile(env map[string]string) string {
+	if env["HOME"] == "" {
+		return ""
+	}
+	return filepath.Join(env["HOME"], ".ssh", "known_hosts")
 }
 
 func (s *session) closeSim() {
