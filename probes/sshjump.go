@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -25,6 +26,7 @@ type sshJump struct {
 	cfg     *ssh.ClientConfig
 	timeout time.Duration
 	agent   net.Conn // the agent's socket, closed with the jump
+	offered string   // which keys the login offers, for a refusal
 
 	mu      sync.Mutex
 	client  *ssh.Client
@@ -78,20 +80,37 @@ func (j *sshJump) authMethods(cfg Config) ([]ssh.AuthMethod, error) {
 		}
 		signers = append(signers, s)
 	}
-	methods := []ssh.AuthMethod{ssh.PublicKeys(signers...)}
+	var fromAgent func() ([]ssh.Signer, error)
 	if cfg.SSHAgentSocket != "" {
 		conn, err := net.DialTimeout("unix", cfg.SSHAgentSocket, cfg.ConnectTimeout)
 		if err == nil {
 			j.agent = conn
-			methods = append(methods, ssh.PublicKeysCallback(agent.NewClient(conn).Signers))
+			fromAgent = agent.NewClient(conn).Signers
 		} else if len(signers) == 0 {
 			return nil, fmt.Errorf("%w: cannot reach the SSH agent at %s (%v): pass --ssh-identity FILE", ErrBadURI, cfg.SSHAgentSocket, unwrapOp(err))
 		}
 	}
-	if len(signers) == 0 && j.agent == nil {
+	switch {
+	case len(signers) == 0 && j.agent == nil:
 		return nil, fmt.Errorf("%w: --ssh needs a key: pass --ssh-identity FILE or run ssh-agent (SSH_AUTH_SOCK)", ErrBadURI)
+	case j.agent == nil:
+		j.offered = "the key in " + cfg.SSHIdentity
+	case len(signers) == 0:
+		j.offered = "the SSH agent's keys"
+	default:
+		j.offered = "the key in " + cfg.SSHIdentity + " and the SSH agent's keys"
 	}
-	return methods, nil
+	// One publickey method: the client tries each method name only once.
+	return []ssh.AuthMethod{ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
+		if fromAgent == nil {
+			return signers, nil
+		}
+		more, err := fromAgent()
+		if err != nil && len(signers) == 0 {
+			return nil, err
+		}
+		return append(append([]ssh.Signer(nil), signers...), more...), nil
+	})}, nil
 }
 
 // hostKeyCheck checks the bastion's key against known_hosts, offering the
@@ -114,14 +133,21 @@ func hostKeyCheck(cfg Config, bastion string) (ssh.HostKeyCallback, []string, er
 		err := cb(host, remote, key)
 		switch {
 		case errors.As(err, &ke) && len(ke.Want) > 0:
-			return fmt.Errorf("its host key (%s) does not match %s:%d: someone may be intercepting the connection, or the key changed", key.Type(), ke.Want[0].Filename, ke.Want[0].Line)
+			return hostKeyError(fmt.Sprintf("its host key (%s) does not match %s:%d: someone may be intercepting the connection, or the key changed",
+				key.Type(), ke.Want[0].Filename, ke.Want[0].Line))
 		case errors.As(err, &ke):
-			return fmt.Errorf("it is not in %s: check its key and add it (ssh-keyscan -p %s %s >> %s), or pass --ssh-insecure-host-key", file, portOf(host), hostOf(host), file)
+			return hostKeyError(fmt.Sprintf("it is not in %s: check its key and add it (ssh-keyscan -p %s %s >> %s), or pass --ssh-insecure-host-key",
+				file, portOf(host), hostOf(host), file))
 		}
 		return err
 	}
 	return check, knownKeyTypes(cb, bastion), nil
 }
+
+// hostKeyError is the bastion's key failing the known_hosts check, worded.
+type hostKeyError string
+
+func (e hostKeyError) Error() string { return string(e) }
 
 // knownKeyTypes lists the host key algorithms known_hosts holds for addr
 // (none: let the server choose).
@@ -191,11 +217,14 @@ func (j *sshJump) connect(ctx context.Context) (*ssh.Client, error) {
 func (j *sshJump) handshakeError(ctx context.Context, err error) error {
 	msg := err.Error()
 	why := shorten(firstLine(sanitize(strings.TrimPrefix(msg, "ssh: handshake failed: "))), 200)
+	var hk hostKeyError
 	switch {
 	case ctx.Err() != nil:
 		why = "interrupted"
+	case errors.As(err, &hk):
+		why = string(hk)
 	case strings.Contains(msg, "unable to authenticate"):
-		why = fmt.Sprintf("the bastion refused the login as %q (offered: the --ssh-identity key and the agent's keys)", j.user)
+		why = fmt.Sprintf("the bastion refused the login as %q (offered %s)", j.user, j.offered)
 	case isTimeout(err):
 		why = fmt.Sprintf("no SSH handshake within %s", j.timeout)
 	}
@@ -213,7 +242,25 @@ func (j *sshJump) dial(ctx context.Context, target string) (net.Conn, error) {
 	if err != nil && ctx.Err() == nil && !errors.As(err, &refused) {
 		client.Close() // the SSH connection itself failed: make another next time
 	}
-	return conn, err
+	if err != nil {
+		return nil, err
+	}
+	return withDeadlines(conn), nil
+}
+
+// withDeadlines gives a forwarded connection the deadlines the driver sets
+// on every read and write: an SSH channel has none, net.Pipe has them.
+func withDeadlines(ch net.Conn) net.Conn {
+	inner, outer := net.Pipe()
+	go func() {
+		io.Copy(inner, ch)
+		inner.Close()
+	}()
+	go func() {
+		io.Copy(ch, inner)
+		ch.Close()
+	}()
+	return outer
 }
 
 // close ends the SSH connection; forwarded connections end with it.

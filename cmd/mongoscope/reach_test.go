@@ -7,7 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/ssh/knownhosts"
+
 	"github.com/mongoscope/mongoscope/internal/simcluster"
+	"github.com/mongoscope/mongoscope/internal/sshtest"
 	"github.com/mongoscope/mongoscope/probes"
 )
 
@@ -101,6 +104,55 @@ func TestBadMapIsAUsageError(t *testing.T) {
 		code, _, errOut := runCapture(t, nil, append([]string{"snapshot"}, append(args, "mongodb://127.0.0.1:1")...)...)
 		if code != exitUsage || strings.Count(strings.TrimSpace(errOut), "\n") != 0 || !strings.Contains(errOut, "--map") {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+}
+
+// A sharded cluster whose names resolve only behind an SSH bastion is
+// watched whole through --ssh; a wrong host key and a refused login are
+// each one line naming the bastion, exit 1.
+func TestSnapshotThroughAnSSHBastion(t *testing.T) {
+	sim, names := simAdvertising(t, simcluster.Config{Shards: 2, Members: 2, ConfigMembers: 1})
+	home := t.TempDir()
+	os.Mkdir(filepath.Join(home, ".ssh"), 0o700)
+	key, err := sshtest.NewKey(home, "id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := sshtest.Start("ops", key.Public, func(host string) string { return "127.0.0.1" }) // the bastion's DNS
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	knownHosts := filepath.Join(home, ".ssh", "known_hosts")
+	env := []string{"HOME=" + home, "USER=ops"}
+	uri := "mongodb://" + names[sim.Nodes()[0].Address] + "/"
+	write := func(content string) { os.WriteFile(knownHosts, []byte(content), 0o600) }
+
+	write(b.KnownHostsLine())
+	code, out, errOut := runCapture(t, env, "snapshot", "--interval", "200ms", "--ssh", b.Addr, "--ssh-identity", key.File, uri)
+	if code != exitOK {
+		t.Fatalf("through the bastion: exit %d: %s", code, errOut)
+	}
+	if snap := snapshotOf(t, out); len(snap.Deployment.Nodes) != 6 || snap.Deployment.Via != "ssh ops@"+b.Addr {
+		t.Errorf("deployment = %+v", snap.Deployment)
+	}
+
+	stranger, _ := sshtest.NewKey(home, "stranger")
+	for name, c := range map[string]struct {
+		knownHosts string
+		args       []string
+		want       string
+	}{
+		"wrong host key": {knownhosts.Line([]string{knownhosts.Normalize(b.Addr)}, stranger.Public) + "\n", nil, "does not match"},
+		"refused login":  {b.KnownHostsLine(), []string{"--ssh-identity", stranger.File}, "refused the login"},
+	} {
+		write(c.knownHosts)
+		args := append([]string{"snapshot", "--ssh", "ops@" + b.Addr, "--ssh-identity", key.File}, c.args...)
+		code, out, errOut := runCapture(t, env, append(args, uri)...)
+		line := strings.TrimSpace(errOut)
+		if code != exitFailure || out != "" || strings.Contains(line, "\n") || !strings.Contains(line, "ssh bastion "+b.Addr) || !strings.Contains(line, c.want) {
+			t.Errorf("%s: exit %d, stderr %q", name, code, errOut)
 		}
 	}
 }
