@@ -2,6 +2,7 @@ package probes
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -142,7 +143,7 @@ func (p *Poller) discoverSharded(ctx context.Context, dep *Deployment, ans seedA
 	}
 	shards, err := p.listShards(ctx, ans.conn)
 	if err != nil {
-		return err
+		return fmt.Errorf("listShards on %s failed: %s", ans.given, err)
 	}
 	// Each set's members within one connect timeout, all sets at once.
 	sctx, cancel := context.WithTimeout(ctx, p.cfg.ConnectTimeout)
@@ -170,7 +171,7 @@ func (p *Poller) listShards(ctx context.Context, conn *nodeConn) ([]shardHosts, 
 	t := p.cfg.ConnectTimeout
 	raw, err := conn.command(ctx, t, "admin", bson.D{{Key: "listShards", Value: 1}})
 	if err != nil {
-		return nil, fmt.Errorf("listShards failed: %s", describeErr(err))
+		return nil, errors.New(sanitize(describeErr(err)))
 	}
 	var shards []shardHosts
 	for _, v := range getArray(raw, "shards") {

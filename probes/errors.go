@@ -58,6 +58,9 @@ func describeErr(err error) string {
 	if strings.Contains(err.Error(), "connection refused") {
 		return "connection refused" // also inside server-selection timeouts
 	}
+	if strings.Contains(err.Error(), "checking out a connection") {
+		return "no answer (timed out waiting for a free connection to it)"
+	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || mongo.IsTimeout(err):
 		return "no answer (timed out)"

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -45,6 +46,9 @@ func (m *costMeter) monitor() *event.CommandMonitor {
 func baseOptions(cfg Config) (*options.ClientOptions, error) {
 	opts := options.Client().ApplyURI(cfg.URI)
 	if err := opts.Validate(); err != nil {
+		if dnsErr := (*net.DNSError)(nil); errors.As(err, &dnsErr) {
+			return nil, srvError(dnsErr)
+		}
 		return nil, fmt.Errorf("%w: %s", ErrBadURI, redactErr(err, cfg))
 	}
 	opts.SetAppName(cfg.AppName).SetServerMonitoringMode(options.ServerMonitoringModePoll).
@@ -89,6 +93,18 @@ func baseOptions(cfg Config) (*options.ClientOptions, error) {
 		opts.SetTLSConfig(tc)
 	}
 	return opts, nil
+}
+
+// srvError is a mongodb+srv name that did not resolve: the deployment
+// cannot be reached from here, the connection string may well be right.
+func srvError(e *net.DNSError) error {
+	why := "it does not resolve from here"
+	if e.IsTimeout {
+		why = "the DNS server did not answer"
+	} else if !e.IsNotFound {
+		why = "the lookup failed: " + shorten(sanitize(e.Err), 100)
+	}
+	return fmt.Errorf("%w: cannot look up %s: %s", ErrUnreachable, sanitize(e.Name), why)
 }
 
 // nodeOptions connects to exactly one node: directConnection, no set name

@@ -1,8 +1,13 @@
 package probes
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 
 	"github.com/mongoscope/mongoscope/internal/simcluster"
 )
@@ -164,5 +169,41 @@ func TestParseHostMap(t *testing.T) {
 		if _, err := parseHostMap([]string{bad}); err == nil || !strings.Contains(err.Error(), "--map") {
 			t.Errorf("%q: err = %v", bad, err)
 		}
+	}
+}
+
+// Every connect error names the host it is about.
+func TestConnectErrorsNameTheHost(t *testing.T) {
+	p, err := NewPoller(Config{URI: "mongodb://db-0.example.invalid:27017/", ConnectTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(context.Background())
+	checkout := topology.WaitQueueTimeoutError{Wrapped: context.DeadlineExceeded}
+	if msg := p.connectError("db-0.example.invalid:27017", checkout).Error(); !strings.Contains(msg, "db-0.example.invalid:27017") ||
+		!strings.Contains(msg, "waiting for a free connection") {
+		t.Errorf("pool checkout: %s", msg)
+	}
+	if _, err := p.Connect(context.Background()); err == nil || !errors.Is(err, ErrUnreachable) ||
+		!strings.Contains(err.Error(), "db-0.example.invalid:27017") || !strings.Contains(err.Error(), "does not resolve") {
+		t.Errorf("unresolvable seed: %v", err)
+	}
+
+	sim := startSim(t, simcluster.Config{Topology: "sharded", Shards: 1, Members: 1, ConfigMembers: 1})
+	mongos := firstWithRole(t, sim, "mongos")
+	sim.Fault(simcluster.Fault{Kind: "fail", Node: mongos, Command: "listShards", Code: 13})
+	q, _ := NewPoller(Config{URI: sim.URI(), ConnectTimeout: 2 * time.Second})
+	defer q.Close(context.Background())
+	if _, err := q.Connect(context.Background()); err == nil || !strings.Contains(err.Error(), "listShards on "+mongos) {
+		t.Errorf("listShards refused: %v", err)
+	}
+}
+
+// A mongodb+srv name that does not resolve is unreachable, not a bad
+// connection string.
+func TestSRVThatDoesNotResolve(t *testing.T) {
+	_, err := NewPoller(Config{URI: "mongodb+srv://cluster0.mongo.invalid/"})
+	if !errors.Is(err, ErrUnreachable) || errors.Is(err, ErrBadURI) || !strings.Contains(err.Error(), "cluster0.mongo.invalid") {
+		t.Fatalf("err = %v", err)
 	}
 }

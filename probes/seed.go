@@ -196,10 +196,10 @@ func reasonFor(err error) string {
 	switch {
 	case errors.As(err, &reach):
 		return reach.why
+	case strings.Contains(msg, "checking out a connection"):
+		return describeErr(err)
 	case err == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
 		return "no answer"
-	case strings.Contains(msg, "checking out a connection"):
-		return "no answer (timed out waiting for a connection)"
 	case strings.Contains(msg, "connection refused"):
 		return "connection refused"
 	case strings.Contains(msg, "no such host"):

@@ -156,3 +156,13 @@ func TestSnapshotThroughAnSSHBastion(t *testing.T) {
 		}
 	}
 }
+
+// A mongodb+srv name that does not resolve is unreachable: exit 1, one
+// line naming it (not 2, "bad connection string").
+func TestSRVThatDoesNotResolveExits1(t *testing.T) {
+	code, out, errOut := runCapture(t, nil, "snapshot", "mongodb+srv://cluster0.mongo.invalid/")
+	if code != exitFailure || out != "" || strings.Count(strings.TrimSpace(errOut), "\n") != 0 ||
+		!strings.Contains(errOut, "cluster0.mongo.invalid") || strings.Contains(errOut, "bad connection string") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+}

@@ -120,6 +120,9 @@ func connect(ctx context.Context, o *options, env map[string]string, stdin io.Re
 	if err != nil {
 		fmt.Fprintln(stderr, "mongoscope: "+probes.Redact(err.Error(), password))
 		s.closeSim()
+		if errors.Is(err, probes.ErrUnreachable) { // a mongodb+srv name that does not resolve
+			return nil, exitFailure
+		}
 		return nil, exitUsage
 	}
 	dep, err := p.Connect(ctx)
