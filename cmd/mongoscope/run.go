@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/charmbracelet/x/term"
 
@@ -86,8 +88,51 @@ func (s *session) close() {
 	}
 }
 
-// connect starts the demo cluster if asked, then discovers the deployment.
+// interruptGrace is how long connecting may take to notice SIGINT/SIGTERM
+// before mongoscope stops waiting for it.
+const interruptGrace = 500 * time.Millisecond
+
+// connect connects, giving up within a moment of SIGINT or SIGTERM (ctx
+// ending) whatever it is doing: a mongodb+srv lookup, for one, cannot be
+// called off. What connecting says goes to stderr only when it was not
+// interrupted, so an interrupt is one line.
 func connect(ctx context.Context, o *options, env map[string]string, stdin io.Reader, stderr io.Writer) (*session, int) {
+	type result struct {
+		s    *session
+		code int
+	}
+	var said bytes.Buffer
+	done := make(chan result, 1)
+	go func() {
+		s, code := connectNow(ctx, o, env, stdin, &said)
+		done <- result{s, code}
+	}()
+	select {
+	case r := <-done:
+		if ctx.Err() == nil {
+			stderr.Write(said.Bytes())
+			return r.s, r.code
+		}
+		r.s.closeIfAny()
+	case <-ctx.Done():
+		select {
+		case r := <-done:
+			r.s.closeIfAny()
+		case <-time.After(interruptGrace):
+		}
+	}
+	fmt.Fprintln(stderr, "mongoscope: interrupted while connecting")
+	return nil, exitFailure
+}
+
+func (s *session) closeIfAny() {
+	if s != nil {
+		s.close()
+	}
+}
+
+// connectNow starts the demo cluster if asked, then discovers the deployment.
+func connectNow(ctx context.Context, o *options, env map[string]string, stdin io.Reader, stderr io.Writer) (*session, int) {
 	s := &session{}
 	uri := o.uri
 	if o.demo {
