@@ -43,9 +43,13 @@ func runSim(argv []string, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	defer c.Close()
+	names := c.AdvertisedNames()
+	if dup := duplicateName(names); dup != "" {
+		fmt.Fprintf(stderr, "mongoscope sim: --advertise-host gives two nodes the name %s: add {set} or {i}\n", dup)
+		return exitUsage
+	}
 	fmt.Fprintf(stdout, "simulated %s cluster (MongoDB 8.0 wire protocol) running; Ctrl-C stops it\n", *topology)
 	fmt.Fprintf(stdout, "URI: %s\n", c.URI())
-	names := c.AdvertisedNames()
 	if *advertise != "" {
 		fmt.Fprintf(stdout, "one node, as through a tunnel: mongodb://%s/?directConnection=true\n", c.Nodes()[0].Address)
 	}
@@ -57,6 +61,18 @@ func runSim(argv []string, stdout, stderr io.Writer) int {
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "stopping")
 	return exitOK
+}
+
+// duplicateName is a name two nodes advertise, or "".
+func duplicateName(names map[string]string) string {
+	seen := map[string]bool{}
+	for _, name := range names {
+		if seen[name] {
+			return name
+		}
+		seen[name] = true
+	}
+	return ""
 }
 
 // advertisedAs says under which name a node advertises itself, if not its own.
