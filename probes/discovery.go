@@ -281,8 +281,11 @@ func (p *Poller) describeReach(dep *Deployment, ans seedAnswer) {
 		return
 	}
 	dep.DirectNote = "directConnection=true: polling only " + seed
-	if others > 0 {
-		dep.DirectNote += fmt.Sprintf("; the %d other nodes are shown as it reports them", others)
+	switch {
+	case others > 0 && dep.Kind == KindSharded:
+		dep.DirectNote += fmt.Sprintf("; the %d other nodes are listed as it names them, not polled", others)
+	case others > 0:
+		dep.DirectNote += fmt.Sprintf("; the %d other members are shown as it reports them", others)
 	}
 }
 

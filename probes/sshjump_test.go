@@ -73,6 +73,19 @@ func TestSSHJumpWatchesAShardedCluster(t *testing.T) {
 	if s.Deployment.Via == "" || bs.b.Forwards() < len(s.Deployment.Nodes) {
 		t.Errorf("via %q, %d connections forwarded for %d nodes", s.Deployment.Via, bs.b.Forwards(), len(s.Deployment.Nodes))
 	}
+
+	// The bastion drops every connection: the next dials make a new SSH
+	// connection, and every node answers again through it.
+	before := bs.b.Forwards()
+	bs.b.Drop()
+	waitFor(t, ch, "every node answering again after the bastion dropped", func(s Snapshot) bool {
+		for _, n := range s.Deployment.Nodes {
+			if n.State != StateUp {
+				return false
+			}
+		}
+		return bs.b.Forwards() >= before+len(s.Deployment.Nodes)
+	})
 }
 
 // The agent's keys are offered when no identity file is given.

@@ -108,12 +108,19 @@ func (b *Bastion) KnownHostsLine() string {
 // Close stops the server and every connection through it.
 func (b *Bastion) Close() {
 	b.ln.Close()
+	b.Drop()
+	b.wg.Wait()
+}
+
+// Drop cuts every connection, as a bastion restarting does; new ones are
+// still accepted.
+func (b *Bastion) Drop() {
 	b.mu.Lock()
 	for _, c := range b.conns {
 		c.Close()
 	}
+	b.conns = nil
 	b.mu.Unlock()
-	b.wg.Wait()
 }
 
 func (b *Bastion) track(c net.Conn) {
