@@ -29,6 +29,7 @@ type dialWatch struct {
 	// alias maps a node's own name (hello's me) to the address the user
 	// gave for it: the seed is always reached the way the user reached it.
 	alias map[string]string
+	// Both are keyed in lower case: the driver lower-cases host names.
 }
 
 func newDialWatch(timeout time.Duration, hmap hostMap, jump *sshJump) *dialWatch {
@@ -46,7 +47,7 @@ func (w *dialWatch) DialContext(ctx context.Context, network, addr string) (net.
 	}
 	w.mu.Lock()
 	if err == nil || why != "" {
-		w.last[addr] = why
+		w.last[strings.ToLower(addr)] = why
 	}
 	w.mu.Unlock()
 	return c, err
@@ -66,7 +67,7 @@ func (w *dialWatch) route(addr string) string {
 		return to
 	}
 	w.mu.Lock()
-	given, aliased := w.alias[addr]
+	given, aliased := w.alias[strings.ToLower(addr)]
 	w.mu.Unlock()
 	if aliased {
 		to, _ := w.hmap.lookup(given)
@@ -90,7 +91,7 @@ func (w *dialWatch) aliasSeed(name, given string) {
 		return
 	}
 	w.mu.Lock()
-	w.alias[name] = given
+	w.alias[strings.ToLower(name)] = given
 	w.mu.Unlock()
 }
 
@@ -113,7 +114,7 @@ func (w *dialWatch) check(ctx context.Context, addr string) error {
 func (w *dialWatch) failing(addr string) string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.last[addr]
+	return w.last[strings.ToLower(addr)]
 }
 
 // describeDialErr names a failed connection attempt in the operator's words.
@@ -122,7 +123,9 @@ func describeDialErr(err error) string {
 	var chanErr *ssh.OpenChannelError
 	switch {
 	case asDNS(err, &dnsErr):
-		return "the name does not resolve from here (" + dnsErr.Name + ")"
+		return "the name does not resolve from here (" + shorten(sanitize(dnsErr.Name), 100) + ")"
+	case errors.Is(err, ErrUnreachable): // the bastion itself
+		return strings.TrimPrefix(err.Error(), ErrUnreachable.Error()+": ")
 	case errors.As(err, &chanErr):
 		return describeBastionRefusal(chanErr)
 	case isRefused(err):

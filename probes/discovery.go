@@ -264,9 +264,9 @@ func withDefaultPort(host string) string {
 // describeReach says where each node is dialed and, with
 // directConnection, that only the seed is polled.
 func (p *Poller) describeReach(dep *Deployment, ans seedAnswer) {
-	seed := ans.given
+	seed := sanitize(ans.given)
 	if ans.name != ans.given {
-		seed += " (" + ans.name + ")"
+		seed += " (" + shorten(sanitize(ans.name), 100) + ")"
 	}
 	others := 0
 	for i := range dep.Nodes {

@@ -207,3 +207,28 @@ func TestSRVThatDoesNotResolve(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// Names come from the servers: control characters in them never reach the
+// sentences mongoscope writes.
+func TestHostileNamesAreCleaned(t *testing.T) {
+	sim := startSim(t, simcluster.Config{Topology: "replset", Members: 2, AdvertiseHost: "Evil\x1bc\x07{n}.INVALID"})
+	given := firstWithRole(t, sim, "primary")
+	_, ch, dep := pollerOn(t, "mongodb://"+given+"/?directConnection=true", nil)
+	if strings.ContainsAny(dep.DirectNote, "\x1b") || !strings.Contains(dep.DirectNote, "Evilc0.INVALID") {
+		t.Errorf("direct note %q", dep.DirectNote)
+	}
+	_, ch, _ = pollerOn(t, "mongodb://"+given+"/", nil)
+	s := waitFor(t, ch, "the other member down", func(s Snapshot) bool {
+		for _, n := range s.Deployment.Nodes {
+			if n.State == StateDown {
+				return true
+			}
+		}
+		return false
+	})
+	for _, n := range s.Deployment.Nodes {
+		if strings.ContainsAny(n.Error, "\x1b") {
+			t.Errorf("error %q", n.Error)
+		}
+	}
+}

@@ -137,8 +137,8 @@ func (p *Poller) answeredAs(given string, hello bson.Raw) (seedAnswer, error) {
 // reason, or the first few hosts with theirs and how many more failed.
 func (p *Poller) seedError(hosts []string, failed map[string]error) error {
 	for _, h := range hosts { // wrong credentials or TLS say more than the rest
-		if err := p.connectError(h, failed[h]); !strings.Contains(err.Error(), "cannot reach") {
-			return err
+		if tls, auth := tlsOrAuth(failed[h]); tls || auth {
+			return p.connectError(h, failed[h])
 		}
 	}
 	if len(hosts) == 1 {
@@ -146,7 +146,7 @@ func (p *Poller) seedError(hosts []string, failed map[string]error) error {
 	}
 	var parts []string
 	for _, h := range hosts[:min(seedShown, len(hosts))] {
-		parts = append(parts, fmt.Sprintf("%s (%s)", h, reasonFor(failed[h])))
+		parts = append(parts, fmt.Sprintf("%s (%s)", sanitize(h), reasonFor(failed[h])))
 	}
 	more := ""
 	if n := len(hosts) - seedShown; n > 0 {
@@ -161,17 +161,28 @@ func (p *Poller) connectError(host string, err error) error {
 	if err == nil {
 		err = context.DeadlineExceeded
 	}
-	msg := sanitize(redactErr(err, p.cfg))
-	lower := strings.ToLower(msg)
-	var reach reachError
-	switch {
-	case errors.As(err, &reach):
-	case strings.Contains(lower, "certificate") || strings.Contains(lower, "tls") || strings.Contains(lower, "x509"):
+	host = sanitize(host)
+	switch tls, auth := tlsOrAuth(err); {
+	case tls:
+		msg := sanitize(redactErr(err, p.cfg))
 		return fmt.Errorf("%w: TLS handshake with %s failed (%s): check --tls-ca-file or the tls options", ErrUnreachable, host, shorten(lastClause(msg), 140))
-	case strings.Contains(lower, "authentication failed") || strings.Contains(lower, "auth error") || strings.Contains(lower, "authenticationfailed"):
+	case auth:
 		return p.authError()
 	}
 	return fmt.Errorf("%w: cannot reach %s within %s: %s", ErrUnreachable, host, p.cfg.ConnectTimeout, reasonFor(err))
+}
+
+// tlsOrAuth says whether a host's failure is the TLS handshake or our
+// credentials, which say more than its being unreachable.
+func tlsOrAuth(err error) (tls, auth bool) {
+	var reach reachError
+	if err == nil || errors.As(err, &reach) {
+		return false, false
+	}
+	lower := strings.ToLower(err.Error())
+	tls = strings.Contains(lower, "certificate") || strings.Contains(lower, "tls") || strings.Contains(lower, "x509")
+	auth = strings.Contains(lower, "authentication failed") || strings.Contains(lower, "auth error") || strings.Contains(lower, "authenticationfailed")
+	return tls, auth
 }
 
 func (p *Poller) authError() error {

@@ -133,7 +133,6 @@ func TestSSHJumpRefusals(t *testing.T) {
 		}
 		_, err = p.Connect(context.Background())
 		p.Close(context.Background())
-		t.Logf("%s: %v", tc.name, err)
 		if err == nil || !errors.Is(err, ErrUnreachable) || !strings.Contains(err.Error(), "ssh bastion "+bs.b.Addr) ||
 			!strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: err = %v", tc.name, err)
