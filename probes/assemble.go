@@ -8,7 +8,8 @@ func (p *Poller) assemble() Snapshot {
 	st := &p.st
 	now := st.now()
 	snap := Snapshot{Mongoscope: p.cfg.Build, TakenAt: now, IntervalSeconds: Seconds(st.interval), NotAvailable: map[string]string{}}
-	snap.Deployment = Deployment{Kind: st.dep.Kind, Name: st.dep.Name, Version: st.dep.Version, Changes: st.changes}
+	snap.Deployment = Deployment{Kind: st.dep.Kind, Name: st.dep.Name, Version: st.dep.Version, Changes: st.changes,
+		Direct: st.dep.Direct, DirectNote: st.dep.DirectNote, Via: st.dep.Via}
 	st.changes = nil
 	for _, dn := range st.dep.Nodes { // discovery order: routers, shards, config
 		ns, ok := st.nodes[dn.Address]

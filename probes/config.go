@@ -40,6 +40,15 @@ type Config struct {
 	Now        func() time.Time // default time.Now; tests and soak runs fake it
 	// Build is this binary's version, stamped on every snapshot.
 	Build *BuildInfo
+
+	// Map is --map: "FROM=TO" entries; a node named FROM is dialed at TO.
+	Map []string
+	// SSH is user@bastion[:port]: every node is dialed through the bastion.
+	// SSHUser is the user when SSH names none. The bastion's key is checked
+	// against SSHKnownHosts unless SSHInsecureHostKey; the login offers
+	// SSHIdentity, then the keys of the agent at SSHAgentSocket.
+	SSH, SSHUser, SSHIdentity, SSHAgentSocket, SSHKnownHosts string
+	SSHInsecureHostKey                                       bool
 }
 
 // withDefaults fills what was left unset and checks the rest.

@@ -4,152 +4,120 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mongoscope/mongoscope/internal/safetext"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
-	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
 )
+
+// discovery is what one discovery found, and the seed it started from.
+type discovery struct {
+	dep  Deployment
+	seed seedAnswer
+}
 
 // discover works out the deployment from the seed: a mongos means a sharded
 // cluster (shards from listShards, members from each shard's
 // replSetGetStatus, config servers from getShardMap, routers from
 // config.mongos); a set name means a replica set (members from
 // replSetGetStatus, so hidden members and arbiters are included); anything
-// else is a standalone.
-func (p *Poller) discover(ctx context.Context) (Deployment, error) {
-	seed, err := p.pool.seedClient()
+// else is a standalone. A member that cannot be reached is still listed.
+func (p *Poller) discover(ctx context.Context) (discovery, error) {
+	ans, err := p.reachSeed(ctx)
 	if err != nil {
-		return Deployment{}, fmt.Errorf("%w: %s", ErrBadURI, redactErr(err, p.cfg))
+		return discovery{}, err
 	}
-	t := p.cfg.ConnectTimeout
-	rp := options.RunCmd().SetReadPreference(readpref.PrimaryPreferred())
-	hctx, cancel := context.WithTimeout(ctx, p.cfg.ConnectTimeout)
-	stopWatch := p.dial.cancelWhenAllRefuse(hctx, p.seedHosts(), cancel)
-	hello, err := seed.Database("admin").RunCommand(hctx, bson.D{{Key: "hello", Value: 1}}, rp).Raw()
-	stopWatch()
-	cancel()
-	if err != nil {
-		if why := p.dial.allRefused(p.seedHosts()); why != "" {
-			return Deployment{}, fmt.Errorf("%w: cannot reach %s: %s", ErrUnreachable, strings.Join(p.seedHosts(), ","), why)
-		}
-		return Deployment{}, p.connectError(err)
+	dep := Deployment{Name: ans.given, Direct: p.direct()}
+	if p.jump != nil {
+		dep.Via = "ssh " + p.jump.user + "@" + p.jump.bastion
 	}
-	dep := Deployment{Name: p.seedName()}
-	if bi, err := runCommand(ctx, seed, t, "admin", bson.D{{Key: "buildInfo", Value: 1}}); err == nil {
+	if bi, err := ans.conn.command(ctx, p.cfg.ConnectTimeout, "admin", bson.D{{Key: "buildInfo", Value: 1}}); err == nil {
 		dep.Version = getText(bi, "version")
 	}
 	switch {
-	case getString(hello, "msg") == "isdbgrid":
+	case getText(ans.hello, "msg") == "isdbgrid":
 		dep.Kind = KindSharded
-		err = p.discoverSharded(ctx, &dep)
-	case getString(hello, "setName") != "":
+		err = p.discoverSharded(ctx, &dep, ans)
+	case getText(ans.hello, "setName") != "":
 		dep.Kind = KindReplicaSet
-		dep.Name = getText(hello, "setName")
-		var members []Node
-		members, err = p.setMembers(ctx, getText(hello, "me"), dep.Name, "")
-		dep.Nodes = members
+		dep.Name = getText(ans.hello, "setName")
+		dep.Nodes = p.discoverSet(ctx, &ans)
 	default:
 		dep.Kind = KindStandalone
-		dep.Nodes = []Node{{Address: p.seedHosts()[0], Role: RoleStandalone, Up: true}}
+		dep.Nodes = []Node{{Address: ans.name, Role: RoleStandalone, Up: true}}
 	}
-	return dep, err
+	p.describeReach(&dep, ans)
+	return discovery{dep: dep, seed: ans}, err
 }
 
-func (p *Poller) discoverSharded(ctx context.Context, dep *Deployment) error {
-	seed, err := p.pool.seedClient()
+// direct says whether the connection string asks for directConnection.
+func (p *Poller) direct() bool {
+	return p.pool.base.Direct != nil && *p.pool.base.Direct
+}
+
+// discoverSet lists the seed's set from its replSetGetStatus, matching the
+// member that is itself (self: true) to the seed; if the seed will not say,
+// from the hosts its hello lists.
+func (p *Poller) discoverSet(ctx context.Context, ans *seedAnswer) []Node {
+	raw, err := ans.conn.command(ctx, p.cfg.ConnectTimeout, "admin", bson.D{{Key: "replSetGetStatus", Value: 1}})
 	if err != nil {
-		return err
+		return membersFromHello(*ans)
 	}
-	t := p.cfg.ConnectTimeout
-	for _, h := range p.seedHosts() {
-		dep.Nodes = append(dep.Nodes, Node{Address: h, Role: RoleMongos, Up: true})
+	nodes, self := membersFromStatus(raw, "", "")
+	if self != "" && self != ans.name {
+		p.dial.aliasSeed(self, ans.given)
+		ans.name = self
 	}
-	shardsRaw, err := runCommand(ctx, seed, t, "admin", bson.D{{Key: "listShards", Value: 1}})
-	if err != nil {
-		return fmt.Errorf("listShards failed: %s", describeErr(err))
-	}
-	type shardHosts struct {
-		name, set string
-		hosts     []string
-	}
-	var shards []shardHosts
-	for _, v := range getArray(shardsRaw, "shards") {
-		d, ok := v.DocumentOK()
-		if !ok {
-			continue
-		}
-		set, hosts := parseHostString(getText(d, "host"))
-		shards = append(shards, shardHosts{getText(d, "_id"), set, hosts})
-	}
-	if m, err := runCommand(ctx, seed, t, "admin", bson.D{{Key: "getShardMap", Value: 1}}); err == nil {
-		if cs := getText(m, "map", "config"); cs != "" {
-			set, hosts := parseHostString(cs)
-			shards = append(shards, shardHosts{"config", set, hosts})
-		}
-	}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for _, sh := range shards {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			members, err := p.setMembers(ctx, sh.hosts[0], sh.set, sh.name)
-			if err != nil || len(members) == 0 {
-				// The set could not be asked; list its hosts as we know them.
-				members = members[:0]
-				for _, h := range sh.hosts {
-					members = append(members, Node{Address: h, Role: RoleOther, Shard: sh.name, Set: sh.set})
+	return nodes
+}
+
+// membersFromHello lists the set as a hello reply names it.
+func membersFromHello(ans seedAnswer) []Node {
+	set := getText(ans.hello, "setName")
+	var out []Node
+	for _, key := range []string{"hosts", "passives", "arbiters"} {
+		for _, v := range getArray(ans.hello, key) {
+			addr, ok := v.StringValueOK()
+			if !ok {
+				continue
+			}
+			n := Node{Address: addr, Set: set, Role: RoleOther}
+			if key == "arbiters" {
+				n.Role = RoleArbiter
+			}
+			if addr == ans.name {
+				n.Role, n.Up = RoleSecondary, true
+				if getBool(ans.hello, "isWritablePrimary") || getBool(ans.hello, "ismaster") {
+					n.Role = RolePrimary
 				}
 			}
-			mu.Lock()
-			dep.Nodes = append(dep.Nodes, members...)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	// Other routers, seen by the config servers within the last 10 minutes.
-	recent := bson.D{{Key: "ping", Value: bson.D{{Key: "$gt", Value: p.now().Add(-10 * time.Minute)}}}}
-	if docs, err := findAll(ctx, seed, t, "config", "mongos", recent); err == nil {
-		known := map[string]bool{}
-		for _, n := range dep.Nodes {
-			known[n.Address] = true
-		}
-		for _, d := range docs {
-			if id := getText(d, "_id"); id != "" && !known[id] {
-				dep.Nodes = append(dep.Nodes, Node{Address: id, Role: RoleMongos})
-			}
+			out = append(out, n)
 		}
 	}
-	sortNodes(dep.Nodes)
-	return nil
+	if len(out) == 0 {
+		out = append(out, Node{Address: ans.name, Set: set, Role: RoleOther, Up: true})
+	}
+	return out
 }
 
-// setMembers asks one member of a set for replSetGetStatus; a failure
-// there falls back to the hosts the hello reply lists.
-func (p *Poller) setMembers(ctx context.Context, via, set, shard string) ([]Node, error) {
-	c, err := p.pool.node(via)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := c.command(ctx, p.cfg.ConnectTimeout, "admin", bson.D{{Key: "replSetGetStatus", Value: 1}})
-	if err != nil {
-		return nil, err
-	}
-	var out []Node
+// membersFromStatus reads the members of a replSetGetStatus reply, and
+// which of them answered (self: true).
+func membersFromStatus(raw bson.Raw, set, shard string) (out []Node, self string) {
 	for _, v := range getArray(raw, "members") {
 		d, ok := v.DocumentOK()
 		if !ok {
 			continue
 		}
-		n := Node{Address: getText(d, "name"), Shard: shard, Set: set, Role: roleOf(getString(d, "stateStr"), shard),
-			ConfigPrimary: shard == "config" && getString(d, "stateStr") == "PRIMARY"}
+		n := Node{Address: getText(d, "name"), Shard: shard, Set: set, Role: roleOf(getText(d, "stateStr"), shard),
+			ConfigPrimary: shard == "config" && getText(d, "stateStr") == "PRIMARY"}
 		health, _ := getFloat(d, "health")
 		n.Up = health > 0
+		if getBool(d, "self") {
+			self = n.Address
+		}
 		out = append(out, n)
 	}
 	if set == "" {
@@ -158,7 +126,168 @@ func (p *Poller) setMembers(ctx context.Context, via, set, shard string) ([]Node
 			out[i].Set = set
 		}
 	}
-	return out, nil
+	return out, self
+}
+
+// shardHosts is one shard (or the config servers) as the router names it.
+type shardHosts struct {
+	name, set string
+	hosts     []string
+}
+
+func (p *Poller) discoverSharded(ctx context.Context, dep *Deployment, ans seedAnswer) error {
+	for _, h := range p.seedHosts() {
+		if h == ans.given {
+			h = ans.name
+		}
+		dep.Nodes = append(dep.Nodes, Node{Address: h, Role: RoleMongos, Up: true})
+	}
+	shards, err := p.listShards(ctx, ans.conn)
+	if err != nil {
+		return fmt.Errorf("listShards on %s failed: %s", ans.given, err)
+	}
+	// Each set's members within one connect timeout, all sets at once.
+	sctx, cancel := context.WithTimeout(ctx, p.cfg.ConnectTimeout)
+	defer cancel()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, sh := range shards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			members := p.shardMembers(sctx, sh)
+			mu.Lock()
+			dep.Nodes = append(dep.Nodes, members...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	dep.Nodes = append(dep.Nodes, p.otherRouters(ctx, ans, dep.Nodes)...)
+	sortNodes(dep.Nodes)
+	return nil
+}
+
+// listShards lists the shards, and the config servers from getShardMap.
+func (p *Poller) listShards(ctx context.Context, conn *nodeConn) ([]shardHosts, error) {
+	t := p.cfg.ConnectTimeout
+	raw, err := conn.command(ctx, t, "admin", bson.D{{Key: "listShards", Value: 1}})
+	if err != nil {
+		return nil, errors.New(safetext.Line(describeErr(err)))
+	}
+	var shards []shardHosts
+	for _, v := range getArray(raw, "shards") {
+		d, ok := v.DocumentOK()
+		if !ok {
+			continue
+		}
+		set, hosts := parseHostString(getText(d, "host"))
+		shards = append(shards, shardHosts{getText(d, "_id"), set, hosts})
+	}
+	if m, err := conn.command(ctx, t, "admin", bson.D{{Key: "getShardMap", Value: 1}}); err == nil {
+		if cs := getText(m, "map", "config"); cs != "" {
+			set, hosts := parseHostString(cs)
+			shards = append(shards, shardHosts{"config", set, hosts})
+		}
+	}
+	return shards, nil
+}
+
+// shardMembers asks the set's hosts in turn for replSetGetStatus; hosts
+// that cannot be reached fail at their dial, not after a timeout. With
+// directConnection, or when none answers, the hosts are listed as the
+// router names them.
+func (p *Poller) shardMembers(ctx context.Context, sh shardHosts) []Node {
+	for _, h := range sh.hosts {
+		if p.direct() || ctx.Err() != nil {
+			break
+		}
+		if p.dial.check(ctx, h) != nil {
+			continue
+		}
+		c, err := p.pool.node(h)
+		if err != nil {
+			continue
+		}
+		raw, err := c.command(ctx, p.cfg.ConnectTimeout, "admin", bson.D{{Key: "replSetGetStatus", Value: 1}})
+		if err != nil {
+			continue
+		}
+		if members, _ := membersFromStatus(raw, sh.set, sh.name); len(members) > 0 {
+			return members
+		}
+	}
+	members := make([]Node, 0, len(sh.hosts))
+	for _, h := range sh.hosts {
+		role := RoleOther
+		if sh.name == "config" {
+			role = RoleConfig
+		}
+		members = append(members, Node{Address: h, Role: role, Shard: sh.name, Set: sh.set})
+	}
+	return members
+}
+
+// otherRouters are the routers the config servers saw in the last 10
+// minutes, less those already known, the seed among them under the name
+// it gives itself in serverStatus.
+func (p *Poller) otherRouters(ctx context.Context, ans seedAnswer, known []Node) []Node {
+	t := p.cfg.ConnectTimeout
+	recent := bson.D{{Key: "ping", Value: bson.D{{Key: "$gt", Value: p.now().Add(-10 * time.Minute)}}}}
+	docs, err := ans.conn.find(ctx, t, "config", "mongos", recent)
+	if err != nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, n := range known {
+		seen[n.Address] = true
+	}
+	if ss, err := ans.conn.command(ctx, t, "admin", ServerStatusCommand("mongos", false)); err == nil {
+		seen[withDefaultPort(getText(ss, "host"))] = true
+	}
+	var out []Node
+	for _, d := range docs {
+		if id := getText(d, "_id"); id != "" && !seen[id] {
+			out = append(out, Node{Address: id, Role: RoleMongos})
+		}
+	}
+	return out
+}
+
+// withDefaultPort adds MongoDB's port to a host that has none, as
+// serverStatus.host leaves it out when it is the default.
+func withDefaultPort(host string) string {
+	if host == "" || strings.Contains(host, ":") {
+		return host
+	}
+	return host + ":27017"
+}
+
+// describeReach says where each node is dialed and, with
+// directConnection, that only the seed is polled.
+func (p *Poller) describeReach(dep *Deployment, ans seedAnswer) {
+	seed := safetext.Line(ans.given)
+	if ans.name != ans.given {
+		seed += " (" + shorten(safetext.Line(ans.name), 100) + ")"
+	}
+	others := 0
+	for i := range dep.Nodes {
+		n := &dep.Nodes[i]
+		n.DialAddress = p.dial.dialAddress(n.Address)
+		if dep.Direct && n.Address != ans.name {
+			n.NotPolled = "directConnection=true: only " + ans.given + " is polled"
+			others++
+		}
+	}
+	if !dep.Direct {
+		return
+	}
+	dep.DirectNote = "directConnection=true: polling only " + seed
+	switch {
+	case others > 0 && dep.Kind == KindSharded:
+		dep.DirectNote += fmt.Sprintf("; the %d other nodes are listed as it names them, not polled", others)
+	case others > 0:
+		dep.DirectNote += fmt.Sprintf("; the %d other members are shown as it reports them", others)
+	}
 }
 
 func roleOf(stateStr, shard string) Role {
@@ -249,8 +378,9 @@ func inShard(s string) string {
 
 // applyDiscoveryLocked installs a new node list, keeping what we know of
 // nodes that stay.
-func (p *Poller) applyDiscoveryLocked(dep Deployment) {
+func (p *Poller) applyDiscoveryLocked(d discovery) {
 	st := &p.st
+	dep := d.dep
 	if len(st.dep.Nodes) > 0 {
 		st.changes = append(st.changes, diffNodes(st.dep.Nodes, dep.Nodes)...)
 	}
@@ -264,6 +394,7 @@ func (p *Poller) applyDiscoveryLocked(dep Deployment) {
 		nodes[n.Address] = ns
 	}
 	st.nodes, st.dep, st.discNow = nodes, dep, false
+	st.seedName, st.seedGiven = d.seed.name, d.seed.given
 	p.lastDisc = p.now()
 }
 
@@ -282,7 +413,7 @@ func (p *Poller) maybeRediscover(ctx context.Context) {
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		dep, err := p.discover(ctx)
+		d, err := p.discover(ctx)
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		p.discBusy = false
@@ -290,43 +421,6 @@ func (p *Poller) maybeRediscover(ctx context.Context) {
 			p.lastDisc = p.now() // retry on the normal cadence
 			return
 		}
-		p.applyDiscoveryLocked(dep)
+		p.applyDiscoveryLocked(d)
 	}()
-}
-
-// connectError turns the first discovery's failure into one sentence.
-func (p *Poller) connectError(err error) error {
-	msg := redactErr(err, p.cfg)
-	hosts := strings.Join(p.seedHosts(), ",")
-	lower := strings.ToLower(msg)
-	switch {
-	case strings.Contains(lower, "certificate") || strings.Contains(lower, "tls") || strings.Contains(lower, "x509"):
-		return fmt.Errorf("%w: TLS handshake with %s failed (%s): check --tls-ca-file or the tls options", ErrUnreachable, hosts, shorten(lastClause(msg), 140))
-	case strings.Contains(lower, "authentication failed") || strings.Contains(lower, "auth error") || strings.Contains(lower, "authenticationfailed"):
-		user := p.cfg.Username
-		if user == "" && p.pool.base.Auth != nil {
-			user = p.pool.base.Auth.Username
-		}
-		src := "admin"
-		if p.pool.base.Auth != nil && p.pool.base.Auth.AuthSource != "" {
-			src = p.pool.base.Auth.AuthSource
-		}
-		return fmt.Errorf("%w for user %q on %s: check the username and password (and --tls/authSource options)", ErrAuth, user, src)
-	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(lower, "server selection") || mongo.IsNetworkError(err):
-		reason := "no answer"
-		if strings.Contains(lower, "connection refused") {
-			reason = "connection refused"
-		} else if strings.Contains(lower, "no such host") {
-			reason = "host name not found"
-		}
-		return fmt.Errorf("%w: cannot reach %s within %s: %s", ErrUnreachable, hosts, p.cfg.ConnectTimeout, reason)
-	}
-	return fmt.Errorf("%w: %s: %s", ErrUnreachable, hosts, shorten(firstLine(msg), 160))
-}
-
-func lastClause(s string) string {
-	if i := strings.LastIndex(s, ": "); i >= 0 && i+2 < len(s) {
-		return s[i+2:]
-	}
-	return s
 }

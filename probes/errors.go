@@ -30,6 +30,9 @@ func describeErrText(err error) string {
 	if strings.Contains(err.Error(), "connection refused") {
 		return "connection refused" // also inside server-selection timeouts
 	}
+	if strings.Contains(err.Error(), "checking out a connection") {
+		return "no answer (timed out waiting for a free connection to it)"
+	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || mongo.IsTimeout(err):
 		return "no answer (timed out)"
@@ -77,4 +80,12 @@ func isRefused(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) }
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// isDialErr says whether err is a failed connection attempt (the dialer
+// records those itself).
+func isDialErr(err error) bool {
+	var oe *net.OpError
+	var dnsErr *net.DNSError
+	return errors.As(err, &dnsErr) || errors.As(err, &oe) && oe.Op == "dial"
 }

@@ -10,11 +10,14 @@ import (
 // or when one probe fails while others answer; down when it refuses, resets,
 // rejects our credentials, or has not answered for DownAfter. Time spent on
 // mongoscope's side (scheduling, a concurrency slot, a starved CPU) is never
-// counted against a node: the clock starts when the request is sent.
+// counted against a node: the clock starts when the request is sent. A node
+// that is not polled (Node.NotPolled) is up or down as its set reports it,
+// and unknown when no member that answers reports it.
 const (
-	StateUp   = "up"
-	StateSlow = "slow"
-	StateDown = "down"
+	StateUp      = "up"
+	StateSlow    = "slow"
+	StateDown    = "down"
+	StateUnknown = "unknown"
 )
 
 // ProbeStatus is the freshness of one probe on one node.
@@ -28,6 +31,10 @@ type ProbeStatus struct {
 func (st *state) judge(ns *nodeState, n *Node, clientLag time.Duration) {
 	n.State, n.Error, n.LastOK = StateUp, "", ns.lastOK
 	n.Probes = st.probeStatuses(ns)
+	if n.NotPolled != "" {
+		judgeByReport(ns, n)
+		return
+	}
 	waited, waitingFor := ns.longestWait(clientLag)
 	downAfter := st.cfg.DownAfter
 	switch {
@@ -48,6 +55,21 @@ func (st *state) judge(ns *nodeState, n *Node, clientLag time.Duration) {
 		n.State, n.Error = StateSlow, fmt.Sprintf("answered in %s (interval %s)", roundDur(ns.slowestAnswer()), st.interval)
 	}
 	n.Up, n.Slow = n.State != StateDown, n.State == StateSlow
+}
+
+// judgeByReport judges a node mongoscope does not poll by what the member
+// that answered last said of it in replSetGetStatus.
+func judgeByReport(ns *nodeState, n *Node) {
+	r := ns.reported
+	switch {
+	case r == nil:
+		n.State, n.Error = StateUnknown, "not polled, and no member that answers reports it"
+	case r.health > 0:
+		n.State = StateUp
+	default:
+		n.State, n.Error = StateDown, r.by+" reports it unreachable ("+r.state+")"
+	}
+	n.Up, n.Slow = n.State == StateUp, false
 }
 
 // longestWait is how long the oldest request in flight has waited, less

@@ -2,6 +2,7 @@ package probes
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,6 +17,7 @@ type Poller struct {
 	cfg      Config
 	pool     *pool
 	dial     *dialWatch
+	jump     *sshJump // nil unless --ssh
 	meter    costMeter
 	probes   []probe
 	interval atomic.Int64
@@ -49,11 +51,21 @@ func NewPoller(cfg Config) (*Poller, error) {
 		cfg.Audit.setBuild(cfg.Build)
 	}
 	p := &Poller{cfg: cfg, probes: newProbes(), wake: make(chan struct{}, 1), sem: make(chan struct{}, cfg.MaxConcurrency)}
-	p.dial = newDialWatch(cfg.ConnectTimeout)
-	base, err := baseOptions(cfg, p.dial)
+	hmap, err := parseHostMap(cfg.Map)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadURI, err)
+	}
+	base, err := baseOptions(cfg)
 	if err != nil {
 		return nil, err
 	}
+	if cfg.SSH != "" {
+		if p.jump, err = newSSHJump(cfg); err != nil {
+			return nil, err
+		}
+	}
+	p.dial = newDialWatch(cfg.ConnectTimeout, hmap, p.jump)
+	base.SetDialer(p.dial)
 	p.pool = &pool{base: base, meter: &p.meter, wait: cfg.ConnectTimeout, watch: p.dial, clients: map[string]*mongo.Client{}}
 	p.interval.Store(int64(cfg.Interval))
 	p.st = state{cfg: &p.cfg, nodes: map[string]*nodeState{}, interval: cfg.Interval, seedName: p.seedName(),
@@ -90,20 +102,26 @@ func (p *Poller) Privileges() Privileges {
 	return p.privs
 }
 
-// Connect discovers the deployment and reads the user's privileges.
+// Connect discovers the deployment and reads the user's privileges. With
+// --ssh the bastion is reached first, so that its failure is the one named.
 func (p *Poller) Connect(ctx context.Context) (Deployment, error) {
-	dep, err := p.discover(ctx)
+	if p.jump != nil {
+		if _, err := p.jump.connect(ctx); err != nil {
+			return Deployment{}, err
+		}
+	}
+	d, err := p.discover(ctx)
 	if err != nil {
 		return Deployment{}, err
 	}
 	p.mu.Lock()
-	p.applyDiscoveryLocked(dep)
+	p.applyDiscoveryLocked(d)
 	p.mu.Unlock()
 	privs := p.readPrivileges(ctx)
 	p.mu.Lock()
 	p.privs = privs
 	p.mu.Unlock()
-	return dep, nil
+	return d.dep, nil
 }
 
 // Run polls until ctx ends, sending one Snapshot per interval; the channel
@@ -180,6 +198,9 @@ func (p *Poller) Close(ctx context.Context) error {
 	p.mu.Unlock()
 	p.pool.close(ctx)
 	p.wg.Wait()
+	if p.jump != nil {
+		p.jump.close()
+	}
 	return nil
 }
 

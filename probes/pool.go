@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -44,16 +45,19 @@ func (m *costMeter) monitor() *event.CommandMonitor {
 
 // baseOptions turns the Config into driver options shared by every client:
 // credentials, TLS, app name and timeouts from the seed URI and flags.
-func baseOptions(cfg Config, dialer options.ContextDialer) (*options.ClientOptions, error) {
+func baseOptions(cfg Config) (*options.ClientOptions, error) {
 	if err := CheckURI(cfg.URI); err != nil { // misread, its hosts would be bits of the password
 		return nil, fmt.Errorf("%w: %v", ErrBadURI, err)
 	}
 	opts := options.Client().ApplyURI(cfg.URI)
 	if err := opts.Validate(); err != nil {
+		if dnsErr := (*net.DNSError)(nil); errors.As(err, &dnsErr) {
+			return nil, srvError(dnsErr)
+		}
 		return nil, fmt.Errorf("%w: %s", ErrBadURI, redactErr(err, cfg))
 	}
 	opts.SetAppName(cfg.AppName).SetServerMonitoringMode(options.ServerMonitoringModePoll).
-		SetConnectTimeout(cfg.ConnectTimeout).SetServerSelectionTimeout(cfg.ConnectTimeout).SetDialer(dialer)
+		SetConnectTimeout(cfg.ConnectTimeout).SetServerSelectionTimeout(cfg.ConnectTimeout)
 	if cfg.Username != "" || cfg.Password != "" {
 		cred := options.Credential{}
 		if opts.Auth != nil {
@@ -96,6 +100,18 @@ func baseOptions(cfg Config, dialer options.ContextDialer) (*options.ClientOptio
 	return opts, nil
 }
 
+// srvError is a mongodb+srv name that did not resolve: the deployment
+// cannot be reached from here, the connection string may well be right.
+func srvError(e *net.DNSError) error {
+	why := "it does not resolve from here"
+	if e.IsTimeout {
+		why = "the DNS server did not answer"
+	} else if !e.IsNotFound {
+		why = "the lookup failed: " + shorten(safetext.Line(e.Err), 100)
+	}
+	return fmt.Errorf("%w: cannot look up %s: %s", ErrUnreachable, safetext.Line(e.Name), why)
+}
+
 // nodeOptions connects to exactly one node: directConnection, no set name
 // (a direct connection would refuse a member of another set), a small pool.
 // The driver's own checks of the node (its heartbeats) report to watch, so
@@ -111,7 +127,9 @@ func nodeOptions(base *options.ClientOptions, addr string, meter *costMeter, sel
 	if watch != nil {
 		o.SetServerMonitor(&event.ServerMonitor{
 			ServerHeartbeatFailed: func(e *event.ServerHeartbeatFailedEvent) {
-				watch.note(addr, handshakeFailed+describeErr(e.Failure))
+				if !isDialErr(e.Failure) { // the dialer has said it, in words
+					watch.note(addr, handshakeFailed+describeErr(e.Failure))
+				}
 			},
 			ServerHeartbeatSucceeded: func(*event.ServerHeartbeatSucceededEvent) { watch.note(addr, "") },
 		})
@@ -119,40 +137,19 @@ func nodeOptions(base *options.ClientOptions, addr string, meter *costMeter, sel
 	return &o
 }
 
-// pool holds one direct client per node (made on first use) and the seed
-// client on the URI as given. It has its own lock so that making a client
-// never waits on the poller's state.
+// pool holds one direct client per node, made on first use. It has its own
+// lock so that making a client never waits on the poller's state.
 type pool struct {
 	base    *options.ClientOptions
 	meter   *costMeter
 	wait    time.Duration // server selection: how long a node may take to be reachable
 	watch   *dialWatch
 	mu      sync.Mutex
-	seed    *mongo.Client
 	clients map[string]*mongo.Client
 	closed  bool
 }
 
 var errShuttingDown = errors.New("mongoscope is shutting down")
-
-// seedClient is the client on the URI as given (it may span hosts).
-func (pl *pool) seedClient() (*mongo.Client, error) {
-	pl.mu.Lock()
-	defer pl.mu.Unlock()
-	if pl.closed {
-		return nil, errShuttingDown
-	}
-	if pl.seed == nil {
-		o := *pl.base
-		o.SetMonitor(pl.meter.monitor())
-		c, err := mongo.Connect(&o)
-		if err != nil {
-			return nil, err
-		}
-		pl.seed = c
-	}
-	return pl.seed, nil
-}
 
 // node is the direct connection to one node.
 func (pl *pool) node(addr string) (*nodeConn, error) {
@@ -176,14 +173,11 @@ func (pl *pool) node(addr string) (*nodeConn, error) {
 func (pl *pool) close(ctx context.Context) {
 	pl.mu.Lock()
 	pl.closed = true
-	clients := make([]*mongo.Client, 0, len(pl.clients)+1)
+	clients := make([]*mongo.Client, 0, len(pl.clients))
 	for _, c := range pl.clients {
 		clients = append(clients, c)
 	}
-	if pl.seed != nil {
-		clients = append(clients, pl.seed)
-	}
-	pl.clients, pl.seed = map[string]*mongo.Client{}, nil
+	pl.clients = map[string]*mongo.Client{}
 	pl.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, c := range clients {

@@ -24,10 +24,13 @@ func (p *Poller) readPrivileges(ctx context.Context) Privileges {
 	if kind != KindSharded {
 		all.BalancerWhy = "there is no balancer outside a sharded cluster"
 	}
-	seed, err := p.pool.seedClient()
+	p.mu.Lock()
+	seedName := p.st.seedName
+	p.mu.Unlock()
+	seed, err := p.pool.node(seedName)
 	if err == nil {
 		var raw bson.Raw
-		raw, err = runCommand(ctx, seed, p.cfg.ConnectTimeout, "admin", bson.D{{Key: "connectionStatus", Value: 1}, {Key: "showPrivileges", Value: true}})
+		raw, err = seed.command(ctx, p.cfg.ConnectTimeout, "admin", bson.D{{Key: "connectionStatus", Value: 1}, {Key: "showPrivileges", Value: true}})
 		if err == nil {
 			p.cfg.Audit.SetMongoUser(mongoUserFrom(raw))
 			return privilegesFrom(raw, all)

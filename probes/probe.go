@@ -33,6 +33,7 @@ type nodeCall struct {
 	cfg   *Config
 	now   time.Time // wall time (Config.Now) when the request was sent
 	cycle int       // the poll it belongs to
+	seed  bool      // the node reached through the address the user gave
 }
 
 // Probe names: at most one request of each is in flight per node.

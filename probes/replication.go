@@ -131,7 +131,7 @@ func (*replProbe) due(st *state) []string {
 func askFor(st *state, members []*nodeState) *nodeState {
 	var pick *nodeState
 	for _, ns := range members {
-		if ns.node.Role == RoleArbiter {
+		if ns.node.Role == RoleArbiter || ns.node.NotPolled != "" {
 			continue
 		}
 		down := st.isDown(ns)
@@ -158,7 +158,7 @@ func (rp *replProbe) ask(ctx context.Context, n nodeCall) (func(*state), error) 
 	res := replResult{rs: rs, at: n.now, by: n.node.Address}
 	return func(st *state) {
 		rp.sets[rs.Set] = res
-		st.followSet(rs)
+		st.followSet(rs, res.by)
 	}, nil
 }
 
@@ -184,7 +184,11 @@ func (rp *replProbe) fill(snap *Snapshot, st *state) {
 				rs.Members[i].ApplyOpsPerSec = snap.Queues.Nodes[rs.Members[i].Address].ReplApplyOpsPerSec
 			}
 		}
-		if w, ok := st.oplog[rs.Primary]; ok {
+		w, ok := st.oplog[rs.Primary]
+		if !ok { // the primary is not polled or not reachable: the member asked
+			w, ok = st.oplog[r.by]
+		}
+		if ok {
 			rs.OplogWindowHours, rs.OplogWindowAsOf = OplogWindowHours(w.first, w.last), w.at
 		}
 		rs.MaxLagSeconds, rs.MaxLagMember = worstLag(rs.Members)
@@ -231,13 +235,14 @@ func worstLag(members []Member) (*float64, string) {
 // who is primary beats what discovery saw. A member the set reports healthy
 // is tried again at once, so a recovered node shows up at its first answer
 // rather than after its backoff.
-func (st *state) followSet(rs ReplicaSet) {
+func (st *state) followSet(rs ReplicaSet, by string) {
 	for _, m := range rs.Members {
 		ns, ok := st.nodes[m.Address]
 		if !ok {
 			st.discNow = true // a member we don't know: re-discover
 			continue
 		}
+		ns.reported = &memberReport{health: m.Health, state: m.State, by: by}
 		if m.Health > 0 {
 			ns.nextTry, ns.setSaysDown = time.Time{}, ""
 		} else if ns.setSaysDown == "" {

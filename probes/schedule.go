@@ -65,8 +65,8 @@ func (p *Poller) dueJobs() (map[string][]probe, []string) {
 	for _, pr := range p.probes {
 		for _, addr := range pr.due(st) {
 			ns, ok := st.nodes[addr]
-			if !ok || ns.busy || now.Before(ns.nextTry) {
-				continue // still answering the last poll, or backing off
+			if !ok || ns.busy || now.Before(ns.nextTry) || ns.node.NotPolled != "" {
+				continue // still answering the last poll, backing off, or not polled
 			}
 			if _, seen := byNode[addr]; !seen {
 				order = append(order, addr)
@@ -116,7 +116,7 @@ func (p *Poller) runNode(ctx context.Context, addr string, jobs []probe) {
 func (p *Poller) sent(addr string, pr probe) nodeCall {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	call := nodeCall{cfg: &p.cfg, now: p.now(), cycle: p.st.cycle}
+	call := nodeCall{cfg: &p.cfg, now: p.now(), cycle: p.st.cycle, seed: addr == p.st.seedName}
 	if ns, ok := p.st.nodes[addr]; ok {
 		call.node = ns.node
 		ns.run(pr.name()).sentAt = time.Now()
@@ -178,7 +178,10 @@ func (p *Poller) failedProbe(ns *nodeState, run *probeRun, pr probe, err error) 
 		ns.failures++
 		backoff := st.interval << min(ns.failures-1, 5)
 		ns.nextTry = st.now().Add(min(backoff, maxBackoff))
-		if ns.node.Role == RolePrimary || ns.node.Role == RoleMongos {
+		// A primary or router that answered before and fails now suggests
+		// an election or a change; one never reached (a name that does not
+		// resolve from here) does not.
+		if (ns.node.Role == RolePrimary || ns.node.Role == RoleMongos) && !ns.lastOK.IsZero() {
 			st.discNow = true
 		}
 	}

@@ -245,7 +245,9 @@ func (sp *statusProbe) ask(ctx context.Context, n nodeCall) (func(*state), error
 	if n.node.Role == RoleMongos {
 		process = "mongos"
 	}
-	wantOplog := (n.node.Role == RolePrimary || n.node.Role == RoleConfig) && (n.cycle == 1 || n.cycle%oplogEvery == 1)
+	// The seed's own window stands in when its primary is not polled.
+	fromHere := n.node.Role == RolePrimary || n.node.Role == RoleConfig || n.seed && n.node.Set != ""
+	wantOplog := fromHere && (n.cycle == 1 || n.cycle%oplogEvery == 1)
 	sent := time.Now()
 	raw, err := n.conn.command(ctx, n.cfg.DownAfter, "admin", ServerStatusCommand(process, wantOplog))
 	if err != nil {

@@ -110,6 +110,13 @@ type Deployment struct {
 	// Changes says what the last re-discovery found different (a member
 	// joined or left, an election), for the operator to notice.
 	Changes []string `json:"changes,omitempty"`
+	// Direct is directConnection=true: only the seed is polled, and the
+	// other nodes are shown as it reports them. DirectNote says so in one
+	// sentence for the header.
+	Direct     bool   `json:"direct,omitempty"`
+	DirectNote string `json:"directNote,omitempty"`
+	// Via is how every node is reached when not directly: "ssh user@host:22".
+	Via string `json:"via,omitempty"`
 }
 
 // Node is one mongod or mongos.
@@ -132,6 +139,12 @@ type Node struct {
 	Version string                 `json:"version,omitempty"`
 	// LastOK is when this node last answered; zero if never.
 	LastOK time.Time `json:"lastOK,omitempty"`
+	// DialAddress is where the node is really dialed when that is not
+	// Address: a --map entry, or the address the user gave for the seed.
+	DialAddress string `json:"dialAddress,omitempty"`
+	// NotPolled says why mongoscope does not poll this node
+	// (directConnection=true); its State is then what its set reports.
+	NotPolled string `json:"notPolled,omitempty"`
 }
 
 // Rates are operations per second from serverStatus.opcounters.

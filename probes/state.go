@@ -12,7 +12,8 @@ type state struct {
 	nodes       map[string]*nodeState
 	cycle       int
 	interval    time.Duration
-	seedName    string
+	seedName    string            // the seed node's own name (see seed.go)
+	seedGiven   string            // the address the user gave for it; "" before discovery
 	breakdown   bool              // the connection breakdown is wanted
 	changes     []string          // what changed since the last snapshot, for the operator
 	discNow     bool              // an error suggested the topology changed: re-discover
@@ -37,6 +38,15 @@ type nodeState struct {
 	// member (health 0), with when it was said (monotonic clock).
 	setSaysDown   string
 	setSaysDownAt time.Time
+	// reported is what the set's last replSetGetStatus said of this member.
+	reported *memberReport
+}
+
+// memberReport is one member as another member reports it.
+type memberReport struct {
+	health float64
+	state  string // stateStr
+	by     string // the member that reported it
 }
 
 // probeRun is the freshness of one probe on one node.
@@ -83,6 +93,9 @@ func (st *state) byRole(roles ...Role) []*nodeState {
 func (st *state) mongos() *nodeState {
 	var first *nodeState
 	for _, ns := range st.byRole(RoleMongos) {
+		if ns.node.NotPolled != "" {
+			continue
+		}
 		if ns.node.Address == st.seedName && !st.isDown(ns) {
 			return ns
 		}

@@ -88,6 +88,7 @@ func simFlags() []flagDef {
 			values: []string{"sharded", "replset", "standalone"}},
 		{name: "seed", def: int64(1), arg: "N", usage: "workload seed: the same seed and speed give the same counters"},
 		{name: "speed", def: 1.0, arg: "X", usage: "workload speed-up (10 = ten simulated seconds per second)"},
+		{name: "advertise-host", def: "", arg: "TEMPLATE", usage: "name the nodes give of themselves, e.g. 'rs0-data-{n}.mongo.svc' ({set}, {n} member, {i} node index; the real port unless given)"},
 	}
 }
 

@@ -40,6 +40,11 @@ type options struct {
 	recordAppend   bool
 	json           bool
 	version        bool
+	maps           []string // --map FROM=TO, then the lines of --map-file
+	mapFile        string
+	ssh            string
+	sshIdentity    string
+	sshInsecure    bool
 	args           []string
 }
 
@@ -117,6 +122,12 @@ func watchFlags() []flagDef {
 		{name: "record-append", group: groupRecording, def: false, usage: "with --record, add to an existing recording instead of refusing it"},
 		{name: "record-max", group: groupRecording, def: int64(512 << 20), arg: "BYTES", usage: "stop recording when the file reaches this many bytes",
 			docDefault: "536870912, 512 MiB"},
+		{name: "map", group: groupReaching, def: []string(nil), arg: "FROM=TO",
+			usage: "dial the node named FROM at TO (repeatable), e.g. rs0-1.svc:27017=127.0.0.1:27018"},
+		{name: "map-file", group: groupReaching, def: "", arg: "FILE", usage: "read --map entries from this file, one FROM=TO a line (# comments)"},
+		{name: "ssh", group: groupReaching, def: "", arg: "USER@HOST[:PORT]", usage: "reach every node through this SSH bastion"},
+		{name: "ssh-identity", group: groupReaching, def: "", arg: "FILE", usage: "private key for --ssh (default: the SSH agent at $SSH_AUTH_SOCK)"},
+		{name: "ssh-insecure-host-key", group: groupReaching, def: false, usage: "do not check the bastion's key against ~/.ssh/known_hosts"},
 		{name: "json", group: groupOutput, def: false, usage: "when stdout is not a terminal, print JSON lines instead of text"},
 		{name: "follow", group: groupOutput, def: false, usage: "with snapshot: print one snapshot JSON document per line every interval until interrupted"},
 		{name: "version", group: groupOutput, def: false, usage: "print the version, commit and Go version, and exit"},
@@ -143,6 +154,8 @@ func newFlagSet(name string, defs []flagDef) *flag.FlagSet {
 			fs.Float64(d.name, def, d.usage)
 		case time.Duration:
 			fs.Duration(d.name, def, d.usage)
+		case []string:
+			fs.Var(&listFlag{}, d.name, d.usage)
 		default:
 			panic(fmt.Sprintf("flag --%s: no FlagSet type for a %T default", d.name, d.def))
 		}
@@ -173,6 +186,11 @@ func optionsFrom(fs *flag.FlagSet) *options {
 		recordAppend:   flagValue[bool](fs, "record-append"),
 		json:           flagValue[bool](fs, "json"),
 		follow:         flagValue[bool](fs, "follow"),
+		maps:           flagValue[[]string](fs, "map"),
+		mapFile:        flagValue[string](fs, "map-file"),
+		ssh:            flagValue[string](fs, "ssh"),
+		sshIdentity:    flagValue[string](fs, "ssh-identity"),
+		sshInsecure:    flagValue[bool](fs, "ssh-insecure-host-key"),
 		version:        flagValue[bool](fs, "version"),
 	}
 }
@@ -215,6 +233,9 @@ func parseArgs(name string, argv []string, env map[string]string, stderr io.Writ
 			return nil, usageError{fmt.Sprintf("%s: cannot read %s: %v", f.flag, f.path, unwrapPathErr(err))}
 		}
 	}
+	if err := readMapFile(o); err != nil {
+		return nil, err
+	}
 	switch {
 	case len(positional) > 0:
 		o.uri = positional[0]
@@ -227,6 +248,24 @@ func parseArgs(name string, argv []string, env map[string]string, stderr io.Writ
 		return nil, usageError{fmt.Sprintf("%q is not a MongoDB connection string: it must start with mongodb:// or mongodb+srv://", probes.RedactURI(o.uri))}
 	}
 	return o, nil
+}
+
+// readMapFile appends the --map-file entries: one FROM=TO a line, blank
+// lines and # comments skipped.
+func readMapFile(o *options) error {
+	if o.mapFile == "" {
+		return nil
+	}
+	data, err := os.ReadFile(o.mapFile)
+	if err != nil {
+		return usageError{fmt.Sprintf("--map-file: cannot read %s: %v", o.mapFile, unwrapPathErr(err))}
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			o.maps = append(o.maps, line)
+		}
+	}
+	return nil
 }
 
 func usageHint(err error) string {
@@ -257,3 +296,10 @@ func defaultAuditLog() string {
 	}
 	return "mongoscope-audit.log"
 }
+
+// listFlag is a repeatable string flag (--map a=b --map c=d).
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+func (l *listFlag) Get() any           { return []string(*l) }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -8,9 +9,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/charmbracelet/x/term"
 
@@ -90,8 +93,51 @@ func (s *session) close() {
 	}
 }
 
-// connect starts the demo cluster if asked, then discovers the deployment.
+// interruptGrace is how long connecting may take to notice SIGINT/SIGTERM
+// before mongoscope stops waiting for it.
+const interruptGrace = 500 * time.Millisecond
+
+// connect connects, giving up within a moment of SIGINT or SIGTERM (ctx
+// ending) whatever it is doing: a mongodb+srv lookup, for one, cannot be
+// called off. What connecting says goes to stderr only when it was not
+// interrupted, so an interrupt is one line.
 func connect(ctx context.Context, o *options, env map[string]string, stdin io.Reader, stderr io.Writer) (*session, int) {
+	type result struct {
+		s    *session
+		code int
+	}
+	var said bytes.Buffer
+	done := make(chan result, 1)
+	go func() {
+		s, code := connectNow(ctx, o, env, stdin, &said)
+		done <- result{s, code}
+	}()
+	select {
+	case r := <-done:
+		if ctx.Err() == nil {
+			stderr.Write(said.Bytes())
+			return r.s, r.code
+		}
+		r.s.closeIfAny()
+	case <-ctx.Done():
+		select {
+		case r := <-done:
+			r.s.closeIfAny()
+		case <-time.After(interruptGrace):
+		}
+	}
+	fmt.Fprintln(stderr, "mongoscope: interrupted while connecting")
+	return nil, exitFailure
+}
+
+func (s *session) closeIfAny() {
+	if s != nil {
+		s.close()
+	}
+}
+
+// connectNow starts the demo cluster if asked, then discovers the deployment.
+func connectNow(ctx context.Context, o *options, env map[string]string, stdin io.Reader, stderr io.Writer) (*session, int) {
 	s := &session{}
 	uri := o.uri
 	if o.demo {
@@ -122,10 +168,14 @@ func connect(ctx context.Context, o *options, env map[string]string, stdin io.Re
 	p, err := probes.NewPoller(probes.Config{URI: uri, Username: o.username, Password: password,
 		TLSCAFile: o.tlsCAFile, TLSCertKeyFile: o.tlsCertKeyFile, TLSInsecure: o.tlsInsecure,
 		ConnectTimeout: o.connectTimeout, Interval: o.interval, ReadOnly: o.readOnly, Audit: audit,
-		Build: buildInfo()})
+		Build: buildInfo(), Map: o.maps, SSH: o.ssh, SSHUser: env["USER"], SSHIdentity: o.sshIdentity,
+		SSHAgentSocket: env["SSH_AUTH_SOCK"], SSHKnownHosts: knownHostsFile(env), SSHInsecureHostKey: o.sshInsecure})
 	if err != nil {
 		fmt.Fprintln(stderr, "mongoscope: "+probes.Redact(err.Error(), password))
 		s.closeSim()
+		if errors.Is(err, probes.ErrUnreachable) { // a mongodb+srv name that does not resolve
+			return nil, exitFailure
+		}
 		return nil, exitUsage
 	}
 	dep, err := p.Connect(ctx)
@@ -144,6 +194,14 @@ func connect(ctx context.Context, o *options, env map[string]string, stdin io.Re
 		s.label = "demo"
 	}
 	return s, exitOK
+}
+
+// knownHostsFile is ~/.ssh/known_hosts, where ssh keeps the keys of hosts.
+func knownHostsFile(env map[string]string) string {
+	if env["HOME"] == "" {
+		return ""
+	}
+	return filepath.Join(env["HOME"], ".ssh", "known_hosts")
 }
 
 func (s *session) closeSim() {

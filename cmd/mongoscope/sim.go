@@ -29,21 +29,50 @@ func runSim(argv []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mongoscope sim: --shards and --members must be at least 1, --speed positive, --port 0-65535")
 		return exitUsage
 	}
+	advertise := flagValue[string](fs, "advertise-host")
 	c, err := simcluster.Start(simcluster.Config{Topology: simcluster.Topology(topology), Shards: shards,
-		Members: members, BasePort: port, Seed: seed, Speed: speed})
+		Members: members, BasePort: port, Seed: seed, Speed: speed, AdvertiseHost: advertise})
 	if err != nil {
 		fmt.Fprintf(stderr, "mongoscope sim: cannot start: %v (is port %d free? try --port 0 for free ports)\n", err, port)
 		return exitFailure
 	}
 	defer c.Close()
+	names := c.AdvertisedNames()
+	if dup := duplicateName(names); dup != "" {
+		fmt.Fprintf(stderr, "mongoscope sim: --advertise-host gives two nodes the name %s: add {set} or {i}\n", dup)
+		return exitUsage
+	}
 	fmt.Fprintf(stdout, "simulated %s cluster (MongoDB 8.0 wire protocol) running; Ctrl-C stops it\n", topology)
 	fmt.Fprintf(stdout, "URI: %s\n", c.URI())
+	if advertise != "" {
+		fmt.Fprintf(stdout, "one node, as through a tunnel: mongodb://%s/?directConnection=true\n", c.Nodes()[0].Address)
+	}
 	for _, n := range c.Nodes() {
-		fmt.Fprintf(stdout, "  %-21s %-10s %s\n", n.Address, n.Role, n.Shard)
+		fmt.Fprintf(stdout, "  %-21s %-10s %-10s %s\n", n.Address, n.Role, n.Shard, advertisedAs(n.Address, names))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "stopping")
 	return exitOK
+}
+
+// duplicateName is a name two nodes advertise, or "".
+func duplicateName(names map[string]string) string {
+	seen := map[string]bool{}
+	for _, name := range names {
+		if seen[name] {
+			return name
+		}
+		seen[name] = true
+	}
+	return ""
+}
+
+// advertisedAs says under which name a node advertises itself, if not its own.
+func advertisedAs(addr string, names map[string]string) string {
+	if names[addr] == addr {
+		return ""
+	}
+	return "advertised as " + names[addr]
 }

@@ -84,7 +84,7 @@ func (n *node) namespaceLocked(db, coll string, now time.Time) (namespace, bool)
 		return namespace{docs: docs}, true
 	case "config.mongos":
 		m := c.mongos
-		return namespace{docs: []bson.D{{{Key: "_id", Value: m.addr}, {Key: "advisoryHostFQDNs", Value: bson.A{}},
+		return namespace{docs: []bson.D{{{Key: "_id", Value: m.name()}, {Key: "advisoryHostFQDNs", Value: bson.A{}},
 			{Key: "created", Value: bson.NewDateTimeFromTime(c.wallZero.Add(-time.Duration(m.load.uptime0) * time.Second))},
 			{Key: "mongoVersion", Value: serverVersion}, {Key: "ping", Value: bson.NewDateTimeFromTime(now.Truncate(30 * time.Second))},
 			{Key: "up", Value: int64(m.load.uptime0 + c.elapsed(now))}, {Key: "waiting", Value: true}}}}, true
@@ -156,7 +156,7 @@ func (n *node) replConfigLocked() bson.D {
 	rs := n.rs
 	members := bson.A{}
 	for i, m := range rs.members {
-		members = append(members, bson.D{{Key: "_id", Value: int32(i)}, {Key: "host", Value: m.addr}, {Key: "arbiterOnly", Value: false},
+		members = append(members, bson.D{{Key: "_id", Value: int32(i)}, {Key: "host", Value: m.name()}, {Key: "arbiterOnly", Value: false},
 			{Key: "buildIndexes", Value: true}, {Key: "hidden", Value: false}, {Key: "priority", Value: 1.0}, {Key: "tags", Value: bson.D{}},
 			{Key: "secondaryDelaySecs", Value: int64(0)}, {Key: "votes", Value: int32(1)}})
 	}

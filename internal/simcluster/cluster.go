@@ -48,6 +48,9 @@ type Config struct {
 	Members       int      // members per shard replica set, default 3
 	ConfigMembers int      // config server replica set members, default 3
 	Host          string   // default 127.0.0.1
+	// AdvertiseHost, when set, is the name nodes give of themselves (see
+	// advertise.go): "{set}-{n}.mongo.svc" gives shard0-1.mongo.svc:PORT.
+	AdvertiseHost string
 	// BasePort 0 means ephemeral ports; otherwise mongos=BasePort, then the
 	// shard members, then the config members, on consecutive ports.
 	BasePort int

@@ -111,7 +111,7 @@ func (n *node) opDoc(op simOp, now time.Time) bson.D {
 	if op.idleSession {
 		typ = "idleSession"
 	}
-	d := bson.D{{Key: "type", Value: typ}, {Key: "host", Value: n.addr}, {Key: "desc", Value: op.desc}}
+	d := bson.D{{Key: "type", Value: typ}, {Key: "host", Value: n.name()}, {Key: "desc", Value: op.desc}}
 	// In a sharded cluster applications reach a shard through the mongos:
 	// the shard sees the mongos as its client, the real one in clientMetadata.mongos.
 	routed := n.c.mongos != nil && n.kind == kindShard && op.connID != 0 && !op.system

@@ -26,7 +26,7 @@ func cmdHello(n *node, r *request) bson.D {
 		rs := n.rs
 		hosts := bson.A{}
 		for _, m := range rs.members {
-			hosts = append(hosts, m.addr)
+			hosts = append(hosts, m.name())
 		}
 		d = append(d, bson.E{Key: "hosts", Value: hosts}, bson.E{Key: "setName", Value: rs.name}, bson.E{Key: "setVersion", Value: rs.setVersion})
 	}
@@ -42,9 +42,9 @@ func cmdHello(n *node, r *request) bson.D {
 		rs := n.rs
 		d = append(d, bson.E{Key: "secondary", Value: !writable})
 		if p := rs.primaryNode(); p != nil {
-			d = append(d, bson.E{Key: "primary", Value: p.addr})
+			d = append(d, bson.E{Key: "primary", Value: p.name()})
 		}
-		d = append(d, bson.E{Key: "me", Value: n.addr})
+		d = append(d, bson.E{Key: "me", Value: n.name()})
 		if writable {
 			d = append(d, bson.E{Key: "electionId", Value: rs.electionID()})
 		}

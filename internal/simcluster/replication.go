@@ -32,7 +32,7 @@ func cmdReplSetGetStatus(n *node, r *request) bson.D {
 	majority := c.majorityLocked(rs, now)
 	syncHost, syncID := "", int32(-1)
 	if p := rs.primaryNode(); p != nil && n.member != rs.primary {
-		syncHost, syncID = p.addr, int32(rs.primary)
+		syncHost, syncID = p.name(), int32(rs.primary)
 	}
 	date := func(t time.Time) bson.DateTime { return bson.NewDateTimeFromTime(t) }
 	d := bson.D{
@@ -87,7 +87,7 @@ func (c *Cluster) memberDocLocked(rs *replSet, i, self int, now time.Time) bson.
 	m := rs.members[i]
 	state := rs.memberStateLocked(i)
 	date := func(t time.Time) bson.DateTime { return bson.NewDateTimeFromTime(t) }
-	d := bson.D{{Key: "_id", Value: int32(i)}, {Key: "name", Value: m.addr}}
+	d := bson.D{{Key: "_id", Value: int32(i)}, {Key: "name", Value: m.name()}}
 	health := 1.0
 	if state == 8 {
 		health = 0
@@ -143,7 +143,7 @@ func (c *Cluster) memberDocLocked(rs *replSet, i, self int, now time.Time) bson.
 	}
 	syncHost, syncID := "", int32(-1)
 	if p := rs.primaryNode(); p != nil && i != rs.primary {
-		syncHost, syncID = p.addr, int32(rs.primary)
+		syncHost, syncID = p.name(), int32(rs.primary)
 	}
 	d = append(d, bson.E{Key: "syncSourceHost", Value: syncHost}, bson.E{Key: "syncSourceId", Value: syncID},
 		bson.E{Key: "infoMessage", Value: ""})

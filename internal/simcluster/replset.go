@@ -63,7 +63,7 @@ func (rs *replSet) hostList() string {
 }
 
 // connString is "name/h1,h2,h3" as listShards and getShardMap give it.
-func (rs *replSet) connString() string { return rs.name + "/" + rs.hostList() }
+func (rs *replSet) connString() string { return rs.name + "/" + rs.nameList() }
 
 func (rs *replSet) primaryNode() *node {
 	if rs.primary < 0 {

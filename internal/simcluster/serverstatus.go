@@ -163,13 +163,12 @@ func subProjection(body bson.Raw, name string, v any) any {
 func cmdServerStatus(n *node, r *request) bson.D {
 	loadStatic()
 	s := n.statusContext(r)
-	_, port := splitHostPort(n.addr)
 	process, service := "mongod", "shard"
 	if n.kind == kindMongos {
 		process, service = "mongos", "router"
 	}
 	d := bson.D{
-		{Key: "host", Value: "sim-" + port},
+		{Key: "host", Value: n.statusHost()},
 		{Key: "version", Value: serverVersion},
 		{Key: "process", Value: process},
 		{Key: "service", Value: bson.A{service}},

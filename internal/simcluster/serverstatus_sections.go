@@ -191,16 +191,16 @@ func (n *node) replSectionLocked(now time.Time) bson.D {
 	rs := n.rs
 	hosts := bson.A{}
 	for _, m := range rs.members {
-		hosts = append(hosts, m.addr)
+		hosts = append(hosts, m.name())
 	}
 	d := bson.D{
 		{Key: "hosts", Value: hosts}, {Key: "setName", Value: rs.name}, {Key: "setVersion", Value: rs.setVersion},
 		{Key: "isWritablePrimary", Value: n.isPrimaryLocked()}, {Key: "secondary", Value: !n.isPrimaryLocked()},
 	}
 	if p := rs.primaryNode(); p != nil {
-		d = append(d, bson.E{Key: "primary", Value: p.addr})
+		d = append(d, bson.E{Key: "primary", Value: p.name()})
 	}
-	d = append(d, bson.E{Key: "me", Value: n.addr})
+	d = append(d, bson.E{Key: "me", Value: n.name()})
 	if n.isPrimaryLocked() {
 		d = append(d, bson.E{Key: "electionId", Value: rs.electionID()})
 	}

@@ -46,7 +46,7 @@ func cmdGetShardMap(n *node, r *request) bson.D {
 		m = append(m, bson.E{Key: name, Value: rs.connString()})
 		conn = append(conn, bson.E{Key: rs.connString(), Value: name})
 		for _, mem := range rs.members {
-			hosts = append(hosts, bson.E{Key: mem.addr, Value: name})
+			hosts = append(hosts, bson.E{Key: mem.name(), Value: name})
 		}
 	}
 	return bson.D{{Key: "map", Value: m}, {Key: "hosts", Value: hosts}, {Key: "connStrings", Value: conn}}
