@@ -49,7 +49,8 @@ func (r *request) allowed(act action) bool {
 func (n *node) authorize(r *request, spec cmdSpec) string {
 	act := spec.act
 	// Writes to config.settings are balancer control (clusterManager).
-	if spec.name == "update" && r.db == "config" && stringField(r.body, "update") == "settings" {
+	if (spec.name == "update" && stringField(r.body, "update") == "settings" ||
+		spec.name == "findAndModify" && (stringField(r.body, "findAndModify") == "settings" || stringField(r.body, "findandmodify") == "settings")) && r.db == "config" {
 		act = actBalancer
 	}
 	if r.allowed(act) {

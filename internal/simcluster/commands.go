@@ -82,6 +82,7 @@ func init() {
 	register([]string{"update"}, 0, actWrite, cmdUpdate)
 	register([]string{"insert"}, 0, actWrite, cmdInsert)
 	register([]string{"delete"}, 0, actWrite, cmdDelete)
+	register([]string{"findAndModify", "findandmodify"}, 0, actWrite, cmdFindAndModify)
 	register([]string{"collStats"}, 0, actMonitor, cmdCollStats)
 	register([]string{"listShards"}, onMongos, actMonitor, cmdListShards)
 	register([]string{"getShardMap"}, onMongos|onMember, actMonitor, cmdGetShardMap)

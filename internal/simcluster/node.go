@@ -80,6 +80,12 @@ type request struct {
 	roles   []wire.Role
 	authOn  bool
 	appName string
+	// secondaryOk: the client's read preference lets it read from a
+	// secondary ($readPreference other than primary, or OP_QUERY's flag).
+	secondaryOk bool
+	// helloOk: the connection's handshake sent helloOk, so errors say
+	// "primary" rather than "master".
+	helloOk bool
 }
 
 // Handle answers one command; the reply always carries ok. A bug in a
@@ -91,10 +97,12 @@ func (n *node) Handle(ctx context.Context, wr *wire.Request) (reply bson.Raw) {
 			reply, _ = bson.Marshal(errorReply(codeInternalError, "InternalError", fmt.Sprintf("simcluster failed answering %s: %v; please report it", wr.Name, p)))
 		}
 	}()
-	r := &request{ctx: ctx, db: wr.DB, name: wr.Name, body: wr.Body, conn: wr.Conn, authOn: len(n.c.cfg.Users) > 0}
+	r := &request{ctx: ctx, db: wr.DB, name: wr.Name, body: wr.Body, conn: wr.Conn, authOn: len(n.c.cfg.Users) > 0,
+		secondaryOk: wr.SecondaryOk || readPrefAllowsSecondary(wr.Body)}
 	if wr.Conn != nil {
 		r.user, r.userDB, r.roles = wr.Conn.Auth()
 		r.appName = wr.Conn.AppName
+		r.helloOk = wr.Conn.SupportsHello()
 	}
 	raw, err := bson.Marshal(n.dispatch(r))
 	if err != nil {
@@ -125,6 +133,9 @@ func (n *node) dispatch(r *request) bson.D {
 	}
 	if msg := n.authorize(r, spec); msg != "" {
 		return n.finish(errorReply(13, "Unauthorized", msg))
+	}
+	if refusal := n.notPrimaryRefusal(r, spec); refusal != nil {
+		return n.finish(refusal)
 	}
 	return n.finish(spec.fn(n, r))
 }

@@ -19,10 +19,11 @@ type ConnInfo struct {
 	AppName        string   // client.application.name from the handshake
 	ClientMetadata bson.Raw // the handshake's `client` document, nil if none
 
-	mu     sync.Mutex
-	user   string
-	userDB string
-	roles  []Role
+	mu            sync.Mutex
+	supportsHello bool // the handshake said helloOk: true
+	user          string
+	userDB        string
+	roles         []Role
 }
 
 // Auth returns the authenticated user of the connection ("" if none).
@@ -32,12 +33,21 @@ func (c *ConnInfo) Auth() (user, db string, roles []Role) {
 	return c.user, c.userDB, c.roles
 }
 
+// SupportsHello says whether the client sent helloOk: true in a hello or
+// isMaster: the server then says "not primary" where it used to say
+// "not master" (client->supportsHello() in service_entry_point_common.cpp).
+func (c *ConnInfo) SupportsHello() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.supportsHello
+}
+
 // snapshot copies the connection's fields under its lock.
 func (c *ConnInfo) snapshot() *ConnInfo {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return &ConnInfo{ID: c.ID, Remote: c.Remote, AppName: c.AppName, ClientMetadata: c.ClientMetadata,
-		user: c.user, userDB: c.userDB, roles: c.roles}
+		supportsHello: c.supportsHello, user: c.user, userDB: c.userDB, roles: c.roles}
 }
 
 func (c *ConnInfo) setAuth(u User) {
@@ -53,6 +63,9 @@ type Request struct {
 	Name   string   // the command name: the body's first key
 	Body   bson.Raw // document sequences are merged in as arrays
 	Legacy bool     // arrived as OP_QUERY; the reply goes out as OP_REPLY
+	// SecondaryOk is set by OP_QUERY's SecondaryOk flag or a $readPreference
+	// wrapped around $query; an OP_MSG body carries its own $readPreference.
+	SecondaryOk bool
 }
 
 // Handler answers commands.

@@ -39,7 +39,14 @@ type message struct {
 	body       bson.Raw
 	legacy     bool
 	moreToCome bool
+	// secondaryOk is OP_QUERY's SecondaryOk flag or a non-primary
+	// $readPreference outside the $query wrapper; OP_MSG carries its read
+	// preference in the body, where handlers read it.
+	secondaryOk bool
 }
+
+// queryFlagSecondaryOk is OP_QUERY's SecondaryOk bit (formerly SlaveOk).
+const queryFlagSecondaryOk = 1 << 2
 
 // readFrame reads one whole message (header included) from r.
 func readFrame(r io.Reader) ([]byte, error) {
@@ -185,6 +192,7 @@ func (m *message) parseOpQuery(p []byte) error {
 	if len(p) < 4 {
 		return errors.New("short OP_QUERY")
 	}
+	m.secondaryOk = binary.LittleEndian.Uint32(p)&queryFlagSecondaryOk != 0
 	ns, rest, ok := readCString(p[4:])
 	if !ok || len(rest) < 8 {
 		return errors.New("bad OP_QUERY namespace")
@@ -201,6 +209,9 @@ func (m *message) parseOpQuery(p []byte) error {
 	m.body = bson.Raw(doc)
 	if q, err := m.body.LookupErr("$query"); err == nil {
 		if inner, ok := q.DocumentOK(); ok {
+			if mode, ok := m.body.Lookup("$readPreference", "mode").StringValueOK(); ok && mode != "primary" {
+				m.secondaryOk = true
+			}
 			m.body = inner
 		}
 	}

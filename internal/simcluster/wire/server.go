@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // Server is one simulated node's listener.
@@ -107,13 +109,8 @@ func (s *Server) serve(sc *serverConn) {
 			s.logf("%s: closing connection %d: %v", s.addr, sc.info.ID, err)
 			return
 		}
-		if sc.info.ClientMetadata == nil && (m.name == "hello" || m.name == "isMaster" || m.name == "ismaster") {
-			if client, ok := m.body.Lookup("client").DocumentOK(); ok {
-				app, _ := client.Lookup("application", "name").StringValueOK()
-				sc.info.mu.Lock() // Conns() copies these from other goroutines
-				sc.info.ClientMetadata, sc.info.AppName = client, app
-				sc.info.mu.Unlock()
-			}
+		if m.name == "hello" || m.name == "isMaster" || m.name == "ismaster" {
+			sc.noteHello(m.body)
 		}
 		done := s.ledger.begin(sc.info.AppName, m.name, len(frame))
 		if !s.waitFaults(sc.ctx) {
@@ -143,8 +140,25 @@ func (s *Server) serve(sc *serverConn) {
 	}
 }
 
+// noteHello records what a hello tells about the client: its metadata (on
+// the first one only, as mongod refuses to change it) and helloOk.
+func (sc *serverConn) noteHello(body bson.Raw) {
+	sc.info.mu.Lock() // Conns() copies these from other goroutines
+	defer sc.info.mu.Unlock()
+	if ok, found := body.Lookup("helloOk").BooleanOK(); found {
+		sc.info.supportsHello = ok
+	}
+	if sc.info.ClientMetadata != nil {
+		return
+	}
+	if client, ok := body.Lookup("client").DocumentOK(); ok {
+		app, _ := client.Lookup("application", "name").StringValueOK()
+		sc.info.ClientMetadata, sc.info.AppName = client, app
+	}
+}
+
 func (s *Server) dispatch(sc *serverConn, m *message) []byte {
-	req := &Request{Conn: sc.info, DB: m.db, Name: m.name, Body: m.body, Legacy: m.legacy}
+	req := &Request{Conn: sc.info, DB: m.db, Name: m.name, Body: m.body, Legacy: m.legacy, SecondaryOk: m.secondaryOk}
 	if s.auth == nil {
 		return s.h.Handle(sc.ctx, req)
 	}
