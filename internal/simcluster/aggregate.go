@@ -24,11 +24,7 @@ func cmdAggregate(n *node, r *request) bson.D {
 	}
 	switch first {
 	case "$currentOp":
-		if isColl || r.db != "admin" {
-			return errorReply(73, "InvalidNamespace", "$currentOp must be run against the 'admin' database with {aggregate: 1}")
-		}
-		opts, _ := pipeline[0][0].Value.(bson.D)
-		docs, err = n.currentOpDocs(r, currentOpOptionsFrom(opts))
+		docs, err = n.currentOpStage(r, pipeline[0][0].Value, isColl)
 		if err != nil {
 			return queryReply(err)
 		}

@@ -56,6 +56,9 @@ type Config struct {
 	TLS      *tls.Config
 	Users    []wire.User
 	Logf     func(string, ...any)
+	// Version is the MongoDB release to play: 4.4, 5.0, 6.0, 7.0 or 8.0
+	// (default). Replies take that release's shapes where they differ.
+	Version string
 }
 
 // NodeInfo names one simulated node.
@@ -68,8 +71,9 @@ type NodeInfo struct {
 
 // Cluster is a running simulated deployment.
 type Cluster struct {
-	cfg      Config
-	wallZero time.Time // Now() at Start: workload time 0
+	cfg          Config
+	wallZero     time.Time // Now() at Start: workload time 0
+	major, minor int       // the simulated release, from Config.Version
 
 	mu       sync.Mutex // guards everything below and the replica sets' state
 	nodes    []*node
@@ -90,7 +94,11 @@ func Start(cfg Config) (*Cluster, error) {
 	if cfg.Shards < 1 || cfg.Members < 1 || cfg.ConfigMembers < 1 {
 		return nil, errors.New("simcluster: shards, members and config members must be at least 1; pass 0 for the defaults")
 	}
-	c := &Cluster{cfg: cfg, wallZero: cfg.Now(), byAddr: map[string]*node{},
+	major, minor, err := parseVersion(cfg.Version)
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{cfg: cfg, wallZero: cfg.Now(), byAddr: map[string]*node{}, major: major, minor: minor,
 		kills: map[string]killState{}, ended: map[string]time.Time{}}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -153,7 +161,7 @@ func (c *Cluster) build() error {
 		if c.cfg.BasePort != 0 {
 			addr = net.JoinHostPort(c.cfg.Host, strconv.Itoa(c.cfg.BasePort+i))
 		}
-		srv, err := wire.Listen(addr, n, wire.Options{TLS: c.cfg.TLS, Users: c.cfg.Users, Logf: c.cfg.Logf})
+		srv, err := wire.Listen(addr, n, wire.Options{TLS: c.cfg.TLS, Users: c.cfg.Users, Logf: c.cfg.Logf, FirstConnID: realConnBase})
 		if err != nil {
 			return fmt.Errorf("simcluster: cannot listen on %s (%v); pick another --port or free it", addr, err)
 		}

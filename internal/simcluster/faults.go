@@ -140,7 +140,7 @@ func (c *Cluster) addShard() error {
 		if c.cfg.BasePort != 0 {
 			addr = net.JoinHostPort(c.cfg.Host, strconv.Itoa(c.cfg.BasePort+n.idx))
 		}
-		srv, err := wire.Listen(addr, n, wire.Options{TLS: c.cfg.TLS, Users: c.cfg.Users, Logf: c.cfg.Logf})
+		srv, err := wire.Listen(addr, n, wire.Options{TLS: c.cfg.TLS, Users: c.cfg.Users, Logf: c.cfg.Logf, FirstConnID: realConnBase})
 		if err != nil {
 			return fmt.Errorf("simcluster: cannot listen on %s for the new shard (%v)", addr, err)
 		}

@@ -131,6 +131,9 @@ func (n *node) dispatch(r *request) bson.D {
 	if spec.nodes != 0 && spec.nodes&n.kindBit() == 0 {
 		return n.finish(spec.refusal(n, r))
 	}
+	if err := checkMaxTimeMS(spec.name, r.body); err != nil {
+		return n.finish(queryReply(err))
+	}
 	if msg := n.authorize(r, spec); msg != "" {
 		return n.finish(errorReply(13, "Unauthorized", msg))
 	}

@@ -41,8 +41,10 @@ type simOp struct {
 	waitingForLock bool
 	lsid           *bson.Binary
 	killPending    bool
-	driver         string // clientMetadata.driver.name
-	idleSession    bool   // an inactive session holding a transaction open
+	driver         string   // clientMetadata.driver.name of a workload client
+	idleSession    bool     // an inactive session holding a transaction open
+	real           bool     // one of the listener's real client connections
+	meta           bson.Raw // a real connection's handshake metadata, verbatim
 }
 
 type killState struct {
@@ -208,7 +210,8 @@ func (n *node) indexBuildOps(tau float64, secondary bool) []simOp {
 			system: true, active: true, secs: at, msg: msg, done: done, total: total, user: "__system", userDB: "local",
 			command: bson.D{{Key: "createIndexes", Value: "events"}, {Key: "indexes", Value: bson.A{bson.D{{Key: "key", Value: bson.D{{Key: "ts", Value: int32(1)}}}, {Key: "name", Value: "ts_1"}}}}}}}
 	}
-	build := n.clientOp("indexbuild", int64(k), 300, "MongoDB Shell")
+	build := n.clientOp("indexbuild", int64(k), 300, "mongosh 2.3.8")
+	build.driver = "nodejs|mongosh"
 	build.op, build.ns, build.secs, build.msg, build.done, build.total = "command", "shop.events", at, msg, done, total
 	build.user = "admin"
 	build.command = bson.D{{Key: "createIndexes", Value: "events"}, {Key: "indexes", Value: bson.A{bson.D{{Key: "key", Value: bson.D{{Key: "ts", Value: int32(1)}}}, {Key: "name", Value: "ts_1"}}}}, {Key: "$db", Value: "shop"}}

@@ -210,7 +210,7 @@ func (n *node) statusContext(r *request) *statusCtx {
 		s.oplog = n.oplogSectionLocked(now)
 		s.lag = c.lagLocked(n.rs, n.member, tau)
 	}
-	s.conns = n.connectionsLocked(tau)
+	s.conns = n.connectionsLocked(now)
 	s.created = n.totalCreatedLocked(tau)
 	if s.primary {
 		s.hot = spikeProgress(tau)

@@ -228,14 +228,6 @@ func (n *node) replCountersLocked(tau float64) [numOpKinds]int64 {
 	return out
 }
 
-// connectionsLocked is the simulated client connection count, climbing
-// during spikes, plus the connections really open on the listener.
-func (n *node) connectionsLocked(tau float64) int64 {
-	sim := n.load.connBase + n.load.connSpike*spikeProgress(tau)
-	sim *= 1 + 0.05*math.Sin(2*math.Pi*tau/wobblePer)
-	return int64(sim) + int64(len(n.srv.Conns()))
-}
-
 func (n *node) totalCreatedLocked(tau float64) int64 {
 	created := rateShape{base: 0.4, spike: n.load.connSpike / spikeLength}
 	return int64(n.load.connBase*20 + created.integral(tau)/n.c.cfg.Speed)

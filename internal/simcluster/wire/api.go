@@ -85,7 +85,10 @@ type User struct {
 type Options struct {
 	TLS   *tls.Config // nil: plain TCP
 	Users []User      // empty: authentication disabled
-	Logf  func(format string, args ...any)
+	// FirstConnID is the connection id before the first connection's, so
+	// the listener's ids can stay clear of ids the handler makes up.
+	FirstConnID int64
+	Logf        func(format string, args ...any)
 }
 
 // Stats are what a server really served, apart from any simulated workload.

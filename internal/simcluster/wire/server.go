@@ -46,6 +46,7 @@ type serverConn struct {
 // Listen starts serving h on addr ("127.0.0.1:0" picks a free port).
 func Listen(addr string, h Handler, opts Options) (*Server, error) {
 	s := &Server{h: h, opts: opts, ledger: newLedger(), conns: map[*serverConn]struct{}{}, unhang: make(chan struct{})}
+	s.nextID.Store(opts.FirstConnID)
 	if len(opts.Users) > 0 {
 		a, err := newAuthenticator(opts.Users)
 		if err != nil {
