@@ -175,6 +175,7 @@ func (c *Cluster) build() error {
 func (c *Cluster) newNode(k nodeKind, rs *replSet, member int) *node {
 	n := &node{c: c, idx: len(c.nodes), kind: k, rs: rs, member: member, fail: map[string]int32{}}
 	n.pid = 1000 + int64(n.idx)*37
+	n.newProcessLocked(c.wallZero)
 	c.nodes = append(c.nodes, n)
 	return n
 }

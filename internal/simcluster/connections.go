@@ -78,5 +78,5 @@ func connIDs(ops []simOp) map[int64]bool {
 // connectionsLocked is connections.current: every connection $currentOp
 // would list with idleConnections: true.
 func (n *node) connectionsLocked(now time.Time) int64 {
-	return int64(len(connIDs(n.liveOpsLocked(now, nil))))
+	return int64(len(connIDs(n.liveOpsLocked(now))))
 }

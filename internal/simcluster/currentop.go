@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/mongoscope/mongoscope/internal/simcluster/wire"
 )
 
 // Ops lists the in-progress simulated operations on the node at addr,
@@ -19,7 +21,7 @@ func (c *Cluster) Ops(addr string) []OpInfo {
 		return nil
 	}
 	var out []OpInfo
-	for _, op := range n.liveOpsLocked(now, nil) {
+	for _, op := range n.liveOpsLocked(now) {
 		if op.idleConn() {
 			continue
 		}
@@ -29,8 +31,8 @@ func (c *Cluster) Ops(addr string) []OpInfo {
 }
 
 // liveOpsLocked is the workload's ops with kills applied, plus the real
-// client connections (self is the request asking, shown running).
-func (n *node) liveOpsLocked(now time.Time, self *request) []simOp {
+// client connections, idle or running what they run.
+func (n *node) liveOpsLocked(now time.Time) []simOp {
 	c := n.c
 	c.maintainLocked(now)
 	if c.bal != nil {
@@ -55,25 +57,57 @@ func (n *node) liveOpsLocked(now time.Time, self *request) []simOp {
 		out = append(out, op)
 	}
 	out = n.withIdleConnectionsLocked(out, now)
-	return append(out, n.connectionOpsLocked(self)...)
+	return append(out, n.connectionOpsLocked(now)...)
 }
 
-// connectionOpsLocked turns the listener's real connections into ops:
-// the asking connection is active, the others idle.
-func (n *node) connectionOpsLocked(self *request) []simOp {
+// connectionOpsLocked turns the listener's real connections into ops: a
+// connection running a request shows it (the asking one included), the
+// others are idle.
+func (n *node) connectionOpsLocked(now time.Time) []simOp {
 	var out []simOp
 	for _, ci := range n.srv.Conns() {
 		user, db, _ := ci.Auth()
-		op := simOp{opid: int32(ci.ID%1000000) + 1000, desc: fmt.Sprintf("conn%d", ci.ID), connID: ci.ID, client: ci.Remote,
+		op := simOp{desc: fmt.Sprintf("conn%d", ci.ID), connID: ci.ID, client: ci.Remote,
 			appName: ci.AppName, user: user, userDB: db, real: true, meta: ci.ClientMetadata}
-		if self != nil && self.conn != nil && self.conn.ID == ci.ID {
-			op.active = true
-			op.op, op.ns = "command", self.db+".$cmd."+self.name
-			op.command = bson.D{{Key: self.name, Value: int32(1)}, {Key: "$db", Value: self.db}}
+		if req, since, opid, running := ci.Running(); running {
+			op.active, op.opid, op.secs, op.killPending = true, opid, time.Since(since).Seconds(), ci.KillPending()
+			op.op, op.ns = opKindOf(req)
+			_ = bson.Unmarshal(req.Body, &op.command)
+			if isAwaitableHello(req) {
+				// Waiting for a topology change (fixture currentOp-inprog-6.0.12…).
+				op.latchSince = since
+			}
 		}
 		out = append(out, op)
 	}
 	return out
+}
+
+// opKindOf is the op and ns $currentOp gives a command.
+func opKindOf(req *wire.Request) (op, ns string) {
+	coll, _ := req.Body.Lookup(req.Name).StringValueOK()
+	switch req.Name {
+	case "find":
+		return "query", req.DB + "." + coll
+	case "insert", "update":
+		return req.Name, req.DB + "." + coll
+	case "delete":
+		return "remove", req.DB + "." + coll
+	case "getMore":
+		coll, _ = req.Body.Lookup("collection").StringValueOK()
+		return "getmore", req.DB + "." + coll
+	case "aggregate":
+		if coll == "" {
+			return "command", req.DB + ".$cmd.aggregate"
+		}
+		return "command", req.DB + "." + coll
+	}
+	return "command", req.DB + ".$cmd"
+}
+
+func isAwaitableHello(req *wire.Request) bool {
+	_, err := req.Body.LookupErr("maxAwaitTimeMS")
+	return err == nil && (req.Name == "hello" || req.Name == "isMaster" || req.Name == "ismaster")
 }
 
 func killKey(addr string, opid int32) string { return fmt.Sprintf("%s/%d", addr, opid) }
@@ -198,11 +232,15 @@ func opStateFields(op simOp) bson.D {
 	if op.killPending {
 		d = append(d, bson.E{Key: "killPending", Value: true})
 	}
+	d = append(d, bson.E{Key: "numYields", Value: int32(op.secs * 10)})
+	if !op.latchSince.IsZero() {
+		d = append(d, bson.E{Key: "waitingForLatch", Value: bson.D{{Key: "timestamp", Value: bson.NewDateTimeFromTime(op.latchSince)}, {Key: "captureName", Value: "AnonymousLockable"}}})
+	}
 	locks := bson.D{}
 	if op.waitingForLock {
 		locks = bson.D{{Key: "FeatureCompatibilityVersion", Value: "w"}, {Key: "Global", Value: "w"}, {Key: "Database", Value: "w"}, {Key: "Collection", Value: "X"}}
 	}
-	return append(d, bson.E{Key: "numYields", Value: int32(op.secs * 10)}, bson.E{Key: "queryFramework", Value: "classic"},
+	return append(d, bson.E{Key: "queryFramework", Value: "classic"},
 		bson.E{Key: "locks", Value: locks}, bson.E{Key: "waitingForLock", Value: op.waitingForLock}, bson.E{Key: "lockStats", Value: bson.D{}},
 		bson.E{Key: "waitingForFlowControl", Value: false}, bson.E{Key: "flowControlStats", Value: bson.D{}})
 }
@@ -276,7 +314,7 @@ func (n *node) currentOpDocs(r *request, o currentOpOptions) ([]bson.D, error) {
 	defer c.mu.Unlock()
 	if n.kind != kindMongos || o.localOps {
 		var docs []bson.D
-		for _, op := range n.liveOpsLocked(now, r) {
+		for _, op := range n.liveOpsLocked(now) {
 			if wantOp(op, r, o) {
 				docs = append(docs, n.opDoc(op, now))
 			}
@@ -295,7 +333,7 @@ func (n *node) currentOpDocs(r *request, o currentOpOptions) ([]bson.D, error) {
 			if t == nil || !t.up() {
 				continue
 			}
-			ops := t.liveOpsLocked(now, nil)
+			ops := t.liveOpsLocked(now)
 			ops = append(ops, forwardedSelfOp(t, n, r))
 			for _, op := range ops {
 				if wantOp(op, r, o) {

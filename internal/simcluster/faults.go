@@ -57,6 +57,9 @@ func (c *Cluster) Fault(f Fault) error {
 	case "stop":
 		n.srv.Stop()
 	case "start":
+		c.mu.Lock()
+		n.newProcessLocked(c.cfg.Now()) // a restarted mongod is a new process
+		c.mu.Unlock()
 		return n.srv.Start()
 	case "delay":
 		n.srv.SetDelay(time.Duration(f.Ms) * time.Millisecond)

@@ -84,8 +84,8 @@ func TestHelloShapes(t *testing.T) {
 	if h.Lookup("maxWireVersion").Int32() != 25 || h.Lookup("logicalSessionTimeoutMinutes").Int32() != 30 {
 		t.Fatalf("wire versions/session timeout wrong: %v", h)
 	}
-	if _, err := h.LookupErr("topologyVersion"); err == nil {
-		t.Fatal("hello must not carry topologyVersion (drivers would stream)")
+	if _, ok := h.Lookup("topologyVersion", "processId").ObjectIDOK(); !ok || h.Lookup("topologyVersion", "counter").Type != bson.TypeInt64 {
+		t.Fatalf("hello carries topologyVersion {processId: ObjectId, counter: long}: %v", h)
 	}
 	prim := nodeByRole(t, c, "primary", "shard1")
 	h = call(t, c, prim, "admin", bson.D{{Key: "hello", Value: 1}})

@@ -10,10 +10,19 @@ const (
 	minWireVersion = 0
 )
 
-// cmdHello answers hello and isMaster. It deliberately omits
-// topologyVersion: without it drivers poll instead of streaming awaitable
-// hellos, which the simulator does not implement.
+// cmdHello answers hello and isMaster, with topologyVersion; an awaitable
+// one (topologyVersion + maxAwaitTimeMS) waits for a topology change first,
+// and the wire server streams it when the client allows exhaust.
 func cmdHello(n *node, r *request) bson.D {
+	a, err := n.parseAwaitable(r.body)
+	if err != nil {
+		return queryReply(err)
+	}
+	if a != nil {
+		if err := n.awaitTopologyChange(r, a); err != nil {
+			return queryReply(err)
+		}
+	}
 	legacy := r.name != "hello"
 	now := n.c.cfg.Now()
 	n.c.mu.Lock()
@@ -22,7 +31,9 @@ func cmdHello(n *node, r *request) bson.D {
 
 	writable := n.kind != kindShard && n.kind != kindConfig || n.isPrimaryLocked()
 	var d bson.D
+	tv := bson.E{Key: "topologyVersion", Value: n.topologyVersionLocked()}
 	if n.rs != nil {
+		d = append(d, tv) // a member's reply starts with it (HelloResponse::addToBSON)
 		rs := n.rs
 		hosts := bson.A{}
 		for _, m := range rs.members {
@@ -35,8 +46,11 @@ func cmdHello(n *node, r *request) bson.D {
 	} else {
 		d = append(d, bson.E{Key: "isWritablePrimary", Value: writable})
 	}
-	if n.kind == kindMongos {
+	switch n.kind {
+	case kindMongos:
 		d = append(d, bson.E{Key: "msg", Value: "isdbgrid"})
+	case kindStandalone:
+		d = append(d, tv) // fixture hello-8.0.9-standalone
 	}
 	if n.rs != nil {
 		rs := n.rs
@@ -69,8 +83,11 @@ func cmdHello(n *node, r *request) bson.D {
 		bson.E{Key: "connectionId", Value: connID(r)},
 		bson.E{Key: "minWireVersion", Value: int32(minWireVersion)},
 		bson.E{Key: "maxWireVersion", Value: int32(maxWireVersion)},
-		bson.E{Key: "readOnly", Value: false},
 	)
+	if n.kind == kindMongos {
+		d = append(d, tv) // fixture mongos-4.4.10…isMaster: after the wire versions
+	}
+	d = append(d, bson.E{Key: "readOnly", Value: false})
 	if b, ok := r.body.Lookup("helloOk").BooleanOK(); ok && b {
 		d = append(d, bson.E{Key: "helloOk", Value: true})
 	}

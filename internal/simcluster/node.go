@@ -32,6 +32,7 @@ type node struct {
 	fail   map[string]int32 // command name -> error code, from the fail fault
 	load   nodeLoad
 	spans  []roleSpan // role history (replica set members), for monotonic counters
+	topo   topoState  // hello's topologyVersion; guarded by c.mu but for awaiting
 }
 
 var _ wire.Handler = (*node)(nil)
@@ -149,12 +150,17 @@ func (n *node) finish(reply bson.D) bson.D {
 	if !hasKey(reply, "ok") {
 		reply = append(reply, bson.E{Key: "ok", Value: 1.0})
 	}
+	n.c.mu.Lock()
+	ts := n.c.clusterTimeLocked()
+	if code, _ := lookupD(reply, "code").(int32); topologyErrorCodes[code] {
+		// appendErrorLabelsAndTopologyVersion: drivers compare it with the
+		// one they know to tell a stale error from a new state.
+		reply = append(reply, bson.E{Key: "topologyVersion", Value: n.topologyVersionLocked()})
+	}
+	n.c.mu.Unlock()
 	if n.kind == kindStandalone {
 		return reply
 	}
-	n.c.mu.Lock()
-	ts := n.c.clusterTimeLocked()
-	n.c.mu.Unlock()
 	return append(reply,
 		bson.E{Key: "$clusterTime", Value: bson.D{
 			{Key: "clusterTime", Value: ts},
@@ -189,6 +195,10 @@ func hasKey(d bson.D, k string) bool {
 }
 
 const codeInternalError = 1
+
+// topologyErrorCodes are the NotPrimaryError and ShutdownError categories
+// (error_codes.yml), whose replies carry the server's topologyVersion.
+var topologyErrorCodes = map[int32]bool{10107: true, 13435: true, 13436: true, 11602: true, 189: true, 11600: true, 91: true}
 
 func errorReply(code int32, codeName, msg string) bson.D {
 	return bson.D{{Key: "ok", Value: 0.0}, {Key: "errmsg", Value: msg}, {Key: "code", Value: code}, {Key: "codeName", Value: codeName}}

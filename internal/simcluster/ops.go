@@ -41,10 +41,11 @@ type simOp struct {
 	waitingForLock bool
 	lsid           *bson.Binary
 	killPending    bool
-	driver         string   // clientMetadata.driver.name of a workload client
-	idleSession    bool     // an inactive session holding a transaction open
-	real           bool     // one of the listener's real client connections
-	meta           bson.Raw // a real connection's handshake metadata, verbatim
+	driver         string    // clientMetadata.driver.name of a workload client
+	idleSession    bool      // an inactive session holding a transaction open
+	real           bool      // one of the listener's real client connections
+	meta           bson.Raw  // a real connection's handshake metadata, verbatim
+	latchSince     time.Time // an awaitable hello waiting since then (waitingForLatch)
 }
 
 type killState struct {

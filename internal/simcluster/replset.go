@@ -177,6 +177,11 @@ func (c *Cluster) setPrimaryLocked(rs *replSet, p int, tau float64) {
 			m.spans = append(m.spans, roleSpan{from: tau, primary: is})
 		}
 	}
+	if rs.primary != p {
+		for _, m := range rs.members {
+			m.bumpTopologyLocked() // every member's hello names the primary
+		}
+	}
 	rs.primary = p
 	if p == rs.lagMember {
 		rs.lagMember = -1

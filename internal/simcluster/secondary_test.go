@@ -174,8 +174,12 @@ func TestSecondaryReadsNeedSecondaryOk(t *testing.T) {
 	}
 	rc := dialRaw(t, sec)
 	rc.query("admin", 0, bson.D{{Key: "isMaster", Value: 1}, {Key: "helloOk", Value: true}})
-	if code, msg := codeOf(rc.msg(find)); code != 13435 || msg != "not primary and secondaryOk=false" {
+	refused := rc.msg(find)
+	if code, msg := codeOf(refused); code != 13435 || msg != "not primary and secondaryOk=false" {
 		t.Fatalf("find without read preference: %d %q", code, msg)
+	}
+	if _, ok := refused.Lookup("topologyVersion", "processId").ObjectIDOK(); !ok {
+		t.Fatalf("a not-primary error carries the topologyVersion: %v", refused)
 	}
 	agg := bson.D{{Key: "aggregate", Value: "orders"}, {Key: "pipeline", Value: bson.A{}}, {Key: "cursor", Value: bson.D{}}, {Key: "$db", Value: "shop"}}
 	if code, _ := codeOf(rc.msg(agg)); code != 13435 {

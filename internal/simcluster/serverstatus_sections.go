@@ -15,6 +15,7 @@ func sectAsserts(s *statusCtx) any {
 }
 
 func sectConnections(s *statusCtx) any {
+	exhaustHello, exhaustIsMaster := s.n.srv.ExhaustCounts()
 	return bson.D{
 		{Key: "current", Value: int32(s.conns)},
 		{Key: "available", Value: int32(838860 - s.conns)},
@@ -22,9 +23,9 @@ func sectConnections(s *statusCtx) any {
 		{Key: "rejected", Value: int32(0)},
 		{Key: "active", Value: int32(s.active)},
 		{Key: "threaded", Value: int32(s.conns)},
-		{Key: "exhaustIsMaster", Value: int64(0)},
-		{Key: "exhaustHello", Value: int64(0)},
-		{Key: "awaitingTopologyChanges", Value: int64(0)},
+		{Key: "exhaustIsMaster", Value: exhaustIsMaster},
+		{Key: "exhaustHello", Value: exhaustHello},
+		{Key: "awaitingTopologyChanges", Value: s.n.topo.awaiting.Load()},
 		{Key: "loadBalanced", Value: int64(0)},
 	}
 }

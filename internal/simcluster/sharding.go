@@ -107,7 +107,7 @@ func cmdBalancerStop(n *node, r *request) bson.D {
 		case <-deadline.C:
 			return errorReply(50, "MaxTimeMSExpired", "operation exceeded time limit")
 		case <-r.ctx.Done():
-			return errorReply(11600, "InterruptedAtShutdown", "interrupted at shutdown")
+			return queryReply(interruption(r))
 		case <-wake:
 			return errorReply(11600, "InterruptedAtShutdown", "interrupted at shutdown")
 		}

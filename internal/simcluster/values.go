@@ -3,6 +3,7 @@ package simcluster
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -82,3 +83,5 @@ func checkMaxTimeMS(name string, body bson.Raw) error {
 	}
 	return nil
 }
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }

@@ -3,7 +3,9 @@ package wire
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"sync"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -24,7 +26,50 @@ type ConnInfo struct {
 	user          string
 	userDB        string
 	roles         []Role
+
+	running   *Request // the request the connection is running, nil when idle
+	interrupt context.CancelCauseFunc
+	killed    bool      // running was interrupted by killOp: killPending
+	since     time.Time // when running started
+	opID      int32     // the server's opid for running
+	exhausted string    // "hello" or "isMaster" while streaming awaitable replies
 }
+
+// Running is the request the connection is running, when it started and
+// its opid; ok is false when the connection is idle.
+func (c *ConnInfo) Running() (req *Request, since time.Time, opID int32, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.running, c.since, c.opID, c.running != nil
+}
+
+// Exhaust is "hello" or "isMaster" while the connection streams awaitable
+// replies (connections.exhaustHello / exhaustIsMaster), "" otherwise.
+func (c *ConnInfo) Exhaust() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.exhausted
+}
+
+func (c *ConnInfo) setRunning(req *Request, opID int32, exhaust string, interrupt context.CancelCauseFunc) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.running, c.opID, c.exhausted, c.interrupt, c.killed = req, opID, exhaust, interrupt, false
+	if req != nil {
+		c.since = time.Now()
+	}
+}
+
+// KillPending says whether the running request was interrupted by killOp.
+func (c *ConnInfo) KillPending() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.killed
+}
+
+// ErrKilled is the cause of a request context ended by Server.Interrupt:
+// the handler answers Interrupted (11601) "operation was interrupted".
+var ErrKilled = errors.New("operation was interrupted")
 
 // Auth returns the authenticated user of the connection ("" if none).
 func (c *ConnInfo) Auth() (user, db string, roles []Role) {
@@ -47,7 +92,8 @@ func (c *ConnInfo) snapshot() *ConnInfo {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return &ConnInfo{ID: c.ID, Remote: c.Remote, AppName: c.AppName, ClientMetadata: c.ClientMetadata,
-		supportsHello: c.supportsHello, user: c.user, userDB: c.userDB, roles: c.roles}
+		supportsHello: c.supportsHello, user: c.user, userDB: c.userDB, roles: c.roles,
+		running: c.running, since: c.since, opID: c.opID, exhausted: c.exhausted, killed: c.killed}
 }
 
 func (c *ConnInfo) setAuth(u User) {
@@ -71,7 +117,8 @@ type Request struct {
 // Handler answers commands.
 type Handler interface {
 	// Handle returns the reply document (it must contain ok). ctx ends when
-	// the connection closes or the server stops, so a blocking handler ends.
+	// the connection closes or the server stops, so a blocking handler ends,
+	// or when killOp interrupts the request (cause ErrKilled).
 	Handle(ctx context.Context, req *Request) bson.Raw
 }
 

@@ -39,6 +39,9 @@ type message struct {
 	body       bson.Raw
 	legacy     bool
 	moreToCome bool
+	// exhaustAllowed: the client can read a stream of replies (OP_MSG
+	// flag), which the server sends for an awaitable hello.
+	exhaustAllowed bool
 	// secondaryOk is OP_QUERY's SecondaryOk flag or a non-primary
 	// $readPreference outside the $query wrapper; OP_MSG carries its read
 	// preference in the body, where handlers read it.
@@ -116,6 +119,7 @@ func (m *message) parseOpMsg(frame, p []byte) error {
 		p = p[:len(p)-4]
 	}
 	m.moreToCome = flags&flagMoreToCome != 0
+	m.exhaustAllowed = flags&flagExhaustAllowed != 0
 	var body bsoncore.Document
 	type sequence struct {
 		id   string
@@ -228,8 +232,9 @@ func cut(s string, sep byte) (string, string, bool) {
 }
 
 // encodeReply frames a reply document: OP_REPLY for the legacy handshake,
-// OP_MSG otherwise. Replies carry no checksum, as mongod's don't.
-func encodeReply(responseTo int32, requestID int32, legacy bool, doc bson.Raw) []byte {
+// OP_MSG otherwise, with moreToCome set in an exhaust stream. Replies carry
+// no checksum, as mongod's don't.
+func encodeReply(responseTo int32, requestID int32, legacy, moreToCome bool, doc bson.Raw) []byte {
 	var out []byte
 	if legacy {
 		out = make([]byte, headerLen+20, headerLen+20+len(doc))
@@ -239,7 +244,10 @@ func encodeReply(responseTo int32, requestID int32, legacy bool, doc bson.Raw) [
 	} else {
 		out = make([]byte, headerLen+5, headerLen+5+len(doc))
 		binary.LittleEndian.PutUint32(out[12:], opMsg)
-		// flagBits 0, then section kind 0
+		if moreToCome {
+			binary.LittleEndian.PutUint32(out[headerLen:], flagMoreToCome)
+		}
+		// then section kind 0
 	}
 	out = append(out, doc...)
 	binary.LittleEndian.PutUint32(out[0:], uint32(len(out)))
@@ -256,4 +264,40 @@ func readCString(b []byte) (string, []byte, bool) {
 		}
 	}
 	return "", nil, false
+}
+
+// exhaustNext is the request an exhaust stream runs next (the server's
+// makeExhaustMessage): an awaitable hello that allowed exhaust and
+// succeeded is asked again with the topologyVersion of its reply. nil ends
+// the stream.
+func exhaustNext(m *message, reply bson.Raw, replyID int32) *message {
+	if !m.exhaustAllowed || m.legacy || (m.name != "hello" && m.name != "isMaster" && m.name != "ismaster") {
+		return nil
+	}
+	if ok, _ := reply.Lookup("ok").AsFloat64OK(); ok != 1 {
+		return nil
+	}
+	tv, err := reply.LookupErr("topologyVersion")
+	if err != nil {
+		return nil
+	}
+	if _, err := m.body.LookupErr("maxAwaitTimeMS"); err != nil {
+		return nil
+	}
+	elems, err := m.body.Elements()
+	if err != nil {
+		return nil
+	}
+	idx, b := bsoncore.AppendDocumentStart(nil)
+	for _, e := range elems {
+		if e.Key() == "topologyVersion" {
+			b = bsoncore.AppendValueElement(b, "topologyVersion", bsoncore.Value{Type: bsoncore.Type(tv.Type), Data: tv.Value})
+			continue
+		}
+		b = append(b, e...)
+	}
+	body, _ := bsoncore.AppendDocumentEnd(b, idx)
+	next := *m
+	next.requestID, next.body = replyID, bson.Raw(body)
+	return &next
 }

@@ -22,6 +22,7 @@ type Server struct {
 	ledger *ledger
 	nextID atomic.Int64
 	reqID  atomic.Int32
+	opSeq  atomic.Int32 // opids of the requests served, as $currentOp shows them
 
 	mu     sync.Mutex
 	ln     net.Listener
@@ -43,10 +44,15 @@ type serverConn struct {
 	auth   connAuth
 }
 
+// firstOpID is the opid before the first request's: clear of the small
+// opids mongod gives its internal threads.
+const firstOpID = 1000000
+
 // Listen starts serving h on addr ("127.0.0.1:0" picks a free port).
 func Listen(addr string, h Handler, opts Options) (*Server, error) {
 	s := &Server{h: h, opts: opts, ledger: newLedger(), conns: map[*serverConn]struct{}{}, unhang: make(chan struct{})}
 	s.nextID.Store(opts.FirstConnID)
+	s.opSeq.Store(firstOpID)
 	if len(opts.Users) > 0 {
 		a, err := newAuthenticator(opts.Users)
 		if err != nil {
@@ -95,50 +101,77 @@ func (s *Server) accept(ln net.Listener) {
 	}
 }
 
-// serve reads requests one at a time, like mongod's per-connection thread.
+// serve reads requests one at a time, like mongod's per-connection
+// thread; in an exhaust stream it runs the next request itself.
 func (s *Server) serve(sc *serverConn) {
 	defer s.wg.Done()
 	defer s.drop(sc, false)
 	r := bufio.NewReader(sc.conn)
+	var next *message
 	for {
-		frame, err := readFrame(r)
-		if err != nil {
-			return
+		m, bytesIn := next, 0
+		if m == nil {
+			frame, err := readFrame(r)
+			if err != nil {
+				return
+			}
+			if m, err = parseMessage(frame); err != nil {
+				s.logf("%s: closing connection %d: %v", s.addr, sc.info.ID, err)
+				return
+			}
+			if m.name == "hello" || m.name == "isMaster" || m.name == "ismaster" {
+				sc.noteHello(m.body)
+			}
+			bytesIn = len(frame)
 		}
-		m, err := parseMessage(frame)
-		if err != nil {
-			s.logf("%s: closing connection %d: %v", s.addr, sc.info.ID, err)
-			return
-		}
-		if m.name == "hello" || m.name == "isMaster" || m.name == "ismaster" {
-			sc.noteHello(m.body)
-		}
-		done := s.ledger.begin(sc.info.AppName, m.name, len(frame))
-		if !s.waitFaults(sc.ctx) {
-			done(0)
-			return
-		}
-		reply := s.dispatch(sc, m)
-		s.logf("%s conn%d app=%q %s.%s in=%d out=%d", s.addr, sc.info.ID, sc.info.AppName, m.db, m.name, len(frame), len(reply))
-		if m.moreToCome {
-			done(0)
-			continue
-		}
-		out := encodeReply(m.requestID, s.reqID.Add(1), m.legacy, reply)
-		if s.resetting() {
-			half := out[:len(out)/2]
-			done(len(half))
-			sc.conn.Write(half)
-			s.drop(sc, true)
-			return
-		}
-		// Count the reply before writing it: once the client has read it, it may
-		// look at Stats and must not see this request still in flight.
-		done(len(out))
-		if _, err = sc.conn.Write(out); err != nil {
+		var ok bool
+		if next, ok = s.serveOne(sc, m, bytesIn); !ok {
 			return
 		}
 	}
+}
+
+// serveOne answers one request; it returns the exhaust stream's next
+// request (nil if none) and false once the connection is gone.
+func (s *Server) serveOne(sc *serverConn, m *message, bytesIn int) (*message, bool) {
+	done := s.ledger.begin(sc.info.AppName, m.name, bytesIn)
+	if !s.waitFaults(sc.ctx) {
+		done(0)
+		return nil, false
+	}
+	req := &Request{Conn: sc.info, DB: m.db, Name: m.name, Body: m.body, Legacy: m.legacy, SecondaryOk: m.secondaryOk}
+	ctx, interrupt := context.WithCancelCause(sc.ctx)
+	defer interrupt(nil)
+	sc.info.setRunning(req, s.opSeq.Add(1), sc.info.Exhaust(), interrupt)
+	reply := s.dispatch(ctx, sc, req)
+	s.logf("%s conn%d app=%q %s.%s in=%d out=%d", s.addr, sc.info.ID, sc.info.AppName, m.db, m.name, bytesIn, len(reply))
+	if m.moreToCome {
+		sc.info.setRunning(nil, 0, "", nil)
+		done(0)
+		return nil, true
+	}
+	replyID := s.reqID.Add(1)
+	next := exhaustNext(m, reply, replyID)
+	exhaust := ""
+	if next != nil {
+		exhaust = map[bool]string{true: "hello", false: "isMaster"}[m.name == "hello"]
+	}
+	sc.info.setRunning(nil, 0, exhaust, nil)
+	out := encodeReply(m.requestID, replyID, m.legacy, next != nil, reply)
+	if s.resetting() {
+		half := out[:len(out)/2]
+		done(len(half))
+		sc.conn.Write(half)
+		s.drop(sc, true)
+		return nil, false
+	}
+	// Count the reply before writing it: once the client has read it, it may
+	// look at Stats and must not see this request still in flight.
+	done(len(out))
+	if _, err := sc.conn.Write(out); err != nil {
+		return nil, false
+	}
+	return next, true
 }
 
 // noteHello records what a hello tells about the client: its metadata (on
@@ -158,21 +191,20 @@ func (sc *serverConn) noteHello(body bson.Raw) {
 	}
 }
 
-func (s *Server) dispatch(sc *serverConn, m *message) []byte {
-	req := &Request{Conn: sc.info, DB: m.db, Name: m.name, Body: m.body, Legacy: m.legacy, SecondaryOk: m.secondaryOk}
+func (s *Server) dispatch(ctx context.Context, sc *serverConn, req *Request) []byte {
 	if s.auth == nil {
-		return s.h.Handle(sc.ctx, req)
+		return s.h.Handle(ctx, req)
 	}
-	switch m.name {
+	switch req.Name {
 	case "saslStart", "saslContinue":
-		return s.handleSASL(sc, m.name, m.db, m.body)
+		return s.handleSASL(sc, req.Name, req.DB, req.Body)
 	case "hello", "isMaster", "ismaster":
-		return s.augmentHello(sc, m.body, s.h.Handle(sc.ctx, req))
+		return s.augmentHello(sc, req.Body, s.h.Handle(ctx, req))
 	}
-	if user, _, _ := sc.info.Auth(); user == "" && !unauthenticatedCommands[m.name] {
-		return errorReply(13, "Unauthorized", fmt.Sprintf("Command %s requires authentication", m.name))
+	if user, _, _ := sc.info.Auth(); user == "" && !unauthenticatedCommands[req.Name] {
+		return errorReply(13, "Unauthorized", fmt.Sprintf("Command %s requires authentication", req.Name))
 	}
-	return s.h.Handle(sc.ctx, req)
+	return s.h.Handle(ctx, req)
 }
 
 // waitFaults applies hang and delay; false means the connection went away.
