@@ -72,8 +72,9 @@ type NodeInfo struct {
 // Cluster is a running simulated deployment.
 type Cluster struct {
 	cfg          Config
-	wallZero     time.Time // Now() at Start: workload time 0
-	major, minor int       // the simulated release, from Config.Version
+	wallZero     time.Time   // Now() at Start: workload time 0
+	major, minor int         // the simulated release, from Config.Version
+	cmdNames     [2][]string // metrics.commands lists: mongod, mongos
 
 	mu       sync.Mutex // guards everything below and the replica sets' state
 	nodes    []*node
@@ -100,6 +101,7 @@ func Start(cfg Config) (*Cluster, error) {
 	}
 	c := &Cluster{cfg: cfg, wallZero: cfg.Now(), byAddr: map[string]*node{}, major: major, minor: minor,
 		kills: map[string]killState{}, ended: map[string]time.Time{}}
+	c.cmdNames = [2][]string{commandNamesFor(c, false), commandNamesFor(c, true)}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.build(); err != nil {

@@ -31,8 +31,9 @@ type node struct {
 	srv    *wire.Server
 	fail   map[string]int32 // command name -> error code, from the fail fault
 	load   nodeLoad
-	spans  []roleSpan // role history (replica set members), for monotonic counters
-	topo   topoState  // hello's topologyVersion; guarded by c.mu but for awaiting
+	spans  []roleSpan              // role history (replica set members), for monotonic counters
+	topo   topoState               // hello's topologyVersion; guarded by c.mu but for awaiting
+	served map[string]*servedCount // metrics.commands: what the node answered
 }
 
 var _ wire.Handler = (*node)(nil)
@@ -105,11 +106,34 @@ func (n *node) Handle(ctx context.Context, wr *wire.Request) (reply bson.Raw) {
 		r.appName = wr.Conn.AppName
 		r.helloOk = wr.Conn.SupportsHello()
 	}
-	raw, err := bson.Marshal(n.dispatch(r))
+	d := n.dispatch(r)
+	n.countServed(wr.Name, d)
+	raw, err := bson.Marshal(d)
 	if err != nil {
 		raw, _ = bson.Marshal(errorReply(codeInternalError, "InternalError", "simcluster could not encode its reply: "+err.Error()))
 	}
 	return raw
+}
+
+// countServed counts a reply in metrics.commands under the command's
+// registered name, unknown commands under "<UNKNOWN>".
+func (n *node) countServed(name string, reply bson.D) {
+	spec, ok := commandTable[name]
+	if !ok {
+		spec, ok = commandTable[strings.ToLower(name)]
+	}
+	switch {
+	case !ok:
+		name = "<UNKNOWN>"
+	case strings.HasPrefix(spec.name, "sim"):
+		return // the simulator's own commands are not MongoDB's
+	default:
+		name = spec.name
+	}
+	ok0, _ := lookupD(reply, "ok").(float64)
+	n.c.mu.Lock()
+	n.countServedLocked(name, ok0 != 1)
+	n.c.mu.Unlock()
 }
 
 func (n *node) dispatch(r *request) bson.D {

@@ -1,6 +1,7 @@
 package simcluster
 
 import (
+	"fmt"
 	"math"
 	"time"
 
@@ -155,10 +156,18 @@ func sectWiredTiger(s *statusCtx) any {
 	}
 	out := make(bson.D, 0, len(staticWT))
 	for _, e := range staticWT {
+		switch e.Key {
+		case "concurrentTransactions": // moved to queues.execution in 8.0
+			continue
+		case "oplog":
+			out = append(out, bson.E{Key: "oplog", Value: bson.D{{Key: "visibility timestamp", Value: tsOf(s.applied)}}})
+			continue
+		case "snapshot-window-settings":
+			out = append(out, bson.E{Key: e.Key, Value: liveSnapshotWindow(e.Value, s.majority)})
+			continue
+		}
 		if e.Key != "cache" {
-			if e.Key != "concurrentTransactions" { // moved to queues.execution in 8.0
-				out = append(out, e)
-			}
+			out = append(out, e)
 			continue
 		}
 		cache, _ := e.Value.(bson.D)
@@ -218,4 +227,21 @@ func (n *node) replSectionLocked(now time.Time) bson.D {
 		bson.E{Key: "rbid", Value: int32(1)},
 	)
 	return d
+}
+
+// liveSnapshotWindow sets the majority snapshot time, which WiredTiger
+// formats as text ("Sep 10 17:39:47:1" in the capture).
+func liveSnapshotWindow(v any, majority time.Time) any {
+	d, ok := v.(bson.D)
+	if !ok {
+		return v
+	}
+	out := append(bson.D(nil), d...)
+	for i := range out {
+		if out[i].Key == "latest majority snapshot timestamp available" {
+			ts := tsOf(majority)
+			out[i].Value = fmt.Sprintf("%s:%d", majority.UTC().Format("Jan 02 15:04:05"), ts.I)
+		}
+	}
+	return out
 }

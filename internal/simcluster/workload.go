@@ -88,9 +88,12 @@ type nodeLoad struct {
 	primary   [numOpKinds]rateShape // while the node is primary (or standalone/mongos)
 	secondary [numOpKinds]rateShape // while it is a secondary
 	initial   [numOpKinds]float64   // counters at Start, as if the node had run for a while
-	uptime0   float64               // seconds the node had been up at Start
-	connBase  float64
-	connSpike float64
+	// initialRepl is opcountersRepl at Start: a member that starts as a
+	// secondary has been applying its primary's writes all its uptime.
+	initialRepl [numOpKinds]float64
+	uptime0     float64 // seconds the node had been up at Start
+	connBase    float64
+	connSpike   float64
 }
 
 // shardFactor makes shard0 the hot shard: about 3x the others' traffic.
@@ -155,6 +158,12 @@ func newLoad(seed int64, n *node, nShards int) nodeLoad {
 	for i := range l.initial {
 		l.initial[i] = math.Floor(l.uptime0 * l.primary[i].base * 0.8)
 	}
+	if n.rs != nil && n.member != 0 { // member 0 starts as primary
+		for _, i := range []int{opInsert, opUpdate, opDelete} {
+			l.initialRepl[i] = math.Floor(l.uptime0 * l.primary[i].base * 0.8)
+		}
+		l.initialRepl[opCommand] = math.Floor(l.uptime0 / 60) // DDL and no-op writes
+	}
 	return l
 }
 
@@ -209,6 +218,9 @@ func (n *node) countersLocked(tau float64) [numOpKinds]int64 {
 // while this node was secondary.
 func (n *node) replCountersLocked(tau float64) [numOpKinds]int64 {
 	var out [numOpKinds]int64
+	for i, v := range n.load.initialRepl {
+		out[i] = int64(v)
+	}
 	for k, sp := range n.spans {
 		if sp.primary {
 			continue
