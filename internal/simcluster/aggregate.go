@@ -29,12 +29,15 @@ func cmdAggregate(n *node, r *request) bson.D {
 			return queryReply(err)
 		}
 		pipeline = pipeline[1:]
+		n.chargeCurrentOp(r, docs, pipeline)
 	case "$shardedDataDistribution":
 		if n.kind != kindMongos {
 			return errorReply(6789101, "Location6789101", "The $shardedDataDistribution stage can only be run on router")
 		}
 		docs = n.shardedDataDistribution()
 		pipeline = pipeline[1:]
+		// Each shard reports its collections' stats ($_internalAllCollectionStats).
+		n.chargeEveryShard(r, "aggregate", func(*replSet) bson.D { return cursorReply("admin.$cmd.aggregate", docs) })
 	case "$collStats":
 		opts, _ := pipeline[0][0].Value.(bson.D)
 		d, ok := n.collStatsDoc(r.db, coll, opts)

@@ -333,6 +333,7 @@ func (n *node) currentOpDocs(r *request, o currentOpOptions) ([]bson.D, error) {
 			if t == nil || !t.up() {
 				continue
 			}
+			r.targets = append(r.targets, t)
 			ops := t.liveOpsLocked(now)
 			ops = append(ops, forwardedSelfOp(t, n, r))
 			for _, op := range ops {

@@ -88,6 +88,8 @@ type request struct {
 	// helloOk: the connection's handshake sent helloOk, so errors say
 	// "primary" rather than "master".
 	helloOk bool
+	// targets are the nodes a mongos asked for $currentOp, to charge them.
+	targets []*node
 }
 
 // Handle answers one command; the reply always carries ok. A bug in a
@@ -165,7 +167,11 @@ func (n *node) dispatch(r *request) bson.D {
 	if refusal := n.notPrimaryRefusal(r, spec); refusal != nil {
 		return n.finish(refusal)
 	}
-	return n.finish(spec.fn(n, r))
+	reply := spec.fn(n, r)
+	if n.kind == kindMongos {
+		n.chargeRouted(r, spec.name, reply)
+	}
+	return n.finish(reply)
 }
 
 // finish adds what every real reply carries: ok, and on replica set members

@@ -147,3 +147,9 @@ func (s *Server) Interrupt(opID int32) bool {
 	}
 	return false
 }
+
+// Charge records, as served, a request a real deployment would have sent
+// this node on a client's behalf (see ledger.charge).
+func (s *Server) Charge(app, name string, bytesIn, bytesOut int) {
+	s.ledger.charge(app, name, bytesIn, bytesOut)
+}
