@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/mongoscope/mongoscope/internal/simcluster/wire"
 )
 
 func sectAsserts(s *statusCtx) any {
@@ -75,9 +77,7 @@ func sectNetwork(s *statusCtx) any {
 		{Key: "numSlowSSLOperations", Value: int64(0)},
 		{Key: "numRequests", Value: reqs},
 		{Key: "tcpFastOpen", Value: bson.D{{Key: "kernelSetting", Value: int64(1)}, {Key: "serverSupported", Value: true}, {Key: "clientSupported", Value: true}, {Key: "accepted", Value: int64(0)}}},
-		{Key: "compression", Value: bson.D{
-			{Key: "snappy", Value: compressionDoc()}, {Key: "zstd", Value: compressionDoc()}, {Key: "zlib", Value: compressionDoc()},
-		}},
+		{Key: "compression", Value: compressionSection(s.n.srv.CompressionStats())},
 		{Key: "serviceExecutors", Value: bson.D{{Key: "passthrough", Value: bson.D{
 			{Key: "threadsRunning", Value: int32(s.conns)}, {Key: "clientsInTotal", Value: int32(s.conns)},
 			{Key: "clientsRunning", Value: int32(s.conns)}, {Key: "clientsWaitingForData", Value: int32(0)},
@@ -86,9 +86,18 @@ func sectNetwork(s *statusCtx) any {
 	}
 }
 
-func compressionDoc() bson.D {
-	zero := bson.D{{Key: "bytesIn", Value: int64(0)}, {Key: "bytesOut", Value: int64(0)}}
-	return bson.D{{Key: "compressor", Value: zero}, {Key: "decompressor", Value: zero}}
+// compressionSection is network.compression: what the listener really
+// compressed and decompressed with each compressor.
+func compressionSection(stats map[string]wire.CompressionStats) bson.D {
+	var d bson.D
+	for _, name := range []string{"snappy", "zstd", "zlib"} {
+		st := stats[name]
+		d = append(d, bson.E{Key: name, Value: bson.D{
+			{Key: "compressor", Value: bson.D{{Key: "bytesIn", Value: st.CompressorIn}, {Key: "bytesOut", Value: st.CompressorOut}}},
+			{Key: "decompressor", Value: bson.D{{Key: "bytesIn", Value: st.DecompressorIn}, {Key: "bytesOut", Value: st.DecompressorOut}}},
+		}})
+	}
+	return d
 }
 
 func sectOpLatencies(s *statusCtx) any {

@@ -42,6 +42,10 @@ type message struct {
 	// exhaustAllowed: the client can read a stream of replies (OP_MSG
 	// flag), which the server sends for an awaitable hello.
 	exhaustAllowed bool
+	// compressed: the request came in OP_COMPRESSED with compressor; the
+	// reply goes back compressed the same way.
+	compressed bool
+	compressor byte
 	// secondaryOk is OP_QUERY's SecondaryOk flag or a non-primary
 	// $readPreference outside the $query wrapper; OP_MSG carries its read
 	// preference in the body, where handlers read it.
@@ -84,7 +88,7 @@ func parseMessage(frame []byte) (*message, error) {
 	case opQuery:
 		err = m.parseOpQuery(payload)
 	case opCompressed:
-		return nil, errors.New("OP_COMPRESSED received but no compressor was negotiated")
+		return nil, errors.New("OP_COMPRESSED inside OP_COMPRESSED")
 	default:
 		return nil, fmt.Errorf("unsupported opcode %d", opcode)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"encoding/binary"
 	"fmt"
 	"net"
 	"sync"
@@ -15,14 +16,15 @@ import (
 
 // Server is one simulated node's listener.
 type Server struct {
-	h      Handler
-	opts   Options
-	auth   *authenticator // nil: authentication disabled
-	addr   string
-	ledger *ledger
-	nextID atomic.Int64
-	reqID  atomic.Int32
-	opSeq  atomic.Int32 // opids of the requests served, as $currentOp shows them
+	h         Handler
+	opts      Options
+	auth      *authenticator // nil: authentication disabled
+	addr      string
+	ledger    *ledger
+	nextID    atomic.Int64
+	reqID     atomic.Int32
+	opSeq     atomic.Int32           // opids of the requests served, as $currentOp shows them
+	compStats [4]compressionCounters // by compressor id
 
 	mu     sync.Mutex
 	ln     net.Listener
@@ -115,7 +117,7 @@ func (s *Server) serve(sc *serverConn) {
 			if err != nil {
 				return
 			}
-			if m, err = parseMessage(frame); err != nil {
+			if m, err = s.decode(frame); err != nil {
 				s.logf("%s: closing connection %d: %v", s.addr, sc.info.ID, err)
 				return
 			}
@@ -157,7 +159,11 @@ func (s *Server) serveOne(sc *serverConn, m *message, bytesIn int) (*message, bo
 		exhaust = map[bool]string{true: "hello", false: "isMaster"}[m.name == "hello"]
 	}
 	sc.info.setRunning(nil, 0, exhaust, nil)
-	out := encodeReply(m.requestID, replyID, m.legacy, next != nil, reply)
+	out, err := s.encode(m, replyID, next != nil, reply)
+	if err != nil {
+		s.logf("%s: closing connection %d: %v", s.addr, sc.info.ID, err)
+		return nil, false
+	}
 	if s.resetting() {
 		half := out[:len(out)/2]
 		done(len(half))
@@ -172,6 +178,47 @@ func (s *Server) serveOne(sc *serverConn, m *message, bytesIn int) (*message, bo
 		return nil, false
 	}
 	return next, true
+}
+
+// decode parses a frame, unwrapping OP_COMPRESSED.
+func (s *Server) decode(frame []byte) (*message, error) {
+	if len(frame) < headerLen || binary.LittleEndian.Uint32(frame[12:]) != opCompressed {
+		return parseMessage(frame)
+	}
+	inner, id, err := unwrapCompressed(frame)
+	if err != nil {
+		return nil, err
+	}
+	c := &s.compStats[id]
+	c.decompIn.Add(int64(len(frame) - headerLen - 9))
+	c.decompOut.Add(int64(len(inner) - headerLen))
+	m, err := parseMessage(inner)
+	if err == nil {
+		m.compressed, m.compressor = true, id
+	}
+	return m, err
+}
+
+// encode frames a reply: with the negotiated compressors on a hello that
+// offered some, compressed like its request otherwise.
+func (s *Server) encode(m *message, replyID int32, moreToCome bool, reply bson.Raw) ([]byte, error) {
+	if m.name == "hello" || m.name == "isMaster" || m.name == "ismaster" {
+		if names := negotiate(m.body); len(names) > 0 {
+			reply = appendFields(reply, bson.D{{Key: "compression", Value: names}})
+		}
+	}
+	out := encodeReply(m.requestID, replyID, m.legacy, moreToCome, reply)
+	if !m.compressed || uncompressible[m.name] {
+		return out, nil
+	}
+	w, err := wrapCompressed(out, m.compressor)
+	if err != nil {
+		return nil, err
+	}
+	c := &s.compStats[m.compressor]
+	c.compIn.Add(int64(len(out) - headerLen))
+	c.compOut.Add(int64(len(w) - headerLen - 9))
+	return w, nil
 }
 
 // noteHello records what a hello tells about the client: its metadata (on
