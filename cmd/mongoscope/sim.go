@@ -22,6 +22,7 @@ func runSim(argv []string, stdout, stderr io.Writer) int {
 	topology := fs.String("topology", "sharded", "sharded, replset or standalone")
 	seed := fs.Int64("seed", 1, "workload seed: the same seed and speed give the same counters")
 	speed := fs.Float64("speed", 1, "workload speed-up (10 = ten simulated seconds per second)")
+	version := fs.String("version", simcluster.DefaultVersion, "MongoDB release to simulate: 4.4, 5.0, 6.0, 7.0 or 8.0")
 	if err := fs.Parse(argv); err != nil {
 		return exitUsage
 	}
@@ -35,14 +36,20 @@ func runSim(argv []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mongoscope sim: --shards and --members must be at least 1, --speed positive, --port 0-65535")
 		return exitUsage
 	}
+	switch *version {
+	case "4.4", "5.0", "6.0", "7.0", "8.0":
+	default:
+		fmt.Fprintf(stderr, "mongoscope sim: --version %q: use 4.4, 5.0, 6.0, 7.0 or 8.0\n", *version)
+		return exitUsage
+	}
 	c, err := simcluster.Start(simcluster.Config{Topology: simcluster.Topology(*topology), Shards: *shards,
-		Members: *members, BasePort: *port, Seed: *seed, Speed: *speed})
+		Members: *members, BasePort: *port, Seed: *seed, Speed: *speed, Version: *version})
 	if err != nil {
 		fmt.Fprintf(stderr, "mongoscope sim: cannot start: %v (is port %d free? try --port 0 for free ports)\n", err, *port)
 		return exitFailure
 	}
 	defer c.Close()
-	fmt.Fprintf(stdout, "simulated %s cluster (MongoDB 8.0 wire protocol) running; Ctrl-C stops it\n", *topology)
+	fmt.Fprintf(stdout, "simulated %s cluster (MongoDB %s wire protocol) running; Ctrl-C stops it\n", *topology, *version)
 	fmt.Fprintf(stdout, "URI: %s\n", c.URI())
 	for _, n := range c.Nodes() {
 		fmt.Fprintf(stdout, "  %-21s %-10s %s\n", n.Address, n.Role, n.Shard)

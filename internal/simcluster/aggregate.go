@@ -31,6 +31,9 @@ func cmdAggregate(n *node, r *request) bson.D {
 		pipeline = pipeline[1:]
 		n.chargeCurrentOp(r, docs, pipeline)
 	case "$shardedDataDistribution":
+		if !n.c.atLeast(6, 0) { // the stage exists from 6.0.3 (MONGODB-INTERFACE.md §5.1)
+			return errorReply(40324, "Location40324", "Unrecognized pipeline stage name: '$shardedDataDistribution'")
+		}
 		if n.kind != kindMongos {
 			return errorReply(6789101, "Location6789101", "The $shardedDataDistribution stage can only be run on router")
 		}

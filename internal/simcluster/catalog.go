@@ -86,7 +86,7 @@ func (n *node) namespaceLocked(db, coll string, now time.Time) (namespace, bool)
 		m := c.mongos
 		return namespace{docs: []bson.D{{{Key: "_id", Value: m.addr}, {Key: "advisoryHostFQDNs", Value: bson.A{}},
 			{Key: "created", Value: bson.NewDateTimeFromTime(c.wallZero.Add(-time.Duration(m.load.uptime0) * time.Second))},
-			{Key: "mongoVersion", Value: serverVersion}, {Key: "ping", Value: bson.NewDateTimeFromTime(now.Truncate(30 * time.Second))},
+			{Key: "mongoVersion", Value: c.serverVersion()}, {Key: "ping", Value: bson.NewDateTimeFromTime(now.Truncate(30 * time.Second))},
 			{Key: "up", Value: int64(m.load.uptime0 + c.elapsed(now))}, {Key: "waiting", Value: true}}}}, true
 	case "config.version":
 		return namespace{docs: []bson.D{{{Key: "_id", Value: int32(1)}, {Key: "clusterId", Value: objectIDFor(c.cfg.Seed, 1)}}}}, true
@@ -100,10 +100,12 @@ func (n *node) namespaceLocked(db, coll string, now time.Time) (namespace, bool)
 	case "config.collections":
 		var docs []bson.D
 		for _, sc := range c.bal.colls {
-			docs = append(docs, bson.D{{Key: "_id", Value: sc.ns}, {Key: "lastmodEpoch", Value: sc.epoch},
-				{Key: "lastmod", Value: bson.NewDateTimeFromTime(sc.created)}, {Key: "timestamp", Value: tsOf(sc.created)},
-				{Key: "uuid", Value: sc.uuid}, {Key: "key", Value: bson.D{{Key: "_id", Value: int32(1)}}}, {Key: "unique", Value: false},
-				{Key: "noBalance", Value: false}})
+			d := bson.D{{Key: "_id", Value: sc.ns}, {Key: "lastmodEpoch", Value: sc.epoch}, {Key: "lastmod", Value: bson.NewDateTimeFromTime(sc.created)}}
+			if c.atLeast(5, 0) { // the timestamp that tells clients chunks are keyed by uuid (fixture config.collections-5.0plus…)
+				d = append(d, bson.E{Key: "timestamp", Value: tsOf(sc.created)})
+			}
+			docs = append(docs, append(d, bson.E{Key: "uuid", Value: sc.uuid}, bson.E{Key: "key", Value: bson.D{{Key: "_id", Value: int32(1)}}},
+				bson.E{Key: "unique", Value: false}, bson.E{Key: "noBalance", Value: false}))
 		}
 		return namespace{docs: docs}, true
 	case "config.chunks":
@@ -168,14 +170,27 @@ func (n *node) replConfigLocked() bson.D {
 	return d
 }
 
+// chunkDocs is config.chunks: keyed by uuid from 5.0, by ns (with
+// lastmodEpoch) before; onCurrentShardSince from 6.3 (MONGODB-INTERFACE.md §5.2).
 func (b *balancer) chunkDocs() []bson.D {
+	c := b.c
 	var docs []bson.D
 	for _, sc := range b.colls {
+		key := bson.E{Key: "uuid", Value: sc.uuid}
+		if !c.atLeast(5, 0) {
+			key = bson.E{Key: "ns", Value: sc.ns}
+		}
 		for _, ch := range sc.chunks {
-			docs = append(docs, bson.D{{Key: "_id", Value: ch.id}, {Key: "uuid", Value: sc.uuid},
+			d := bson.D{{Key: "_id", Value: ch.id}, key,
 				{Key: "min", Value: bson.D{{Key: "_id", Value: boundValue(ch.min)}}}, {Key: "max", Value: bson.D{{Key: "_id", Value: boundValue(ch.max)}}},
-				{Key: "shard", Value: ch.shard}, {Key: "lastmod", Value: ch.lastmod}, {Key: "onCurrentShardSince", Value: ch.since},
-				{Key: "history", Value: bson.A{bson.D{{Key: "validAfter", Value: ch.since}, {Key: "shard", Value: ch.shard}}}}})
+				{Key: "shard", Value: ch.shard}, {Key: "lastmod", Value: ch.lastmod}}
+			if !c.atLeast(5, 0) {
+				d = append(d, bson.E{Key: "lastmodEpoch", Value: sc.epoch})
+			}
+			if c.atLeast(7, 0) {
+				d = append(d, bson.E{Key: "onCurrentShardSince", Value: ch.since})
+			}
+			docs = append(docs, append(d, bson.E{Key: "history", Value: bson.A{bson.D{{Key: "validAfter", Value: ch.since}, {Key: "shard", Value: ch.shard}}}}))
 		}
 	}
 	return docs

@@ -2,12 +2,13 @@
 // the real wire protocol: the test bed of every mongoscope test and the
 // cluster behind `mongoscope --demo` and `mongoscope sim`.
 //
-// It simulates MongoDB 8.0 (version "8.0.4", maxWireVersion 25, minWireVersion
-// 0): a mongos, N shards of M members and a config server replica set, or a
-// single replica set, or a standalone. Each node listens on its own port and
-// answers what mongoscope, mongosh's helpers, mongostat and mongotop send,
-// with the field names and BSON types of real 8.0 servers; anything else is
-// refused with the real error shape.
+// It simulates MongoDB 8.0 by default (version "8.0.4", maxWireVersion 25,
+// minWireVersion 0), or 4.4, 5.0, 6.0 or 7.0 (Config.Version): a mongos, N
+// shards of M members and a config server replica set, or a single replica
+// set, or a standalone. Each node listens on its own port and answers what
+// mongoscope, mongosh's helpers, mongostat and mongotop send, with the field
+// names and BSON types of that release's servers (versioned.go lists where
+// they differ); anything else is refused with the real error shape.
 //
 // A deterministic workload (a pure function of Seed, Speed and the clock)
 // drives counters, in-progress ops, replication lag and balancer rounds, and

@@ -141,7 +141,11 @@ func (n *node) opDoc(op simOp, now time.Time) bson.D {
 	if op.active {
 		d = append(d, bson.E{Key: "secs_running", Value: int64(op.secs)}, bson.E{Key: "microsecs_running", Value: int64(op.secs * 1e6)})
 	}
-	return append(d, opStateFields(op)...)
+	d = append(d, opStateFields(op)...)
+	if !n.c.atLeast(7, 0) { // queryFramework came with 6.2 (MONGODB-INTERFACE.md §1.3)
+		d = dropPath(d, []string{"queryFramework"})
+	}
+	return d
 }
 
 // idleConn is a client connection with nothing running on it.
@@ -169,9 +173,9 @@ func (n *node) clientFields(op simOp) bson.D {
 	case op.meta != nil:
 		d = append(d, bson.E{Key: "clientMetadata", Value: op.meta})
 	case !op.real:
-		meta := workloadMetadata(op)
+		meta := workloadMetadata(op, n.c.serverVersion())
 		if routed {
-			meta = append(meta, bson.E{Key: "mongos", Value: bson.D{{Key: "host", Value: n.c.mongos.addr}, {Key: "client", Value: op.client}, {Key: "version", Value: serverVersion}}})
+			meta = append(meta, bson.E{Key: "mongos", Value: bson.D{{Key: "host", Value: n.c.mongos.addr}, {Key: "client", Value: op.client}, {Key: "version", Value: n.c.serverVersion()}}})
 		}
 		d = append(d, bson.E{Key: "clientMetadata", Value: meta})
 	}
@@ -180,14 +184,14 @@ func (n *node) clientFields(op simOp) bson.D {
 
 // workloadMetadata is the handshake metadata the workload's clients would
 // have sent, shaped like the drivers' (fixture currentOp-inprog-6.0.12…).
-func workloadMetadata(op simOp) bson.D {
+func workloadMetadata(op simOp, version string) bson.D {
 	var meta bson.D
 	if op.appName != "" && op.appName != "OplogFetcher" {
 		meta = append(meta, bson.E{Key: "application", Value: bson.D{{Key: "name", Value: op.appName}}})
 	}
 	switch {
 	case strings.HasPrefix(op.driver, "NetworkInterfaceTL"):
-		return append(meta, bson.E{Key: "driver", Value: bson.D{{Key: "name", Value: op.driver}, {Key: "version", Value: serverVersion}}},
+		return append(meta, bson.E{Key: "driver", Value: bson.D{{Key: "name", Value: op.driver}, {Key: "version", Value: version}}},
 			bson.E{Key: "os", Value: bson.D{{Key: "type", Value: "Linux"}, {Key: "name", Value: "Ubuntu"}, {Key: "architecture", Value: "x86_64"}, {Key: "version", Value: "22.04"}}})
 	case op.driver == "nodejs|mongosh":
 		return append(meta, bson.E{Key: "driver", Value: bson.D{{Key: "name", Value: op.driver}, {Key: "version", Value: "6.12.0|2.3.8"}}},

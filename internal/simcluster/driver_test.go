@@ -16,10 +16,14 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// connect opens a v2 driver client and disconnects it at cleanup.
+// connect opens a v2 driver client and disconnects it at cleanup. It polls
+// like mongoscope: a streaming monitor's Disconnect can race its first
+// awaitable hello and wait out the heartbeat (driver topology/server.go:
+// the non-blocking listener drops a stop that comes before Listen).
 func connect(t *testing.T, uri string, opts ...*options.ClientOptions) *mongo.Client {
 	t.Helper()
-	o := options.Client().ApplyURI(uri).SetAppName("simtest").SetServerSelectionTimeout(5 * time.Second).SetConnectTimeout(5 * time.Second)
+	o := options.Client().ApplyURI(uri).SetAppName("simtest").SetServerSelectionTimeout(5 * time.Second).SetConnectTimeout(5 * time.Second).
+		SetServerMonitoringMode(options.ServerMonitoringModePoll)
 	cl, err := mongo.Connect(append([]*options.ClientOptions{o}, opts...)...)
 	if err != nil {
 		t.Fatalf("connect %s: %v", uri, err)

@@ -4,11 +4,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-const (
-	serverVersion  = "8.0.4"
-	maxWireVersion = 25
-	minWireVersion = 0
-)
+const minWireVersion = 0
 
 // cmdHello answers hello and isMaster, with topologyVersion; an awaitable
 // one (topologyVersion + maxAwaitTimeMS) waits for a topology change first,
@@ -82,7 +78,7 @@ func cmdHello(n *node, r *request) bson.D {
 		bson.E{Key: "logicalSessionTimeoutMinutes", Value: int32(30)},
 		bson.E{Key: "connectionId", Value: connID(r)},
 		bson.E{Key: "minWireVersion", Value: int32(minWireVersion)},
-		bson.E{Key: "maxWireVersion", Value: int32(maxWireVersion)},
+		bson.E{Key: "maxWireVersion", Value: n.c.release().wire},
 	)
 	if n.kind == kindMongos {
 		d = append(d, tv) // fixture mongos-4.4.10…isMaster: after the wire versions

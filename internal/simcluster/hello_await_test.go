@@ -63,7 +63,8 @@ func TestStreamingMonitorIsExhaust(t *testing.T) {
 	c := startSim(t, Config{Topology: ReplSet})
 	prim := nodeByRole(t, c, "primary", "")
 	// The default (streaming) monitor switches to exhaust hellos once it saw a topologyVersion.
-	streaming := connect(t, "mongodb://"+prim+"/?directConnection=true", options.Client().SetHeartbeatInterval(500*time.Millisecond))
+	streaming := connect(t, "mongodb://"+prim+"/?directConnection=true", options.Client().SetHeartbeatInterval(500*time.Millisecond).
+		SetServerMonitoringMode(options.ServerMonitoringModeStream))
 	if err := streaming.Ping(ctxT(t), nil); err != nil {
 		t.Fatal(err)
 	}

@@ -77,9 +77,9 @@ func cmdReplSetGetStatus(n *node, r *request) bson.D {
 	}
 	members := bson.A{}
 	for i := range rs.members {
-		members = append(members, c.memberDocLocked(rs, i, n.member, now))
+		members = append(members, c.writtenFieldsSince(c.memberDocLocked(rs, i, n.member, now)))
 	}
-	return append(d, bson.E{Key: "members", Value: members})
+	return c.writtenFieldsSince(append(d, bson.E{Key: "members", Value: members}))
 }
 
 // memberDocLocked is one members[] entry as seen from the member self.
@@ -208,10 +208,7 @@ func (s *statusCtx) replMetrics() bson.D {
 		{Key: "executor", Value: bson.D{{Key: "pool", Value: bson.D{{Key: "inProgressCount", Value: int32(0)}}}, {Key: "queues", Value: bson.D{{Key: "networkInProgress", Value: int32(0)}, {Key: "sleepers", Value: int32(3)}}}, {Key: "unsignaledEvents", Value: int32(0)}, {Key: "shuttingDown", Value: false}, {Key: "networkInterface", Value: "DEPRECATED: getDiagnosticString is deprecated in NetworkInterfaceTL"}}},
 		{Key: "apply", Value: bson.D{{Key: "attemptsToBecomeSecondary", Value: int64(1)}, {Key: "batchSize", Value: applied}, {Key: "batches", Value: bson.D{{Key: "num", Value: int32(batches)}, {Key: "totalMillis", Value: int32(batches / 9)}}}, {Key: "ops", Value: applied}}},
 		{Key: "write", Value: bson.D{{Key: "batchSize", Value: applied}, {Key: "batches", Value: bson.D{{Key: "num", Value: int32(batches)}, {Key: "totalMillis", Value: int32(0)}}}}},
-		{Key: "buffer", Value: bson.D{
-			{Key: "write", Value: bson.D{{Key: "count", Value: buffered}, {Key: "sizeBytes", Value: buffered * oplogEntryLen}, {Key: "maxSizeBytes", Value: int64(268435456)}}},
-			{Key: "apply", Value: bson.D{{Key: "count", Value: buffered}, {Key: "sizeBytes", Value: buffered * oplogEntryLen}, {Key: "maxSizeBytes", Value: int64(104857600)}, {Key: "maxCount", Value: int64(10000)}}},
-		}},
+		{Key: "buffer", Value: s.replBuffer(buffered)},
 		{Key: "initialSync", Value: bson.D{{Key: "completed", Value: int64(0)}, {Key: "failedAttempts", Value: int64(0)}, {Key: "failures", Value: int64(0)}}},
 		{Key: "network", Value: bson.D{
 			{Key: "bytes", Value: applied * oplogEntryLen},
@@ -266,4 +263,16 @@ func sectMetrics(s *statusCtx) any {
 		}
 	}
 	return out
+}
+
+// replBuffer is metrics.repl.buffer: one flat buffer up to 7.0 (fixture
+// serverStatus-6.0.12…), the oplog writer's and applier's from 8.0.
+func (s *statusCtx) replBuffer(buffered int64) bson.D {
+	if !s.n.c.atLeast(8, 0) {
+		return bson.D{{Key: "count", Value: buffered}, {Key: "maxSizeBytes", Value: int64(268435456)}, {Key: "sizeBytes", Value: buffered * oplogEntryLen}}
+	}
+	return bson.D{
+		{Key: "write", Value: bson.D{{Key: "count", Value: buffered}, {Key: "sizeBytes", Value: buffered * oplogEntryLen}, {Key: "maxSizeBytes", Value: int64(268435456)}}},
+		{Key: "apply", Value: bson.D{{Key: "count", Value: buffered}, {Key: "sizeBytes", Value: buffered * oplogEntryLen}, {Key: "maxSizeBytes", Value: int64(104857600)}, {Key: "maxCount", Value: int64(10000)}}},
+	}
 }

@@ -207,7 +207,7 @@ func cmdServerStatus(n *node, r *request) bson.D {
 	}
 	d := bson.D{
 		{Key: "host", Value: "sim-" + port},
-		{Key: "version", Value: serverVersion},
+		{Key: "version", Value: n.c.serverVersion()},
 		{Key: "process", Value: process},
 		{Key: "service", Value: bson.A{service}},
 		{Key: "pid", Value: n.pid},
@@ -220,13 +220,16 @@ func cmdServerStatus(n *node, r *request) bson.D {
 		if sec.mongod && n.kind == kindMongos || sec.member && n.rs == nil || !sectionWanted(r.body, sec) {
 			continue
 		}
+		if sec.name == "opLatencies" && n.kind == kindMongos && !n.c.atLeast(7, 0) {
+			continue // a mongos reports opLatencies from 6.2 (MONGODB-INTERFACE.md §3.2)
+		}
 		v := subProjection(r.body, sec.name, sec.build(s))
 		if isEmptySection(v) {
 			continue
 		}
 		d = append(d, bson.E{Key: sec.name, Value: v})
 	}
-	return d
+	return n.c.dropNewerFields(d)
 }
 
 // statusContext reads the live numbers under the lock once, so sections

@@ -136,6 +136,9 @@ func ticketDoc(out, total int32, queued int32, processed int64) bson.D {
 
 // sectQueues is 8.0's storage-engine admission: tickets out/available.
 func sectQueues(s *statusCtx) any {
+	if !s.n.c.atLeast(8, 0) {
+		return nil // before 8.0 tickets are wiredTiger.concurrentTransactions
+	}
 	qr, qw := queued(s)
 	ar := int32(s.active * 2 / 3)
 	aw := int32(s.active) - ar
@@ -167,6 +170,9 @@ func sectWiredTiger(s *statusCtx) any {
 	for _, e := range staticWT {
 		switch e.Key {
 		case "concurrentTransactions": // moved to queues.execution in 8.0
+			if !s.n.c.atLeast(8, 0) {
+				out = append(out, bson.E{Key: e.Key, Value: concurrentTransactions(s)})
+			}
 			continue
 		case "oplog":
 			out = append(out, bson.E{Key: "oplog", Value: bson.D{{Key: "visibility timestamp", Value: tsOf(s.applied)}}})
@@ -214,7 +220,7 @@ func (n *node) replSectionLocked(now time.Time) bson.D {
 	}
 	d := bson.D{
 		{Key: "hosts", Value: hosts}, {Key: "setName", Value: rs.name}, {Key: "setVersion", Value: rs.setVersion},
-		{Key: "isWritablePrimary", Value: n.isPrimaryLocked()}, {Key: "secondary", Value: !n.isPrimaryLocked()},
+		{Key: n.c.writablePrimaryField(), Value: n.isPrimaryLocked()}, {Key: "secondary", Value: !n.isPrimaryLocked()},
 	}
 	if p := rs.primaryNode(); p != nil {
 		d = append(d, bson.E{Key: "primary", Value: p.addr})
@@ -253,4 +259,19 @@ func liveSnapshotWindow(v any, majority time.Time) any {
 		}
 	}
 	return out
+}
+
+// concurrentTransactions is the ticket view before 8.0 (fixture
+// serverStatus-6.0.12…: write and read {out, available, totalTickets}).
+func concurrentTransactions(s *statusCtx) bson.D {
+	qr, _ := queued(s)
+	ar := int32(s.active * 2 / 3)
+	aw := int32(s.active) - ar
+	if qr > 0 {
+		ar = 128
+	}
+	tickets := func(out int32) bson.D {
+		return bson.D{{Key: "out", Value: out}, {Key: "available", Value: 128 - out}, {Key: "totalTickets", Value: int32(128)}}
+	}
+	return bson.D{{Key: "write", Value: tickets(aw)}, {Key: "read", Value: tickets(ar)}}
 }
