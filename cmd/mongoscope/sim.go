@@ -23,6 +23,7 @@ func runSim(argv []string, stdout, stderr io.Writer) int {
 	seed := fs.Int64("seed", 1, "workload seed: the same seed and speed give the same counters")
 	speed := fs.Float64("speed", 1, "workload speed-up (10 = ten simulated seconds per second)")
 	version := fs.String("version", simcluster.DefaultVersion, "MongoDB release to simulate: 4.4, 5.0, 6.0, 7.0 or 8.0")
+	membersSpec := fs.String("members-spec", "", "every shard's members by kind, e.g. data,data,priority0,hidden,delayed=3600,arbiter (overrides --members)")
 	if err := fs.Parse(argv); err != nil {
 		return exitUsage
 	}
@@ -36,6 +37,12 @@ func runSim(argv []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mongoscope sim: --shards and --members must be at least 1, --speed positive, --port 0-65535")
 		return exitUsage
 	}
+	if *membersSpec != "" {
+		if err := simcluster.CheckMembersSpec(*membersSpec); err != nil {
+			fmt.Fprintf(stderr, "mongoscope sim: --members-spec: %v\n", err)
+			return exitUsage
+		}
+	}
 	switch *version {
 	case "4.4", "5.0", "6.0", "7.0", "8.0":
 	default:
@@ -43,7 +50,7 @@ func runSim(argv []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	c, err := simcluster.Start(simcluster.Config{Topology: simcluster.Topology(*topology), Shards: *shards,
-		Members: *members, BasePort: *port, Seed: *seed, Speed: *speed, Version: *version})
+		Members: *members, BasePort: *port, Seed: *seed, Speed: *speed, Version: *version, MembersSpec: *membersSpec})
 	if err != nil {
 		fmt.Fprintf(stderr, "mongoscope sim: cannot start: %v (is port %d free? try --port 0 for free ports)\n", err, *port)
 		return exitFailure
@@ -52,7 +59,7 @@ func runSim(argv []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "simulated %s cluster (MongoDB %s wire protocol) running; Ctrl-C stops it\n", *topology, *version)
 	fmt.Fprintf(stdout, "URI: %s\n", c.URI())
 	for _, n := range c.Nodes() {
-		fmt.Fprintf(stdout, "  %-21s %-10s %s\n", n.Address, n.Role, n.Shard)
+		fmt.Fprintf(stdout, "  %-21s %-10s %-8s %s\n", n.Address, n.Role, n.Shard, n.Member)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -132,6 +132,9 @@ func (n *node) namespaceLocked(db, coll string, now time.Time) (namespace, bool)
 			}
 		}
 		return namespace{docs: docs}, true
+	case "config.migrationCoordinators":
+		c.bal.advanceLocked(now)
+		return namespace{docs: c.bal.coordinatorDocs(n)}, true
 	case "local.oplog.rs":
 		return namespace{docs: n.oplogEntriesLocked(now), capped: true}, true
 	case "local.system.replset":
@@ -158,12 +161,15 @@ func (n *node) replConfigLocked() bson.D {
 	rs := n.rs
 	members := bson.A{}
 	for i, m := range rs.members {
-		members = append(members, bson.D{{Key: "_id", Value: int32(i)}, {Key: "host", Value: m.addr}, {Key: "arbiterOnly", Value: false},
-			{Key: "buildIndexes", Value: true}, {Key: "hidden", Value: false}, {Key: "priority", Value: 1.0}, {Key: "tags", Value: bson.D{}},
-			{Key: "secondaryDelaySecs", Value: int64(0)}, {Key: "votes", Value: int32(1)}})
+		members = append(members, n.c.memberConfigDoc(i, m))
 	}
 	d := bson.D{{Key: "_id", Value: rs.name}, {Key: "version", Value: rs.setVersion}, {Key: "term", Value: rs.term}, {Key: "members", Value: members},
-		{Key: "protocolVersion", Value: int64(1)}, {Key: "writeConcernMajorityJournalDefault", Value: true}}
+		{Key: "protocolVersion", Value: int64(1)}, {Key: "writeConcernMajorityJournalDefault", Value: true},
+		{Key: "settings", Value: bson.D{{Key: "chainingAllowed", Value: true}, {Key: "heartbeatIntervalMillis", Value: int32(2000)},
+			{Key: "heartbeatTimeoutSecs", Value: int32(10)}, {Key: "electionTimeoutMillis", Value: int32(electionTimeout / time.Millisecond)},
+			{Key: "catchUpTimeoutMillis", Value: int32(-1)}, {Key: "catchUpTakeoverDelayMillis", Value: int32(30000)},
+			{Key: "getLastErrorModes", Value: bson.D{}}, {Key: "getLastErrorDefaults", Value: bson.D{{Key: "w", Value: int32(1)}, {Key: "wtimeout", Value: int32(0)}}},
+			{Key: "replicaSetId", Value: objectIDFor(n.c.cfg.Seed, 600+rs.shardIdx)}}}}
 	if rs.kind == kindConfig {
 		d = append(d, bson.E{Key: "configsvr", Value: true})
 	}
@@ -214,4 +220,22 @@ func sampleOrders(seed int64) []bson.D {
 			{Key: "status", Value: []string{"new", "paid", "shipped"}[i%3]}, {Key: "total", Value: float64(10*i) + 9.99}})
 	}
 	return docs
+}
+
+// coordinatorDocs is config.migrationCoordinators on a shard: the donor
+// primary records the migration it coordinates while it runs
+// (MigrationCoordinatorDocument: nss, collectionUuid, donor and recipient,
+// range, preMigrationChunkVersion).
+func (b *balancer) coordinatorDocs(n *node) []bson.D {
+	if b.moving == nil || n.rs == nil || n.rs.name != b.movingFrom || !n.isPrimaryLocked() {
+		return nil
+	}
+	coll := b.colls[0]
+	id := uuidFor(b.c.cfg.Seed, 80000+int(b.migrations))
+	return []bson.D{{{Key: "_id", Value: id}, {Key: "migrationSessionId", Value: fmt.Sprintf("%s_%s_%s", b.movingFrom, b.movingTo, objectIDFor(b.c.cfg.Seed, 81000+int(b.migrations)).Hex())},
+		{Key: "lsid", Value: bson.D{{Key: "id", Value: uuidFor(b.c.cfg.Seed, 82000+int(b.migrations))}, {Key: "uid", Value: bson.Binary{Data: make([]byte, 32)}}}},
+		{Key: "txnNumber", Value: b.migrations + 1}, {Key: "nss", Value: coll.ns}, {Key: "collectionUuid", Value: coll.uuid},
+		{Key: "donorShardId", Value: b.movingFrom}, {Key: "recipientShardId", Value: b.movingTo},
+		{Key: "range", Value: bson.D{{Key: "min", Value: lookupD(b.moving, "min")}, {Key: "max", Value: lookupD(b.moving, "max")}}},
+		{Key: "preMigrationChunkVersion", Value: bson.D{{Key: "e", Value: coll.epoch}, {Key: "t", Value: tsOf(coll.created)}, {Key: "v", Value: bson.Timestamp{T: uint32(len(coll.chunks)), I: 0}}}}}}
 }

@@ -60,12 +60,17 @@ type Config struct {
 	// Version is the MongoDB release to play: 4.4, 5.0, 6.0, 7.0 or 8.0
 	// (default). Replies take that release's shapes where they differ.
 	Version string
+	// MembersSpec gives every shard's members their kinds, comma-separated:
+	// data, priority0, hidden, delayed=SECONDS, arbiter (e.g.
+	// "data,data,hidden,arbiter"); it overrides Members. See CheckMembersSpec.
+	MembersSpec string
 }
 
 // NodeInfo names one simulated node.
 type NodeInfo struct {
 	Address string
-	Role    string // mongos, primary, secondary, config, standalone
+	Role    string // mongos, primary, secondary, arbiter, config, standalone
+	Member  string // a member's kind: data, priority0, hidden, delayed, arbiter; "" off replica sets
 	Shard   string // shard name; "config" for config servers; "" otherwise
 	Set     string // replica set name; "" for mongos and standalone
 }
@@ -76,6 +81,7 @@ type Cluster struct {
 	wallZero     time.Time   // Now() at Start: workload time 0
 	major, minor int         // the simulated release, from Config.Version
 	cmdNames     [2][]string // metrics.commands lists: mongod, mongos
+	memberCfgs   []memberCfg // every shard's members, from Config.MembersSpec
 
 	mu       sync.Mutex // guards everything below and the replica sets' state
 	nodes    []*node
@@ -103,6 +109,12 @@ func Start(cfg Config) (*Cluster, error) {
 	c := &Cluster{cfg: cfg, wallZero: cfg.Now(), byAddr: map[string]*node{}, major: major, minor: minor,
 		kills: map[string]killState{}, ended: map[string]time.Time{}}
 	c.cmdNames = [2][]string{commandNamesFor(c, false), commandNamesFor(c, true)}
+	if cfg.MembersSpec != "" {
+		if c.memberCfgs, err = parseMembersSpec(cfg.MembersSpec); err != nil {
+			return nil, err
+		}
+		c.cfg.Members = len(c.memberCfgs)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.build(); err != nil {
@@ -176,7 +188,7 @@ func (c *Cluster) build() error {
 }
 
 func (c *Cluster) newNode(k nodeKind, rs *replSet, member int) *node {
-	n := &node{c: c, idx: len(c.nodes), kind: k, rs: rs, member: member, fail: map[string]int32{}}
+	n := &node{c: c, idx: len(c.nodes), kind: k, rs: rs, member: member, fail: map[string]int32{}, mcfg: memberCfg{priority: 1}}
 	n.pid = 1000 + int64(n.idx)*37
 	n.newProcessLocked(c.wallZero)
 	c.nodes = append(c.nodes, n)
@@ -200,8 +212,10 @@ func (c *Cluster) URI() string {
 
 // Nodes lists every node, in port order.
 func (c *Cluster) Nodes() []NodeInfo {
+	now := c.cfg.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.maintainLocked(now)
 	out := make([]NodeInfo, 0, len(c.nodes))
 	for _, n := range c.nodes {
 		out = append(out, n.info())

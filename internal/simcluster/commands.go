@@ -40,7 +40,7 @@ type cmdSpec struct {
 
 // refusal is what a node that does not have the command answers.
 func (s cmdSpec) refusal(n *node, r *request) bson.D {
-	if s.name == "replSetGetStatus" && n.kind == kindStandalone {
+	if (s.name == "replSetGetStatus" || s.name == "replSetGetConfig") && n.kind == kindStandalone {
 		return errorReply(76, "NoReplicationEnabled", "not running with --replSet")
 	}
 	return errorReply(59, "CommandNotFound", "no such command: '"+r.name+"'")
@@ -89,6 +89,10 @@ func init() {
 	register([]string{"balancerStatus"}, onMongos, actRead, cmdBalancerStatus)
 	register([]string{"balancerStart"}, onMongos, actBalancer, cmdBalancerStart)
 	register([]string{"balancerStop"}, onMongos, actBalancer, cmdBalancerStop)
+	register([]string{"replSetGetConfig"}, onMember, actMonitor, cmdReplSetGetConfig)
+	register([]string{"connPoolStats"}, 0, actMonitor, cmdConnPoolStats)
+	register([]string{"shardingState"}, onMongod, actMonitor, cmdShardingState)
+	register([]string{"whatsmyuri"}, 0, actNone, cmdWhatsMyURI)
 	register([]string{"simFault"}, 0, actNone, cmdSimFault)
 	register([]string{"simStats"}, 0, actNone, cmdSimStats)
 }

@@ -330,8 +330,13 @@ func (n *node) currentOpDocs(r *request, o currentOpOptions) ([]bson.D, error) {
 	var docs []bson.D
 	for _, rs := range c.shards {
 		targets := []*node{rs.primaryNode()}
-		if o.targetAllNodes {
-			targets = rs.members
+		if o.targetAllNodes { // the data-bearing members the mongos knows (hello hosts and passives)
+			targets = nil
+			for _, m := range rs.dataBearing() {
+				if !m.mcfg.hidden {
+					targets = append(targets, m)
+				}
+			}
 		}
 		for _, t := range targets {
 			if t == nil || !t.up() {

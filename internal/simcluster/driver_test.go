@@ -144,9 +144,14 @@ func TestSimFaultOverTheWire(t *testing.T) {
 	runCmd(t, cl, "admin", bson.D{{Key: "simFault", Value: "clear"}, {Key: "node", Value: prim}})
 	runCmd(t, cl, "admin", bson.D{{Key: "killOp", Value: 1}, {Key: "op", Value: 5}})
 	runCmd(t, cl, "admin", bson.D{{Key: "simFault", Value: "stepDown"}, {Key: "node", Value: prim}})
-	if nodeByRole(t, c, "primary", "") == prim {
-		t.Fatal("stepDown over the wire did not elect another primary")
-	}
+	waitFor(t, "another primary after stepDown over the wire", func() bool {
+		for _, n := range c.Nodes() {
+			if n.Role == "primary" {
+				return n.Address != prim
+			}
+		}
+		return false
+	})
 	if err := c.Fault(Fault{Kind: "bogus", Node: prim}); err == nil {
 		t.Fatal("unknown fault kind accepted")
 	}

@@ -113,8 +113,8 @@ func (c *Cluster) stepDown(n *node) error {
 	if n.rs == nil {
 		return fmt.Errorf("simcluster: %s is not a replica set member, so it cannot step down", n.addr)
 	}
-	if !c.electLocked(n.rs, now, n.rs.primary) {
-		return fmt.Errorf("simcluster: no reachable secondary in %s can take over", n.rs.name)
+	if !c.stepDownLocked(n.rs, now) {
+		return fmt.Errorf("simcluster: no reachable electable secondary in %s can take over", n.rs.name)
 	}
 	return nil
 }

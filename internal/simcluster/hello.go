@@ -31,11 +31,10 @@ func cmdHello(n *node, r *request) bson.D {
 	if n.rs != nil {
 		d = append(d, tv) // a member's reply starts with it (HelloResponse::addToBSON)
 		rs := n.rs
-		hosts := bson.A{}
-		for _, m := range rs.members {
-			hosts = append(hosts, m.addr)
-		}
-		d = append(d, bson.E{Key: "hosts", Value: hosts}, bson.E{Key: "setName", Value: rs.name}, bson.E{Key: "setVersion", Value: rs.setVersion})
+		hosts, _, _ := rs.helloLists()
+		d = append(d, bson.E{Key: "hosts", Value: hosts})
+		d = append(d, n.helloMemberFields()...)
+		d = append(d, bson.E{Key: "setName", Value: rs.name}, bson.E{Key: "setVersion", Value: rs.setVersion})
 	}
 	if legacy {
 		d = append(d, bson.E{Key: "ismaster", Value: writable})
@@ -50,7 +49,8 @@ func cmdHello(n *node, r *request) bson.D {
 	}
 	if n.rs != nil {
 		rs := n.rs
-		d = append(d, bson.E{Key: "secondary", Value: !writable})
+		d = append(d, bson.E{Key: "secondary", Value: !writable && !n.mcfg.arbiter})
+		d = append(d, n.helloSelfFlags()...)
 		if p := rs.primaryNode(); p != nil {
 			d = append(d, bson.E{Key: "primary", Value: p.addr})
 		}

@@ -25,7 +25,8 @@ type node struct {
 	idx    int // position in port order; seeds the node's workload
 	kind   nodeKind
 	rs     *replSet
-	member int // index in rs.members
+	member int       // index in rs.members
+	mcfg   memberCfg // its replica set config entry
 	addr   string
 	pid    int64
 	srv    *wire.Server
@@ -41,6 +42,7 @@ var _ wire.Handler = (*node)(nil)
 func (n *node) info() NodeInfo {
 	ni := NodeInfo{Address: n.addr, Role: n.roleLocked()}
 	if n.rs != nil {
+		ni.Member = n.mcfg.kind()
 		ni.Set = n.rs.name
 		ni.Shard = n.rs.name
 		if n.kind == kindConfig {
@@ -62,6 +64,9 @@ func (n *node) roleLocked() string {
 	}
 	if n.isPrimaryLocked() {
 		return "primary"
+	}
+	if n.mcfg.arbiter {
+		return "arbiter"
 	}
 	return "secondary"
 }

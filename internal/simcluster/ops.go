@@ -80,7 +80,7 @@ func (n *node) workloadOpsLocked(now time.Time) []simOp {
 		return simOp{opid: opid, desc: desc, op: "none", system: true, active: true, user: "__system", userDB: "local"}
 	}
 	switch {
-	case n.kind == kindMongos:
+	case n.kind == kindMongos || n.mcfg.arbiter: // an arbiter holds no data
 		return nil
 	case n.rs != nil && !n.isPrimaryLocked():
 		ops = append(ops, sys(2, "ReplBatcher"), sys(3, "OplogApplier-0"), sys(5, "monitoring-keys-for-HMAC"))
@@ -94,7 +94,7 @@ func (n *node) workloadOpsLocked(now time.Time) []simOp {
 	if n.rs != nil {
 		ops = append(ops, sys(7, "NoopWriter"))
 		for i, m := range n.rs.members {
-			if i == n.rs.primary || !m.up() {
+			if i == n.rs.primary || !m.up() || m.mcfg.arbiter {
 				continue
 			}
 			// Each secondary tails the oplog through a long-lived getmore.

@@ -26,6 +26,10 @@ var secondaryPolicies = map[string]secondaryPolicy{
 	"insert": secNever, "update": secNever, "delete": secNever, "findAndModify": secNever,
 }
 
+// maintenanceOk are the opt-in reads that a member neither primary nor
+// secondary (an arbiter) still runs; find, count and aggregate are not.
+var maintenanceOk = map[string]bool{"listCollections": true, "listDatabases": true, "collStats": true}
+
 // notPrimaryRefusal is the error a member that cannot accept writes gives a
 // command it may not run, or nil when the command may run here.
 func (n *node) notPrimaryRefusal(r *request, spec cmdSpec) bson.D {
@@ -40,6 +44,10 @@ func (n *node) notPrimaryRefusal(r *request, spec cmdSpec) bson.D {
 	}
 	switch secondaryPolicies[spec.name] {
 	case secOptIn:
+		if r.secondaryOk && n.mcfg.arbiter && !maintenanceOk[spec.name] {
+			// Not primary, not secondary: the maintenanceOk check that follows.
+			return errorReply(13436, "NotPrimaryOrSecondary", "node is not in primary or recovering state")
+		}
 		if r.secondaryOk {
 			return nil
 		}

@@ -214,14 +214,11 @@ func (n *node) shardingSectionLocked() bson.D {
 // replSectionLocked is serverStatus.repl: the hello subset plus rbid.
 func (n *node) replSectionLocked(now time.Time) bson.D {
 	rs := n.rs
-	hosts := bson.A{}
-	for _, m := range rs.members {
-		hosts = append(hosts, m.addr)
-	}
-	d := bson.D{
-		{Key: "hosts", Value: hosts}, {Key: "setName", Value: rs.name}, {Key: "setVersion", Value: rs.setVersion},
-		{Key: n.c.writablePrimaryField(), Value: n.isPrimaryLocked()}, {Key: "secondary", Value: !n.isPrimaryLocked()},
-	}
+	hosts, _, _ := rs.helloLists()
+	d := append(bson.D{{Key: "hosts", Value: hosts}}, n.helloMemberFields()...)
+	d = append(d, bson.E{Key: "setName", Value: rs.name}, bson.E{Key: "setVersion", Value: rs.setVersion},
+		bson.E{Key: n.c.writablePrimaryField(), Value: n.isPrimaryLocked()}, bson.E{Key: "secondary", Value: !n.isPrimaryLocked() && !n.mcfg.arbiter})
+	d = append(d, n.helloSelfFlags()...)
 	if p := rs.primaryNode(); p != nil {
 		d = append(d, bson.E{Key: "primary", Value: p.addr})
 	}

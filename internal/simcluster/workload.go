@@ -158,6 +158,12 @@ func newLoad(seed int64, n *node, nShards int) nodeLoad {
 	for i := range l.initial {
 		l.initial[i] = math.Floor(l.uptime0 * l.primary[i].base * 0.8)
 	}
+	if n.mcfg.arbiter { // heartbeats and monitoring only
+		l.primary, l.secondary, l.initial = [numOpKinds]rateShape{}, [numOpKinds]rateShape{}, [numOpKinds]float64{}
+		l.secondary[opCommand] = rateShape{base: 2, wobble: 0.1}
+		l.connBase, l.connSpike = 6, 0
+		return l
+	}
 	if n.rs != nil && n.member != 0 { // member 0 starts as primary
 		for _, i := range []int{opInsert, opUpdate, opDelete} {
 			l.initialRepl[i] = math.Floor(l.uptime0 * l.primary[i].base * 0.8)
