@@ -28,12 +28,15 @@ var testUsers = []wire.User{
 	{Name: "operator", DB: "admin", Password: "op-pw", Roles: []wire.Role{{Role: "clusterMonitor", DB: "admin"}, {Role: "hostManager", DB: "admin"}, {Role: "clusterManager", DB: "admin"}}},
 }
 
+// testRoles defines the custom role "custom" holds: watching, no killop.
+var testRoles = []RoleDef{{Role: "monitorWithoutKill", DB: "admin", Roles: []wire.Role{{Role: "clusterMonitor", DB: "admin"}}}}
+
 func withUser(user, pw string) *options.ClientOptions {
 	return options.Client().SetAuth(options.Credential{Username: user, Password: pw, AuthSource: "admin", AuthMechanism: "SCRAM-SHA-256"})
 }
 
 func TestAuthRolesWatchButNotAct(t *testing.T) {
-	c := startSim(t, Config{Users: testUsers, Shards: 1})
+	c := startSim(t, Config{Users: testUsers, Roles: testRoles, Shards: 1})
 	bad := connect(t, c.URI(), withUser("watcher", "wrong"), options.Client().SetServerSelectionTimeout(time.Second))
 	if err := bad.Ping(ctxT(t), nil); err == nil {
 		t.Fatal("a wrong password was accepted")

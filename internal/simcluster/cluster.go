@@ -60,6 +60,9 @@ type Config struct {
 	// Version is the MongoDB release to play: 4.4, 5.0, 6.0, 7.0 or 8.0
 	// (default). Replies take that release's shapes where they differ.
 	Version string
+	// Roles are custom roles users may hold, as createRole would define
+	// them (createRole over the wire adds more).
+	Roles []RoleDef
 	// MembersSpec gives every shard's members their kinds, comma-separated:
 	// data, priority0, hidden, delayed=SECONDS, arbiter (e.g.
 	// "data,data,hidden,arbiter"); it overrides Members. See CheckMembersSpec.
@@ -82,6 +85,8 @@ type Cluster struct {
 	major, minor int         // the simulated release, from Config.Version
 	cmdNames     [2][]string // metrics.commands lists: mongod, mongos
 	memberCfgs   []memberCfg // every shard's members, from Config.MembersSpec
+	rolesMu      sync.Mutex
+	roles        map[wire.Role]RoleDef // custom roles, cluster-wide as on the config servers
 
 	mu       sync.Mutex // guards everything below and the replica sets' state
 	nodes    []*node
@@ -109,6 +114,10 @@ func Start(cfg Config) (*Cluster, error) {
 	c := &Cluster{cfg: cfg, wallZero: cfg.Now(), byAddr: map[string]*node{}, major: major, minor: minor,
 		kills: map[string]killState{}, ended: map[string]time.Time{}}
 	c.cmdNames = [2][]string{commandNamesFor(c, false), commandNamesFor(c, true)}
+	c.roles = map[wire.Role]RoleDef{}
+	for _, rd := range cfg.Roles {
+		c.roles[wire.Role{Role: rd.Role, DB: rd.DB}] = rd
+	}
 	if cfg.MembersSpec != "" {
 		if c.memberCfgs, err = parseMembersSpec(cfg.MembersSpec); err != nil {
 			return nil, err

@@ -57,10 +57,21 @@ func (n *node) idlePooledConn(k int) simOp {
 	return op
 }
 
-// withIdleConnectionsLocked adds the idle pooled connections to the
-// workload's live ops.
-func (n *node) withIdleConnectionsLocked(ops []simOp, now time.Time) []simOp {
-	return append(ops, n.idleConnectionOps(n.c.tau(now), len(connIDs(ops)))...)
+// idleFillersLocked are the idle pooled connections next to the live ops
+// (built only for idleConnections: true; connectionsLocked just counts them).
+func (n *node) idleFillersLocked(live []simOp, now time.Time) []simOp {
+	return n.idleConnectionOps(n.c.tau(now), workloadConns(live))
+}
+
+// workloadConns counts the simulated connections the live ops sit on.
+func workloadConns(live []simOp) int {
+	ids := connIDs(live)
+	for id := range ids {
+		if id >= realConnBase {
+			delete(ids, id)
+		}
+	}
+	return len(ids)
 }
 
 // connIDs is the set of client connections that ops sit on (idle sessions
@@ -78,5 +89,7 @@ func connIDs(ops []simOp) map[int64]bool {
 // connectionsLocked is connections.current: every connection $currentOp
 // would list with idleConnections: true.
 func (n *node) connectionsLocked(now time.Time) int64 {
-	return int64(len(connIDs(n.liveOpsLocked(now))))
+	live := n.liveOpsLocked(now)
+	idle := max(0, n.simConnTarget(n.c.tau(now))-workloadConns(live))
+	return int64(len(connIDs(live)) + idle)
 }

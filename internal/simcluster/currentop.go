@@ -56,7 +56,6 @@ func (n *node) liveOpsLocked(now time.Time) []simOp {
 		}
 		out = append(out, op)
 	}
-	out = n.withIdleConnectionsLocked(out, now)
 	return append(out, n.connectionOpsLocked(now)...)
 }
 
@@ -300,7 +299,7 @@ func (n *node) currentOpStage(r *request, spec any, isColl bool) ([]bson.D, erro
 // currentOpAuth is LiteParsed::requiredPrivileges: inprog for allUsers,
 // and always on a mongos asking the shards (not for its localOps).
 func (n *node) currentOpAuth(r *request, o currentOpOptions) error {
-	if (o.allUsers || n.kind == kindMongos && !o.localOps) && !r.allowed(actMonitor) {
+	if (o.allUsers || n.kind == kindMongos && !o.localOps) && !r.can("inprog", Resource{Cluster: true}) {
 		return &queryError{code: 13, codeName: "Unauthorized", msg: unauthorizedMsg("admin", r.body)}
 	}
 	return nil
@@ -318,7 +317,7 @@ func (n *node) currentOpDocs(r *request, o currentOpOptions) ([]bson.D, error) {
 	defer c.mu.Unlock()
 	if n.kind != kindMongos || o.localOps {
 		var docs []bson.D
-		for _, op := range n.liveOpsLocked(now) {
+		for _, op := range n.opsForLocked(now, o) {
 			if wantOp(op, r, o) {
 				docs = append(docs, n.opDoc(op, now))
 			}
@@ -343,8 +342,7 @@ func (n *node) currentOpDocs(r *request, o currentOpOptions) ([]bson.D, error) {
 				continue
 			}
 			r.targets = append(r.targets, t)
-			ops := t.liveOpsLocked(now)
-			ops = append(ops, forwardedSelfOp(t, n, r))
+			ops := append(t.opsForLocked(now, o), forwardedSelfOp(t, n, r))
 			for _, op := range ops {
 				if wantOp(op, r, o) {
 					docs = append(docs, mongosView(t.opDoc(op, now), rs.name, n.addr))
@@ -353,6 +351,16 @@ func (n *node) currentOpDocs(r *request, o currentOpOptions) ([]bson.D, error) {
 		}
 	}
 	return docs, nil
+}
+
+// opsForLocked are the node's live ops, with its idle pooled connections
+// when the options ask for idle connections.
+func (n *node) opsForLocked(now time.Time, o currentOpOptions) []simOp {
+	live := n.liveOpsLocked(now)
+	if o.idleConnections {
+		live = append(live, n.idleFillersLocked(live, now)...)
+	}
+	return live
 }
 
 // forwardedSelfOp is the $currentOp the mongos itself runs on each shard on
@@ -393,7 +401,7 @@ func cmdCurrentOp(n *node, r *request) bson.D {
 	all, _ := r.body.Lookup("$all").BooleanOK()
 	own, _ := r.body.Lookup("$ownOps").BooleanOK()
 	o := currentOpOptions{allUsers: !own, idleConnections: all, idleSessions: all}
-	if !own && !r.allowed(actMonitor) {
+	if !own && !r.can("inprog", Resource{Cluster: true}) {
 		return errorReply(13, "Unauthorized", unauthorizedMsg(r.db, r.body))
 	}
 	docs, err := n.currentOpDocs(r, o)

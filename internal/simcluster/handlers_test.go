@@ -287,7 +287,7 @@ func TestAdminCommands(t *testing.T) {
 }
 
 func TestHandlerPanicAnswersInternalError(t *testing.T) {
-	register([]string{"testPanic"}, 0, actNone, func(*node, *request) bson.D { panic("boom") })
+	register([]string{"testPanic"}, 0, anyone, func(*node, *request) bson.D { panic("boom") })
 	defer delete(commandTable, "testPanic")
 	c := startSim(t, Config{Topology: Standalone})
 	r := call(t, c, c.Nodes()[0].Address, "admin", bson.D{{Key: "testPanic", Value: 1}})

@@ -18,7 +18,7 @@ func cmdKillOp(n *node, r *request) bson.D {
 	}
 	c := n.c
 	now := c.cfg.Now()
-	if !r.allowed(actKillOp) && !n.ownsOp(r, v, now) {
+	if !r.can("killop", Resource{Cluster: true}) && !n.ownsOp(r, v, now) {
 		return errorReply(13, "Unauthorized", unauthorizedMsg(r.db, r.body))
 	}
 	if s, ok := v.StringValueOK(); ok {

@@ -95,6 +95,8 @@ type request struct {
 	helloOk bool
 	// targets are the nodes a mongos asked for $currentOp, to charge them.
 	targets []*node
+	// privs are the user's roles resolved to privileges.
+	privs []Privilege
 }
 
 // Handle answers one command; the reply always carries ok. A bug in a
@@ -112,6 +114,9 @@ func (n *node) Handle(ctx context.Context, wr *wire.Request) (reply bson.Raw) {
 		r.user, r.userDB, r.roles = wr.Conn.Auth()
 		r.appName = wr.Conn.AppName
 		r.helloOk = wr.Conn.SupportsHello()
+		if r.authOn {
+			r.privs = n.c.privilegesOf(r.roles)
+		}
 	}
 	d := n.dispatch(r)
 	n.countServed(wr.Name, d)
