@@ -123,18 +123,9 @@ func (n *node) namespaceLocked(db, coll string, now time.Time) (namespace, bool)
 			return namespace{docs: []bson.D{c.bal.moving}}, true
 		}
 		return namespace{}, true
-	case "config.rangeDeletions":
+	case "config.rangeDeletions", "config.migrationCoordinators":
 		c.bal.advanceLocked(now)
-		var docs []bson.D
-		for _, d := range c.bal.deletions {
-			if d.shard == n.rs.name {
-				docs = append(docs, d.doc)
-			}
-		}
-		return namespace{docs: docs}, true
-	case "config.migrationCoordinators":
-		c.bal.advanceLocked(now)
-		return namespace{docs: c.bal.coordinatorDocs(n)}, true
+		return namespace{docs: n.shardMigrationDocsLocked(coll)}, true
 	case "local.oplog.rs":
 		return namespace{docs: n.oplogEntriesLocked(now), capped: true}, true
 	case "local.system.replset":
@@ -238,4 +229,20 @@ func (b *balancer) coordinatorDocs(n *node) []bson.D {
 		{Key: "donorShardId", Value: b.movingFrom}, {Key: "recipientShardId", Value: b.movingTo},
 		{Key: "range", Value: bson.D{{Key: "min", Value: lookupD(b.moving, "min")}, {Key: "max", Value: lookupD(b.moving, "max")}}},
 		{Key: "preMigrationChunkVersion", Value: bson.D{{Key: "e", Value: coll.epoch}, {Key: "t", Value: tsOf(coll.created)}, {Key: "v", Value: bson.Timestamp{T: uint32(len(coll.chunks)), I: 0}}}}}}
+}
+
+// shardMigrationDocsLocked are a shard's own records of migrations: its
+// pending range deletions, and the migration it coordinates as donor.
+func (n *node) shardMigrationDocsLocked(coll string) []bson.D {
+	b := n.c.bal
+	if coll == "migrationCoordinators" {
+		return b.coordinatorDocs(n)
+	}
+	var docs []bson.D
+	for _, d := range b.deletions {
+		if d.shard == n.rs.name {
+			docs = append(docs, d.doc)
+		}
+	}
+	return docs
 }

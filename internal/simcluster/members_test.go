@@ -3,6 +3,7 @@ package simcluster
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -116,5 +117,26 @@ func TestAdminCommandsAnswered(t *testing.T) {
 	ss := runCmd(t, shard, "admin", bson.D{{Key: "shardingState", Value: 1}})
 	if !ss.Lookup("enabled").Boolean() || str(ss.Lookup("shardName")) != "shard1" || !strings.HasPrefix(str(ss.Lookup("configServer")), "configRepl/") {
 		t.Fatalf("shardingState = %v", ss)
+	}
+}
+
+func TestMigrationCoordinatorDuringAMigration(t *testing.T) {
+	clk := newFakeClock()
+	c := startSim(t, Config{Now: clk.now, Shards: 2})
+	donor := nodeByRole(t, c, "primary", "shard0")
+	find := func() []bson.Raw {
+		return batch(t, call(t, c, donor, "config", bson.D{{Key: "find", Value: "migrationCoordinators"}}))
+	}
+	if docs := find(); len(docs) != 0 {
+		t.Fatalf("coordinators before any migration: %v", docs)
+	}
+	clk.advance((roundEvery + 1) * time.Second) // into the first round, which moves a chunk off the hot shard0
+	docs := find()
+	if len(docs) != 1 || str(docs[0].Lookup("donorShardId")) != "shard0" || str(docs[0].Lookup("nss")) != "shop.orders" {
+		t.Fatalf("coordinators during the migration: %v", docs)
+	}
+	clk.advance(roundLength * time.Second)
+	if docs := find(); len(docs) != 0 {
+		t.Fatalf("coordinators after the migration: %v", docs)
 	}
 }

@@ -174,22 +174,8 @@ func (m *message) parseOpMsg(frame, p []byte) error {
 	if err := body.Validate(); err != nil {
 		return err
 	}
-	if len(seqs) > 0 {
-		// Handlers see one document: each sequence becomes an array field,
-		// which is what the command would have looked like inline.
-		idx, b := bsoncore.AppendDocumentStart(nil)
-		elems, _ := body.Elements()
-		for _, e := range elems {
-			b = append(b, e...)
-		}
-		for _, s := range seqs {
-			aidx, bb := bsoncore.AppendArrayElementStart(b, s.id)
-			for i, d := range s.docs {
-				bb = bsoncore.AppendDocumentElement(bb, fmt.Sprint(i), d)
-			}
-			b, _ = bsoncore.AppendArrayEnd(bb, aidx)
-		}
-		body, _ = bsoncore.AppendDocumentEnd(b, idx)
+	for _, s := range seqs {
+		body = mergeSequence(body, s.id, s.docs)
 	}
 	m.body = bson.Raw(body)
 	m.db, _ = m.body.Lookup("$db").StringValueOK()
@@ -304,4 +290,21 @@ func exhaustNext(m *message, reply bson.Raw, replyID int32) *message {
 	next := *m
 	next.requestID, next.body = replyID, bson.Raw(body)
 	return &next
+}
+
+// mergeSequence appends a document sequence to the body as an array field:
+// handlers see one document, what the command would have been inline.
+func mergeSequence(body bsoncore.Document, id string, docs []bsoncore.Document) bsoncore.Document {
+	idx, b := bsoncore.AppendDocumentStart(nil)
+	elems, _ := body.Elements()
+	for _, e := range elems {
+		b = append(b, e...)
+	}
+	aidx, b := bsoncore.AppendArrayElementStart(b, id)
+	for i, d := range docs {
+		b = bsoncore.AppendDocumentElement(b, fmt.Sprint(i), d)
+	}
+	b, _ = bsoncore.AppendArrayEnd(b, aidx)
+	out, _ := bsoncore.AppendDocumentEnd(b, idx)
+	return out
 }
