@@ -89,7 +89,6 @@ func connIDs(ops []simOp) map[int64]bool {
 // connectionsLocked is connections.current: every connection $currentOp
 // would list with idleConnections: true.
 func (n *node) connectionsLocked(now time.Time) int64 {
-	live := n.liveOpsLocked(now)
-	idle := max(0, n.simConnTarget(n.c.tau(now))-workloadConns(live))
-	return int64(len(connIDs(live)) + idle)
+	busy := workloadConns(n.workloadLiveLocked(now))
+	return int64(len(n.srv.Conns()) + max(busy, n.simConnTarget(n.c.tau(now))))
 }

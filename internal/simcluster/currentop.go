@@ -33,6 +33,11 @@ func (c *Cluster) Ops(addr string) []OpInfo {
 // liveOpsLocked is the workload's ops with kills applied, plus the real
 // client connections, idle or running what they run.
 func (n *node) liveOpsLocked(now time.Time) []simOp {
+	return append(n.workloadLiveLocked(now), n.connectionOpsLocked(now)...)
+}
+
+// workloadLiveLocked is the workload's ops with kills applied.
+func (n *node) workloadLiveLocked(now time.Time) []simOp {
 	c := n.c
 	c.maintainLocked(now)
 	if c.bal != nil {
@@ -56,7 +61,7 @@ func (n *node) liveOpsLocked(now time.Time) []simOp {
 		}
 		out = append(out, op)
 	}
-	return append(out, n.connectionOpsLocked(now)...)
+	return out
 }
 
 // connectionOpsLocked turns the listener's real connections into ops: a

@@ -298,7 +298,9 @@ func sectMetrics(s *statusCtx) any {
 	if s.n.rs != nil {
 		live["repl"] = s.replMetrics()
 	}
-	live["commands"] = metricsCommands(s)
+	if wanted(s.r.body, "metrics", "commands") { // ~250 entries: only when not excluded
+		live["commands"] = metricsCommands(s)
+	}
 	var out bson.D
 	keys := []string{"aggStageCounters", "commands", "cursor", "document", "getLastError", "operation", "query", "queryExecutor", "record", "repl", "ttl"}
 	for _, k := range keys {

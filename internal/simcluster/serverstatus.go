@@ -284,3 +284,18 @@ func isEmptySection(v any) bool {
 	}
 	return false
 }
+
+// wanted says whether a sub-section survives {section: {sub: 0}}.
+func wanted(body bson.Raw, section, sub string) bool {
+	v, err := body.LookupErr(section, sub)
+	if err != nil {
+		return true
+	}
+	if on, ok := v.AsInt64OK(); ok {
+		return on != 0
+	}
+	if b, ok := v.BooleanOK(); ok {
+		return b
+	}
+	return true
+}
