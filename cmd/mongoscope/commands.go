@@ -88,6 +88,9 @@ func simFlags() []flagDef {
 			values: []string{"sharded", "replset", "standalone"}},
 		{name: "seed", def: int64(1), arg: "N", usage: "workload seed: the same seed and speed give the same counters"},
 		{name: "speed", def: 1.0, arg: "X", usage: "workload speed-up (10 = ten simulated seconds per second)"},
+		{name: "version", def: "8.0", arg: "X.Y", usage: "MongoDB release to simulate: 4.4, 5.0, 6.0, 7.0 or 8.0",
+			values: []string{"4.4", "5.0", "6.0", "7.0", "8.0"}},
+		{name: "members-spec", def: "", arg: "SPEC", usage: "every shard's members by kind, e.g. data,data,priority0,hidden,delayed=3600,arbiter (overrides --members)"},
 		{name: "advertise-host", def: "", arg: "TEMPLATE", usage: "name the nodes give of themselves, e.g. 'rs0-data-{n}.mongo.svc' ({set}, {n} member, {i} node index; the real port unless given)"},
 	}
 }

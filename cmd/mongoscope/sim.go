@@ -29,9 +29,23 @@ func runSim(argv []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mongoscope sim: --shards and --members must be at least 1, --speed positive, --port 0-65535")
 		return exitUsage
 	}
+	version, membersSpec := flagValue[string](fs, "version"), flagValue[string](fs, "members-spec")
+	if membersSpec != "" {
+		if err := simcluster.CheckMembersSpec(membersSpec); err != nil {
+			fmt.Fprintf(stderr, "mongoscope sim: --members-spec: %v\n", err)
+			return exitUsage
+		}
+	}
+	switch version {
+	case "4.4", "5.0", "6.0", "7.0", "8.0":
+	default:
+		fmt.Fprintf(stderr, "mongoscope sim: --version %q: use 4.4, 5.0, 6.0, 7.0 or 8.0\n", version)
+		return exitUsage
+	}
 	advertise := flagValue[string](fs, "advertise-host")
 	c, err := simcluster.Start(simcluster.Config{Topology: simcluster.Topology(topology), Shards: shards,
-		Members: members, BasePort: port, Seed: seed, Speed: speed, AdvertiseHost: advertise})
+		Members: members, BasePort: port, Seed: seed, Speed: speed, Version: version, MembersSpec: membersSpec,
+		AdvertiseHost: advertise})
 	if err != nil {
 		fmt.Fprintf(stderr, "mongoscope sim: cannot start: %v (is port %d free? try --port 0 for free ports)\n", err, port)
 		return exitFailure
@@ -42,13 +56,13 @@ func runSim(argv []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mongoscope sim: --advertise-host gives two nodes the name %s: add {set} or {i}\n", dup)
 		return exitUsage
 	}
-	fmt.Fprintf(stdout, "simulated %s cluster (MongoDB 8.0 wire protocol) running; Ctrl-C stops it\n", topology)
+	fmt.Fprintf(stdout, "simulated %s cluster (MongoDB %s wire protocol) running; Ctrl-C stops it\n", topology, version)
 	fmt.Fprintf(stdout, "URI: %s\n", c.URI())
 	if advertise != "" {
 		fmt.Fprintf(stdout, "one node, as through a tunnel: mongodb://%s/?directConnection=true\n", c.Nodes()[0].Address)
 	}
 	for _, n := range c.Nodes() {
-		fmt.Fprintf(stdout, "  %-21s %-10s %-10s %s\n", n.Address, n.Role, n.Shard, advertisedAs(n.Address, names))
+		fmt.Fprintf(stdout, "  %-21s %-10s %-8s %-10s %s\n", n.Address, n.Role, n.Shard, n.Member, advertisedAs(n.Address, names))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -24,21 +24,23 @@ func cmdAggregate(n *node, r *request) bson.D {
 	}
 	switch first {
 	case "$currentOp":
-		if isColl || r.db != "admin" {
-			return errorReply(73, "InvalidNamespace", "$currentOp must be run against the 'admin' database with {aggregate: 1}")
-		}
-		opts, _ := pipeline[0][0].Value.(bson.D)
-		docs, err = n.currentOpDocs(r, currentOpOptionsFrom(opts))
+		docs, err = n.currentOpStage(r, pipeline[0][0].Value, isColl)
 		if err != nil {
 			return queryReply(err)
 		}
 		pipeline = pipeline[1:]
+		n.chargeCurrentOp(r, docs, pipeline)
 	case "$shardedDataDistribution":
+		if !n.c.atLeast(6, 0) { // the stage exists from 6.0.3 (MONGODB-INTERFACE.md §5.1)
+			return errorReply(40324, "Location40324", "Unrecognized pipeline stage name: '$shardedDataDistribution'")
+		}
 		if n.kind != kindMongos {
 			return errorReply(6789101, "Location6789101", "The $shardedDataDistribution stage can only be run on router")
 		}
 		docs = n.shardedDataDistribution()
 		pipeline = pipeline[1:]
+		// Each shard reports its collections' stats ($_internalAllCollectionStats).
+		n.chargeEveryShard(r, "aggregate", func(*replSet) bson.D { return cursorReply("admin.$cmd.aggregate", docs) })
 	case "$collStats":
 		opts, _ := pipeline[0][0].Value.(bson.D)
 		d, ok := n.collStatsDoc(r.db, coll, opts)

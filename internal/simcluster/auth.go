@@ -8,54 +8,15 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// roleActions maps built-in roles (builtin_roles.yml) to the simulator's
-// coarse actions. A role the simulator does not know is treated as a custom
-// monitoring role: it may watch and read but not act, which is the "custom
-// role without killop" the tests need.
-var roleActions = map[string][]action{
-	"read":                 {actRead},
-	"readAnyDatabase":      {actRead},
-	"readWrite":            {actRead, actWrite},
-	"readWriteAnyDatabase": {actRead, actWrite},
-	"clusterMonitor":       {actMonitor, actRead},
-	"hostManager":          {actKillOp, actMonitor},
-	"clusterManager":       {actBalancer, actRead, actWrite},
-	"clusterAdmin":         {actMonitor, actRead, actWrite, actKillOp, actBalancer},
-	"root":                 {actMonitor, actRead, actWrite, actKillOp, actBalancer},
-	"__system":             {actMonitor, actRead, actWrite, actKillOp, actBalancer},
-}
-
-// allowed says whether the connection's user holds act. Without configured
-// users the simulator runs open, like a server without --auth.
-func (r *request) allowed(act action) bool {
-	if !r.authOn || act == actNone {
-		return true
-	}
-	for _, role := range r.roles {
-		acts, known := roleActions[role.Role]
-		if !known {
-			acts = []action{actMonitor, actRead}
-		}
-		for _, a := range acts {
-			if a == act {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// authorize returns the real Unauthorized message, or "" when allowed.
+// authorize returns the real Unauthorized message, or "" when the user
+// holds every privilege the command requires.
 func (n *node) authorize(r *request, spec cmdSpec) string {
-	act := spec.act
-	// Writes to config.settings are balancer control (clusterManager).
-	if spec.name == "update" && r.db == "config" && stringField(r.body, "update") == "settings" {
-		act = actBalancer
+	for _, nd := range spec.needs(r) {
+		if !r.can(nd.action, nd.res) {
+			return unauthorizedMsg(r.db, r.body)
+		}
 	}
-	if r.allowed(act) {
-		return ""
-	}
-	return unauthorizedMsg(r.db, r.body)
+	return ""
 }
 
 func unauthorizedMsg(db string, body bson.Raw) string {
@@ -103,42 +64,41 @@ func valueRepr(v bson.RawValue) string {
 	return v.String()
 }
 
-// privileges lists, for connectionStatus{showPrivileges: true}, the cluster
-// actions the user's roles grant, named as real servers name them.
+// privilegesFor is connectionStatus{showPrivileges: true}'s
+// authenticatedUserPrivileges: the user's roles resolved, one entry per
+// resource with its actions sorted, as real servers list them.
 func privilegesFor(r *request) bson.A {
-	set := map[string]bool{}
-	add := func(acts ...string) {
-		for _, a := range acts {
-			set[a] = true
+	byRes := map[Resource]map[string]bool{}
+	var order []Resource
+	for _, p := range r.privs {
+		if byRes[p.Resource] == nil {
+			byRes[p.Resource] = map[string]bool{}
+			order = append(order, p.Resource)
+		}
+		for _, a := range p.Actions {
+			byRes[p.Resource][a] = true
 		}
 	}
-	if r.allowed(actMonitor) {
-		add("serverStatus", "inprog", "replSetGetStatus", "listShards", "getShardMap", "top", "getCmdLineOpts", "getParameter", "hostInfo", "listDatabases")
-	}
-	if r.allowed(actKillOp) {
-		add("killop", "killAnySession", "killAnyCursor")
-	}
-	var clusterActs bson.A
-	keys := make([]string, 0, len(set))
-	for k := range set {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		clusterActs = append(clusterActs, k)
-	}
-	privs := bson.A{}
-	if len(clusterActs) > 0 {
-		privs = append(privs, bson.D{{Key: "resource", Value: bson.D{{Key: "cluster", Value: true}}}, {Key: "actions", Value: clusterActs}})
-	}
-	if r.allowed(actRead) {
-		acts := bson.A{"find", "listCollections", "collStats"}
-		if r.allowed(actBalancer) {
-			acts = append(acts, "insert", "update", "remove")
+	out := bson.A{}
+	for _, res := range order {
+		actions := make([]string, 0, len(byRes[res]))
+		for a := range byRes[res] {
+			actions = append(actions, a)
 		}
-		privs = append(privs, bson.D{{Key: "resource", Value: bson.D{{Key: "db", Value: "config"}, {Key: "collection", Value: ""}}}, {Key: "actions", Value: acts}})
+		sort.Strings(actions)
+		out = append(out, bson.D{{Key: "resource", Value: resourceDoc(res)}, {Key: "actions", Value: actions}})
 	}
-	return privs
+	return out
+}
+
+func resourceDoc(res Resource) bson.D {
+	switch {
+	case res.AnyResource:
+		return bson.D{{Key: "anyResource", Value: true}}
+	case res.Cluster:
+		return bson.D{{Key: "cluster", Value: true}}
+	}
+	return bson.D{{Key: "db", Value: res.DB}, {Key: "collection", Value: res.Collection}}
 }
 
 func stringField(doc bson.Raw, key string) string {

@@ -28,12 +28,15 @@ var testUsers = []wire.User{
 	{Name: "operator", DB: "admin", Password: "op-pw", Roles: []wire.Role{{Role: "clusterMonitor", DB: "admin"}, {Role: "hostManager", DB: "admin"}, {Role: "clusterManager", DB: "admin"}}},
 }
 
+// testRoles defines the custom role "custom" holds: watching, no killop.
+var testRoles = []RoleDef{{Role: "monitorWithoutKill", DB: "admin", Roles: []wire.Role{{Role: "clusterMonitor", DB: "admin"}}}}
+
 func withUser(user, pw string) *options.ClientOptions {
 	return options.Client().SetAuth(options.Credential{Username: user, Password: pw, AuthSource: "admin", AuthMechanism: "SCRAM-SHA-256"})
 }
 
 func TestAuthRolesWatchButNotAct(t *testing.T) {
-	c := startSim(t, Config{Users: testUsers, Shards: 1})
+	c := startSim(t, Config{Users: testUsers, Roles: testRoles, Shards: 1})
 	bad := connect(t, c.URI(), withUser("watcher", "wrong"), options.Client().SetServerSelectionTimeout(time.Second))
 	if err := bad.Ping(ctxT(t), nil); err == nil {
 		t.Fatal("a wrong password was accepted")
@@ -109,22 +112,38 @@ func TestKillOwnOpWithoutKillop(t *testing.T) {
 	c := startSim(t, Config{Users: testUsers, Topology: ReplSet})
 	prim := nodeByRole(t, c, "primary", "")
 	cl := connect(t, "mongodb://"+prim+"/?directConnection=true", withUser("watcher", "watch-pw"))
-	own := runCmd(t, cl, "admin", bson.D{{Key: "currentOp", Value: 1}, {Key: "$ownOps", Value: true}})
-	vals, _ := own.Lookup("inprog").Array().Values()
-	if len(vals) == 0 {
-		t.Fatalf("no own ops: %v", own)
-	}
-	for _, v := range vals {
-		if u := str(v.Document().Lookup("effectiveUsers", "0", "user")); u != "watcher" {
-			t.Fatalf("$ownOps listed another user's op: %v", v)
+	// An awaitable hello of ours keeps running until something ends it.
+	tv := runCmd(t, cl, "admin", bson.D{{Key: "hello", Value: 1}}).Lookup("topologyVersion")
+	hello := make(chan error, 1)
+	go func() {
+		hello <- cl.Database("admin").RunCommand(ctxT(t), bson.D{{Key: "hello", Value: 1}, {Key: "topologyVersion", Value: tv}, {Key: "maxAwaitTimeMS", Value: int64(9000)}}).Err()
+	}()
+	var mine int32
+	deadline := time.Now().Add(10 * time.Second)
+	for mine == 0 {
+		own := runCmd(t, cl, "admin", bson.D{{Key: "currentOp", Value: 1}, {Key: "$ownOps", Value: true}})
+		vals, _ := own.Lookup("inprog").Array().Values()
+		for _, v := range vals {
+			op := v.Document()
+			if u := str(op.Lookup("effectiveUsers", "0", "user")); u != "watcher" {
+				t.Fatalf("$ownOps listed another user's op: %v", v)
+			}
+			if _, err := op.LookupErr("command", "maxAwaitTimeMS"); err == nil {
+				mine = op.Lookup("opid").Int32()
+			}
+		}
+		if mine == 0 && time.Now().After(deadline) {
+			t.Fatalf("our awaitable hello is not in $ownOps: %v", own)
 		}
 	}
-	mine := vals[0].Document().Lookup("opid").Int32()
 	runCmd(t, cl, "admin", bson.D{{Key: "killOp", Value: 1}, {Key: "op", Value: mine}})
+	var ce mongo.CommandError
+	if err := <-hello; !errors.As(err, &ce) || ce.Code != 11601 || ce.Message != "operation was interrupted" {
+		t.Fatalf("the killed hello answered %v", err)
+	}
 	all := runCmd(t, cl, "admin", bson.D{{Key: "currentOp", Value: 1}, {Key: "appName", Value: "analytics"}})
 	theirs := all.Lookup("inprog", "0", "opid").Int32()
 	err := cl.Database("admin").RunCommand(ctxT(t), bson.D{{Key: "killOp", Value: 1}, {Key: "op", Value: theirs}}).Err()
-	var ce mongo.CommandError
 	if !errors.As(err, &ce) || ce.Code != 13 {
 		t.Fatalf("killing another user's op without killop: %v", err)
 	}

@@ -305,7 +305,7 @@ func lookupD(d bson.D, key string) any {
 // would, so the balancer keeps finding work long after the initial
 // imbalance; past maxChunks the AutoMerger (7.0+) first merges a pair.
 func (b *balancer) splitHotChunk(coll *shardedColl, at time.Time) {
-	if len(coll.chunks) >= maxChunks {
+	if len(coll.chunks) >= maxChunks && b.c.atLeast(7, 0) { // the AutoMerger runs from 7.0
 		b.mergePair(coll, at)
 	}
 	hot := b.c.shards[0].name

@@ -86,7 +86,7 @@ func (n *node) namespaceLocked(db, coll string, now time.Time) (namespace, bool)
 		m := c.mongos
 		return namespace{docs: []bson.D{{{Key: "_id", Value: m.name()}, {Key: "advisoryHostFQDNs", Value: bson.A{}},
 			{Key: "created", Value: bson.NewDateTimeFromTime(c.wallZero.Add(-time.Duration(m.load.uptime0) * time.Second))},
-			{Key: "mongoVersion", Value: serverVersion}, {Key: "ping", Value: bson.NewDateTimeFromTime(now.Truncate(30 * time.Second))},
+			{Key: "mongoVersion", Value: c.serverVersion()}, {Key: "ping", Value: bson.NewDateTimeFromTime(now.Truncate(30 * time.Second))},
 			{Key: "up", Value: int64(m.load.uptime0 + c.elapsed(now))}, {Key: "waiting", Value: true}}}}, true
 	case "config.version":
 		return namespace{docs: []bson.D{{{Key: "_id", Value: int32(1)}, {Key: "clusterId", Value: objectIDFor(c.cfg.Seed, 1)}}}}, true
@@ -100,10 +100,12 @@ func (n *node) namespaceLocked(db, coll string, now time.Time) (namespace, bool)
 	case "config.collections":
 		var docs []bson.D
 		for _, sc := range c.bal.colls {
-			docs = append(docs, bson.D{{Key: "_id", Value: sc.ns}, {Key: "lastmodEpoch", Value: sc.epoch},
-				{Key: "lastmod", Value: bson.NewDateTimeFromTime(sc.created)}, {Key: "timestamp", Value: tsOf(sc.created)},
-				{Key: "uuid", Value: sc.uuid}, {Key: "key", Value: bson.D{{Key: "_id", Value: int32(1)}}}, {Key: "unique", Value: false},
-				{Key: "noBalance", Value: false}})
+			d := bson.D{{Key: "_id", Value: sc.ns}, {Key: "lastmodEpoch", Value: sc.epoch}, {Key: "lastmod", Value: bson.NewDateTimeFromTime(sc.created)}}
+			if c.atLeast(5, 0) { // the timestamp that tells clients chunks are keyed by uuid (fixture config.collections-5.0plus…)
+				d = append(d, bson.E{Key: "timestamp", Value: tsOf(sc.created)})
+			}
+			docs = append(docs, append(d, bson.E{Key: "uuid", Value: sc.uuid}, bson.E{Key: "key", Value: bson.D{{Key: "_id", Value: int32(1)}}},
+				bson.E{Key: "unique", Value: false}, bson.E{Key: "noBalance", Value: false}))
 		}
 		return namespace{docs: docs}, true
 	case "config.chunks":
@@ -121,15 +123,9 @@ func (n *node) namespaceLocked(db, coll string, now time.Time) (namespace, bool)
 			return namespace{docs: []bson.D{c.bal.moving}}, true
 		}
 		return namespace{}, true
-	case "config.rangeDeletions":
+	case "config.rangeDeletions", "config.migrationCoordinators":
 		c.bal.advanceLocked(now)
-		var docs []bson.D
-		for _, d := range c.bal.deletions {
-			if d.shard == n.rs.name {
-				docs = append(docs, d.doc)
-			}
-		}
-		return namespace{docs: docs}, true
+		return namespace{docs: n.shardMigrationDocsLocked(coll)}, true
 	case "local.oplog.rs":
 		return namespace{docs: n.oplogEntriesLocked(now), capped: true}, true
 	case "local.system.replset":
@@ -156,26 +152,42 @@ func (n *node) replConfigLocked() bson.D {
 	rs := n.rs
 	members := bson.A{}
 	for i, m := range rs.members {
-		members = append(members, bson.D{{Key: "_id", Value: int32(i)}, {Key: "host", Value: m.name()}, {Key: "arbiterOnly", Value: false},
-			{Key: "buildIndexes", Value: true}, {Key: "hidden", Value: false}, {Key: "priority", Value: 1.0}, {Key: "tags", Value: bson.D{}},
-			{Key: "secondaryDelaySecs", Value: int64(0)}, {Key: "votes", Value: int32(1)}})
+		members = append(members, n.c.memberConfigDoc(i, m))
 	}
 	d := bson.D{{Key: "_id", Value: rs.name}, {Key: "version", Value: rs.setVersion}, {Key: "term", Value: rs.term}, {Key: "members", Value: members},
-		{Key: "protocolVersion", Value: int64(1)}, {Key: "writeConcernMajorityJournalDefault", Value: true}}
+		{Key: "protocolVersion", Value: int64(1)}, {Key: "writeConcernMajorityJournalDefault", Value: true},
+		{Key: "settings", Value: bson.D{{Key: "chainingAllowed", Value: true}, {Key: "heartbeatIntervalMillis", Value: int32(2000)},
+			{Key: "heartbeatTimeoutSecs", Value: int32(10)}, {Key: "electionTimeoutMillis", Value: int32(electionTimeout / time.Millisecond)},
+			{Key: "catchUpTimeoutMillis", Value: int32(-1)}, {Key: "catchUpTakeoverDelayMillis", Value: int32(30000)},
+			{Key: "getLastErrorModes", Value: bson.D{}}, {Key: "getLastErrorDefaults", Value: bson.D{{Key: "w", Value: int32(1)}, {Key: "wtimeout", Value: int32(0)}}},
+			{Key: "replicaSetId", Value: objectIDFor(n.c.cfg.Seed, 600+rs.shardIdx)}}}}
 	if rs.kind == kindConfig {
 		d = append(d, bson.E{Key: "configsvr", Value: true})
 	}
 	return d
 }
 
+// chunkDocs is config.chunks: keyed by uuid from 5.0, by ns (with
+// lastmodEpoch) before; onCurrentShardSince from 6.3 (MONGODB-INTERFACE.md §5.2).
 func (b *balancer) chunkDocs() []bson.D {
+	c := b.c
 	var docs []bson.D
 	for _, sc := range b.colls {
+		key := bson.E{Key: "uuid", Value: sc.uuid}
+		if !c.atLeast(5, 0) {
+			key = bson.E{Key: "ns", Value: sc.ns}
+		}
 		for _, ch := range sc.chunks {
-			docs = append(docs, bson.D{{Key: "_id", Value: ch.id}, {Key: "uuid", Value: sc.uuid},
+			d := bson.D{{Key: "_id", Value: ch.id}, key,
 				{Key: "min", Value: bson.D{{Key: "_id", Value: boundValue(ch.min)}}}, {Key: "max", Value: bson.D{{Key: "_id", Value: boundValue(ch.max)}}},
-				{Key: "shard", Value: ch.shard}, {Key: "lastmod", Value: ch.lastmod}, {Key: "onCurrentShardSince", Value: ch.since},
-				{Key: "history", Value: bson.A{bson.D{{Key: "validAfter", Value: ch.since}, {Key: "shard", Value: ch.shard}}}}})
+				{Key: "shard", Value: ch.shard}, {Key: "lastmod", Value: ch.lastmod}}
+			if !c.atLeast(5, 0) {
+				d = append(d, bson.E{Key: "lastmodEpoch", Value: sc.epoch})
+			}
+			if c.atLeast(7, 0) {
+				d = append(d, bson.E{Key: "onCurrentShardSince", Value: ch.since})
+			}
+			docs = append(docs, append(d, bson.E{Key: "history", Value: bson.A{bson.D{{Key: "validAfter", Value: ch.since}, {Key: "shard", Value: ch.shard}}}}))
 		}
 	}
 	return docs
@@ -197,6 +209,40 @@ func sampleOrders(seed int64) []bson.D {
 	for i := 0; i < 5; i++ {
 		docs = append(docs, bson.D{{Key: "_id", Value: objectIDFor(seed, 300+i)}, {Key: "customer", Value: fmt.Sprintf("c%03d", i*7)},
 			{Key: "status", Value: []string{"new", "paid", "shipped"}[i%3]}, {Key: "total", Value: float64(10*i) + 9.99}})
+	}
+	return docs
+}
+
+// coordinatorDocs is config.migrationCoordinators on a shard: the donor
+// primary records the migration it coordinates while it runs
+// (MigrationCoordinatorDocument: nss, collectionUuid, donor and recipient,
+// range, preMigrationChunkVersion).
+func (b *balancer) coordinatorDocs(n *node) []bson.D {
+	if b.moving == nil || n.rs == nil || n.rs.name != b.movingFrom || !n.isPrimaryLocked() {
+		return nil
+	}
+	coll := b.colls[0]
+	id := uuidFor(b.c.cfg.Seed, 80000+int(b.migrations))
+	return []bson.D{{{Key: "_id", Value: id}, {Key: "migrationSessionId", Value: fmt.Sprintf("%s_%s_%s", b.movingFrom, b.movingTo, objectIDFor(b.c.cfg.Seed, 81000+int(b.migrations)).Hex())},
+		{Key: "lsid", Value: bson.D{{Key: "id", Value: uuidFor(b.c.cfg.Seed, 82000+int(b.migrations))}, {Key: "uid", Value: bson.Binary{Data: make([]byte, 32)}}}},
+		{Key: "txnNumber", Value: b.migrations + 1}, {Key: "nss", Value: coll.ns}, {Key: "collectionUuid", Value: coll.uuid},
+		{Key: "donorShardId", Value: b.movingFrom}, {Key: "recipientShardId", Value: b.movingTo},
+		{Key: "range", Value: bson.D{{Key: "min", Value: lookupD(b.moving, "min")}, {Key: "max", Value: lookupD(b.moving, "max")}}},
+		{Key: "preMigrationChunkVersion", Value: bson.D{{Key: "e", Value: coll.epoch}, {Key: "t", Value: tsOf(coll.created)}, {Key: "v", Value: bson.Timestamp{T: uint32(len(coll.chunks)), I: 0}}}}}}
+}
+
+// shardMigrationDocsLocked are a shard's own records of migrations: its
+// pending range deletions, and the migration it coordinates as donor.
+func (n *node) shardMigrationDocsLocked(coll string) []bson.D {
+	b := n.c.bal
+	if coll == "migrationCoordinators" {
+		return b.coordinatorDocs(n)
+	}
+	var docs []bson.D
+	for _, d := range b.deletions {
+		if d.shard == n.rs.name {
+			docs = append(docs, d.doc)
+		}
 	}
 	return docs
 }

@@ -3,12 +3,13 @@
 // cluster behind `mongoscope --demo` and `mongoscope sim`. It is a server,
 // not a client: it never imports probes, tui or cmd.
 //
-// It simulates MongoDB 8.0 (version "8.0.4", maxWireVersion 25, minWireVersion
-// 0): a mongos, N shards of M members and a config server replica set, or a
-// single replica set, or a standalone. Each node listens on its own port and
-// answers what mongoscope, mongosh's helpers, mongostat and mongotop send,
-// with the field names and BSON types of real 8.0 servers; anything else is
-// refused with the real error shape.
+// It simulates MongoDB 8.0 by default (version "8.0.4", maxWireVersion 25,
+// minWireVersion 0), or 4.4, 5.0, 6.0 or 7.0 (Config.Version): a mongos, N
+// shards of M members and a config server replica set, or a single replica
+// set, or a standalone. Each node listens on its own port and answers what
+// mongoscope, mongosh's helpers, mongostat and mongotop send, with the field
+// names and BSON types of that release's servers (versioned.go lists where
+// they differ); anything else is refused with the real error shape.
 //
 // A deterministic workload (a pure function of Seed, Speed and the clock)
 // drives counters, in-progress ops, replication lag and balancer rounds, and
@@ -60,20 +61,36 @@ type Config struct {
 	TLS      *tls.Config
 	Users    []wire.User
 	Logf     func(string, ...any)
+	// Version is the MongoDB release to play: 4.4, 5.0, 6.0, 7.0 or 8.0
+	// (default). Replies take that release's shapes where they differ.
+	Version string
+	// Roles are custom roles users may hold, as createRole would define
+	// them (createRole over the wire adds more).
+	Roles []RoleDef
+	// MembersSpec gives every shard's members their kinds, comma-separated:
+	// data, priority0, hidden, delayed=SECONDS, arbiter (e.g.
+	// "data,data,hidden,arbiter"); it overrides Members. See CheckMembersSpec.
+	MembersSpec string
 }
 
 // NodeInfo names one simulated node.
 type NodeInfo struct {
 	Address string
-	Role    string // mongos, primary, secondary, config, standalone
+	Role    string // mongos, primary, secondary, arbiter, config, standalone
+	Member  string // a member's kind: data, priority0, hidden, delayed, arbiter; "" off replica sets
 	Shard   string // shard name; "config" for config servers; "" otherwise
 	Set     string // replica set name; "" for mongos and standalone
 }
 
 // Cluster is a running simulated deployment.
 type Cluster struct {
-	cfg      Config
-	wallZero time.Time // Now() at Start: workload time 0
+	cfg          Config
+	wallZero     time.Time   // Now() at Start: workload time 0
+	major, minor int         // the simulated release, from Config.Version
+	cmdNames     [2][]string // metrics.commands lists: mongod, mongos
+	memberCfgs   []memberCfg // every shard's members, from Config.MembersSpec
+	rolesMu      sync.Mutex
+	roles        map[wire.Role]RoleDef // custom roles, cluster-wide as on the config servers
 
 	mu       sync.Mutex // guards everything below and the replica sets' state
 	nodes    []*node
@@ -94,8 +111,23 @@ func Start(cfg Config) (*Cluster, error) {
 	if cfg.Shards < 1 || cfg.Members < 1 || cfg.ConfigMembers < 1 {
 		return nil, errors.New("simcluster: shards, members and config members must be at least 1; pass 0 for the defaults")
 	}
-	c := &Cluster{cfg: cfg, wallZero: cfg.Now(), byAddr: map[string]*node{},
+	major, minor, err := parseVersion(cfg.Version)
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{cfg: cfg, wallZero: cfg.Now(), byAddr: map[string]*node{}, major: major, minor: minor,
 		kills: map[string]killState{}, ended: map[string]time.Time{}}
+	c.cmdNames = [2][]string{commandNamesFor(c, false), commandNamesFor(c, true)}
+	c.roles = map[wire.Role]RoleDef{}
+	for _, rd := range cfg.Roles {
+		c.roles[wire.Role{Role: rd.Role, DB: rd.DB}] = rd
+	}
+	if cfg.MembersSpec != "" {
+		if c.memberCfgs, err = parseMembersSpec(cfg.MembersSpec); err != nil {
+			return nil, err
+		}
+		c.cfg.Members = len(c.memberCfgs)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.build(); err != nil {
@@ -157,7 +189,7 @@ func (c *Cluster) build() error {
 		if c.cfg.BasePort != 0 {
 			addr = net.JoinHostPort(c.cfg.Host, strconv.Itoa(c.cfg.BasePort+i))
 		}
-		srv, err := wire.Listen(addr, n, wire.Options{TLS: c.cfg.TLS, Users: c.cfg.Users, Logf: c.cfg.Logf})
+		srv, err := wire.Listen(addr, n, wire.Options{TLS: c.cfg.TLS, Users: c.cfg.Users, Logf: c.cfg.Logf, FirstConnID: realConnBase})
 		if err != nil {
 			return fmt.Errorf("simcluster: cannot listen on %s (%v); pick another --port or free it", addr, err)
 		}
@@ -169,8 +201,9 @@ func (c *Cluster) build() error {
 }
 
 func (c *Cluster) newNode(k nodeKind, rs *replSet, member int) *node {
-	n := &node{c: c, idx: len(c.nodes), kind: k, rs: rs, member: member, fail: map[string]int32{}}
+	n := &node{c: c, idx: len(c.nodes), kind: k, rs: rs, member: member, fail: map[string]int32{}, mcfg: memberCfg{priority: 1}}
 	n.pid = 1000 + int64(n.idx)*37
+	n.newProcessLocked(c.wallZero)
 	c.nodes = append(c.nodes, n)
 	return n
 }
@@ -192,8 +225,10 @@ func (c *Cluster) URI() string {
 
 // Nodes lists every node, in port order.
 func (c *Cluster) Nodes() []NodeInfo {
+	now := c.cfg.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.maintainLocked(now)
 	out := make([]NodeInfo, 0, len(c.nodes))
 	for _, n := range c.nodes {
 		out = append(out, n.info())

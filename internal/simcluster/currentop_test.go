@@ -29,7 +29,10 @@ func currentOp(t *testing.T, c *Cluster, addr string, opts bson.D, more ...bson.
 	for _, m := range more {
 		pipe = append(pipe, m)
 	}
-	return batch(t, call(t, c, addr, "admin", bson.D{{Key: "aggregate", Value: 1}, {Key: "pipeline", Value: pipe}, {Key: "cursor", Value: bson.D{}}}))
+	// A client connected directly to a member sends primaryPreferred, as the
+	// Go driver does, so this works on secondaries too.
+	return batch(t, call(t, c, addr, "admin", bson.D{{Key: "aggregate", Value: 1}, {Key: "pipeline", Value: pipe}, {Key: "cursor", Value: bson.D{}},
+		{Key: "$readPreference", Value: bson.D{{Key: "mode", Value: "primaryPreferred"}}}}))
 }
 
 func TestCurrentOpStoriesOnMongod(t *testing.T) {

@@ -57,6 +57,9 @@ func (c *Cluster) Fault(f Fault) error {
 	case "stop":
 		n.srv.Stop()
 	case "start":
+		c.mu.Lock()
+		n.newProcessLocked(c.cfg.Now()) // a restarted mongod is a new process
+		c.mu.Unlock()
 		return n.srv.Start()
 	case "delay":
 		n.srv.SetDelay(time.Duration(f.Ms) * time.Millisecond)
@@ -110,8 +113,8 @@ func (c *Cluster) stepDown(n *node) error {
 	if n.rs == nil {
 		return fmt.Errorf("simcluster: %s is not a replica set member, so it cannot step down", n.addr)
 	}
-	if !c.electLocked(n.rs, now, n.rs.primary) {
-		return fmt.Errorf("simcluster: no reachable secondary in %s can take over", n.rs.name)
+	if !c.stepDownLocked(n.rs, now) {
+		return fmt.Errorf("simcluster: no reachable electable secondary in %s can take over", n.rs.name)
 	}
 	return nil
 }
@@ -140,7 +143,7 @@ func (c *Cluster) addShard() error {
 		if c.cfg.BasePort != 0 {
 			addr = net.JoinHostPort(c.cfg.Host, strconv.Itoa(c.cfg.BasePort+n.idx))
 		}
-		srv, err := wire.Listen(addr, n, wire.Options{TLS: c.cfg.TLS, Users: c.cfg.Users, Logf: c.cfg.Logf})
+		srv, err := wire.Listen(addr, n, wire.Options{TLS: c.cfg.TLS, Users: c.cfg.Users, Logf: c.cfg.Logf, FirstConnID: realConnBase})
 		if err != nil {
 			return fmt.Errorf("simcluster: cannot listen on %s for the new shard (%v)", addr, err)
 		}

@@ -33,7 +33,7 @@ func TestStoppedPrimaryIsReplacedAfterElectionTimeout(t *testing.T) {
 			}
 		}
 	}
-	clk.advance(electionTimeout + time.Second)
+	clk.advance(electionTimeout + electionDuration)
 	call(t, c, other, "admin", bson.D{{Key: "hello", Value: 1}})
 	if p := nodeByRole(t, c, "primary", ""); p == old {
 		t.Fatal("no election after the primary stopped")

@@ -148,17 +148,17 @@ func cmdUpdate(n *node, r *request) bson.D {
 		}
 		q, u := docField(spec, "q"), docField(spec, "u")
 		upsert, _ := spec.Lookup("upsert").BooleanOK()
-		if r.db != "config" || coll != "settings" || n.c.bal == nil {
+		if !n.holdsBalancerSettings(r.db, coll) {
 			continue
 		}
-		m, mod, up, err := n.updateSettings(q, u, upsert)
+		res, err := n.updateSettings(q, u, upsert)
 		if err != nil {
 			return queryReply(err)
 		}
-		matched += m
-		modified += mod
-		if up != nil {
-			upserted = append(upserted, bson.D{{Key: "index", Value: int32(i)}, {Key: "_id", Value: up}})
+		matched += res.matched
+		modified += res.modified
+		if res.upsertedID != nil {
+			upserted = append(upserted, bson.D{{Key: "index", Value: int32(i)}, {Key: "_id", Value: res.upsertedID}})
 		}
 	}
 	reply := bson.D{{Key: "n", Value: matched + int32(len(upserted))}, {Key: "nModified", Value: modified}}
@@ -168,31 +168,75 @@ func cmdUpdate(n *node, r *request) bson.D {
 	return reply
 }
 
+// holdsBalancerSettings says whether db.coll on this node is the
+// config.settings the balancer reads: on the mongos (which routes to the
+// config servers) and the config servers. A shard's own config.settings is
+// just a collection.
+func (n *node) holdsBalancerSettings(db, coll string) bool {
+	return db == "config" && coll == "settings" && n.c.bal != nil && (n.kind == kindMongos || n.kind == kindConfig)
+}
+
+// cmdFindAndModify updates the balancer document like cmdUpdate and returns
+// it (before, or after with new: true); elsewhere it matches nothing.
+func cmdFindAndModify(n *node, r *request) bson.D {
+	coll := stringField(r.body, "findAndModify")
+	if coll == "" {
+		coll = stringField(r.body, "findandmodify")
+	}
+	q, u := docField(r.body, "query"), docField(r.body, "update")
+	upsert, _ := r.body.Lookup("upsert").BooleanOK()
+	wantNew, _ := r.body.Lookup("new").BooleanOK()
+	if remove, _ := r.body.Lookup("remove").BooleanOK(); remove || !n.holdsBalancerSettings(r.db, coll) {
+		return bson.D{{Key: "lastErrorObject", Value: bson.D{{Key: "n", Value: int32(0)}, {Key: "updatedExisting", Value: false}}}, {Key: "value", Value: nil}}
+	}
+	res, err := n.updateSettings(q, u, upsert)
+	if err != nil {
+		return queryReply(err)
+	}
+	lastErr := bson.D{{Key: "n", Value: res.matched}, {Key: "updatedExisting", Value: res.matched > 0}}
+	if res.upsertedID != nil {
+		lastErr = bson.D{{Key: "n", Value: int32(1)}, {Key: "updatedExisting", Value: false}, {Key: "upserted", Value: res.upsertedID}}
+	}
+	var value any
+	if res.matched > 0 {
+		value = res.before
+		if wantNew {
+			value = res.after
+		}
+	}
+	return bson.D{{Key: "lastErrorObject", Value: lastErr}, {Key: "value", Value: value}}
+}
+
+// settingsUpdate is what an update of the balancer document did.
+type settingsUpdate struct {
+	matched, modified int32
+	upsertedID        any
+	before, after     bson.D // the document before and after, when matched
+}
+
 // updateSettings updates the balancer document; other settings documents
 // are not modelled and an upsert of one is acknowledged and dropped.
-func (n *node) updateSettings(q, u bson.D, upsert bool) (matched, modified int32, upsertedID any, err error) {
+func (n *node) updateSettings(q, u bson.D, upsert bool) (settingsUpdate, error) {
 	c := n.c
 	now := c.cfg.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.bal.advanceLocked(now)
 	ok, err := qMatch(c.bal.settings, q)
-	if err != nil {
-		return 0, 0, nil, err
-	}
-	if !ok {
-		if upsert {
-			id, _ := lookupPath(q, "_id")
-			return 0, 0, id, nil
+	if err != nil || !ok {
+		var res settingsUpdate
+		if err == nil && upsert {
+			res.upsertedID, _ = lookupPath(q, "_id")
 		}
-		return 0, 0, nil, nil
+		return res, err
 	}
 	next, err := qUpdate(c.bal.settings, u)
 	if err != nil {
-		return 0, 0, nil, err
+		return settingsUpdate{}, err
 	}
+	before := c.bal.settings
 	c.bal.settings = next
-	return 1, 1, nil, nil
+	return settingsUpdate{matched: 1, modified: 1, before: before, after: next}, nil
 }
 
 func cmdInsert(n *node, r *request) bson.D {

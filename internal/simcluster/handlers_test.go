@@ -84,8 +84,8 @@ func TestHelloShapes(t *testing.T) {
 	if h.Lookup("maxWireVersion").Int32() != 25 || h.Lookup("logicalSessionTimeoutMinutes").Int32() != 30 {
 		t.Fatalf("wire versions/session timeout wrong: %v", h)
 	}
-	if _, err := h.LookupErr("topologyVersion"); err == nil {
-		t.Fatal("hello must not carry topologyVersion (drivers would stream)")
+	if _, ok := h.Lookup("topologyVersion", "processId").ObjectIDOK(); !ok || h.Lookup("topologyVersion", "counter").Type != bson.TypeInt64 {
+		t.Fatalf("hello carries topologyVersion {processId: ObjectId, counter: long}: %v", h)
 	}
 	prim := nodeByRole(t, c, "primary", "shard1")
 	h = call(t, c, prim, "admin", bson.D{{Key: "hello", Value: 1}})
@@ -287,7 +287,7 @@ func TestAdminCommands(t *testing.T) {
 }
 
 func TestHandlerPanicAnswersInternalError(t *testing.T) {
-	register([]string{"testPanic"}, 0, actNone, func(*node, *request) bson.D { panic("boom") })
+	register([]string{"testPanic"}, 0, anyone, func(*node, *request) bson.D { panic("boom") })
 	defer delete(commandTable, "testPanic")
 	c := startSim(t, Config{Topology: Standalone})
 	r := call(t, c, c.Nodes()[0].Address, "admin", bson.D{{Key: "testPanic", Value: 1}})

@@ -4,16 +4,21 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-const (
-	serverVersion  = "8.0.4"
-	maxWireVersion = 25
-	minWireVersion = 0
-)
+const minWireVersion = 0
 
-// cmdHello answers hello and isMaster. It deliberately omits
-// topologyVersion: without it drivers poll instead of streaming awaitable
-// hellos, which the simulator does not implement.
+// cmdHello answers hello and isMaster, with topologyVersion; an awaitable
+// one (topologyVersion + maxAwaitTimeMS) waits for a topology change first,
+// and the wire server streams it when the client allows exhaust.
 func cmdHello(n *node, r *request) bson.D {
+	a, err := n.parseAwaitable(r.body)
+	if err != nil {
+		return queryReply(err)
+	}
+	if a != nil {
+		if err := n.awaitTopologyChange(r, a); err != nil {
+			return queryReply(err)
+		}
+	}
 	legacy := r.name != "hello"
 	now := n.c.cfg.Now()
 	n.c.mu.Lock()
@@ -22,25 +27,30 @@ func cmdHello(n *node, r *request) bson.D {
 
 	writable := n.kind != kindShard && n.kind != kindConfig || n.isPrimaryLocked()
 	var d bson.D
+	tv := bson.E{Key: "topologyVersion", Value: n.topologyVersionLocked()}
 	if n.rs != nil {
+		d = append(d, tv) // a member's reply starts with it (HelloResponse::addToBSON)
 		rs := n.rs
-		hosts := bson.A{}
-		for _, m := range rs.members {
-			hosts = append(hosts, m.name())
-		}
-		d = append(d, bson.E{Key: "hosts", Value: hosts}, bson.E{Key: "setName", Value: rs.name}, bson.E{Key: "setVersion", Value: rs.setVersion})
+		hosts, _, _ := rs.helloLists()
+		d = append(d, bson.E{Key: "hosts", Value: hosts})
+		d = append(d, n.helloMemberFields()...)
+		d = append(d, bson.E{Key: "setName", Value: rs.name}, bson.E{Key: "setVersion", Value: rs.setVersion})
 	}
 	if legacy {
 		d = append(d, bson.E{Key: "ismaster", Value: writable})
 	} else {
 		d = append(d, bson.E{Key: "isWritablePrimary", Value: writable})
 	}
-	if n.kind == kindMongos {
+	switch n.kind {
+	case kindMongos:
 		d = append(d, bson.E{Key: "msg", Value: "isdbgrid"})
+	case kindStandalone:
+		d = append(d, tv) // fixture hello-8.0.9-standalone
 	}
 	if n.rs != nil {
 		rs := n.rs
-		d = append(d, bson.E{Key: "secondary", Value: !writable})
+		d = append(d, bson.E{Key: "secondary", Value: !writable && !n.mcfg.arbiter})
+		d = append(d, n.helloSelfFlags()...)
 		if p := rs.primaryNode(); p != nil {
 			d = append(d, bson.E{Key: "primary", Value: p.name()})
 		}
@@ -68,9 +78,12 @@ func cmdHello(n *node, r *request) bson.D {
 		bson.E{Key: "logicalSessionTimeoutMinutes", Value: int32(30)},
 		bson.E{Key: "connectionId", Value: connID(r)},
 		bson.E{Key: "minWireVersion", Value: int32(minWireVersion)},
-		bson.E{Key: "maxWireVersion", Value: int32(maxWireVersion)},
-		bson.E{Key: "readOnly", Value: false},
+		bson.E{Key: "maxWireVersion", Value: n.c.release().wire},
 	)
+	if n.kind == kindMongos {
+		d = append(d, tv) // fixture mongos-4.4.10…isMaster: after the wire versions
+	}
+	d = append(d, bson.E{Key: "readOnly", Value: false})
 	if b, ok := r.body.Lookup("helloOk").BooleanOK(); ok && b {
 		d = append(d, bson.E{Key: "helloOk", Value: true})
 	}

@@ -18,7 +18,7 @@ func cmdKillOp(n *node, r *request) bson.D {
 	}
 	c := n.c
 	now := c.cfg.Now()
-	if !r.allowed(actKillOp) && !n.ownsOp(r, v, now) {
+	if !r.can("killop", Resource{Cluster: true}) && !n.ownsOp(r, v, now) {
 		return errorReply(13, "Unauthorized", unauthorizedMsg(r.db, r.body))
 	}
 	if s, ok := v.StringValueOK(); ok {
@@ -63,6 +63,9 @@ func parseShardOpID(s string) (string, int32, bool) {
 }
 
 func (c *Cluster) recordKillLocked(n *node, opid int32, now time.Time) {
+	if n.srv.Interrupt(opid) { // a real client's request
+		return
+	}
 	key := killKey(n.addr, opid)
 	if _, ok := c.kills[key]; !ok {
 		c.kills[key] = killState{at: now}
@@ -106,7 +109,7 @@ func (n *node) ownsOp(r *request, v bson.RawValue, now time.Time) bool {
 	}
 	n.c.mu.Lock()
 	defer n.c.mu.Unlock()
-	for _, op := range n.liveOpsLocked(now, nil) {
+	for _, op := range n.liveOpsLocked(now) {
 		if int64(op.opid) == opid {
 			return op.user == r.user && op.userDB == r.userDB
 		}

@@ -6,15 +6,15 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-func cmdBuildInfo(*node, *request) bson.D {
+func cmdBuildInfo(n *node, _ *request) bson.D {
 	return bson.D{
-		{Key: "version", Value: serverVersion},
+		{Key: "version", Value: n.c.serverVersion()},
 		{Key: "gitVersion", Value: "bc35ab4305d9920d9d0491c1c9ef9b72383d31f9"},
 		{Key: "modules", Value: bson.A{}},
 		{Key: "allocator", Value: "tcmalloc-google"},
 		{Key: "javascriptEngine", Value: "mozjs"},
 		{Key: "sysInfo", Value: "deprecated"},
-		{Key: "versionArray", Value: bson.A{int32(8), int32(0), int32(4), int32(0)}},
+		{Key: "versionArray", Value: bson.A(n.c.versionArray())},
 		{Key: "openssl", Value: bson.D{{Key: "running", Value: "OpenSSL 3.0.2 15 Mar 2022"}, {Key: "compiled", Value: "OpenSSL 3.0.2 15 Mar 2022"}}},
 		{Key: "buildEnvironment", Value: bson.D{{Key: "distmod", Value: "ubuntu2204"}, {Key: "distarch", Value: "x86_64"}, {Key: "target_arch", Value: "x86_64"}, {Key: "target_os", Value: "linux"}}},
 		{Key: "bits", Value: int32(64)},
@@ -96,13 +96,12 @@ func cmdGetCmdLineOpts(n *node, r *request) bson.D {
 
 // knownParameters are the server parameters tools ask for.
 var knownParameters = map[string]any{
-	"featureCompatibilityVersion": bson.D{{Key: "version", Value: "8.0"}},
-	"authenticationMechanisms":    bson.A{"SCRAM-SHA-1", "SCRAM-SHA-256"},
-	"logLevel":                    int32(0),
-	"quiet":                       false,
-	"notablescan":                 false,
-	"ttlMonitorEnabled":           true,
-	"maxTimeMSForHedgedReads":     int32(150),
+	"authenticationMechanisms": bson.A{"SCRAM-SHA-1", "SCRAM-SHA-256"},
+	"logLevel":                 int32(0),
+	"quiet":                    false,
+	"notablescan":              false,
+	"ttlMonitorEnabled":        true,
+	"maxTimeMSForHedgedReads":  int32(150),
 }
 
 func cmdGetParameter(n *node, r *request) bson.D {
@@ -116,7 +115,11 @@ func cmdGetParameter(n *node, r *request) bson.D {
 			if name == "featureCompatibilityVersion" && n.kind == kindMongos {
 				continue
 			}
-			out = append(out, bson.E{Key: name, Value: knownParameters[name]})
+			v := knownParameters[name]
+			if name == "featureCompatibilityVersion" {
+				v = bson.D{{Key: "version", Value: n.c.fcv()}}
+			}
+			out = append(out, bson.E{Key: name, Value: v})
 		}
 	}
 	if len(out) == 0 {

@@ -62,9 +62,18 @@ func wantLines(t *testing.T, out string, wants ...string) {
 	}
 }
 
+// simVersions is the release matrix the helper tests run across.
+var simVersions = []string{"4.4", "5.0", "6.0", "7.0", "8.0"}
+
 func TestMongoshHelpersSharded(t *testing.T) {
 	bin := findMongosh(t)
-	c := startSim(t, Config{Seed: 5})
+	for _, v := range simVersions {
+		t.Run(v, func(t *testing.T) { mongoshSharded(t, bin, v) })
+	}
+}
+
+func mongoshSharded(t *testing.T, bin, version string) {
+	c := startSim(t, Config{Seed: 5, Version: version})
 	out := runMongosh(t, bin, c.URI(), `
 const ss = db.serverStatus(); print("SS " + ss.process + " " + ss.version);
 const ops = db.currentOp({appName: "analytics"}).inprog; print("CO " + ops.length + " " + ops[0].opid + " " + ops[0].shard);
@@ -75,13 +84,19 @@ sh.stopBalancer(); print("AFTERSTOP " + sh.getBalancerState());
 sh.startBalancer(); print("AFTERSTART " + sh.getBalancerState());
 sh.status();
 `)
-	wantLines(t, out, "SS mongos 8.0.4", "CO 1 shard0:", " shard0", "KILL 1 shard0", "STATE true", "RUNNING full",
+	wantLines(t, out, "SS mongos "+releases[version].version, "CO 1 shard0:", " shard0", "KILL 1 shard0", "STATE true", "RUNNING full",
 		"AFTERSTOP false", "AFTERSTART true", "shardingVersion", "shard0", "balancer")
 }
 
 func TestMongoshHelpersReplicaSet(t *testing.T) {
 	bin := findMongosh(t)
-	c := startSim(t, Config{Topology: ReplSet, Seed: 5})
+	for _, v := range simVersions {
+		t.Run(v, func(t *testing.T) { mongoshReplicaSet(t, bin, v) })
+	}
+}
+
+func mongoshReplicaSet(t *testing.T, bin, version string) {
+	c := startSim(t, Config{Topology: ReplSet, Seed: 5, Version: version})
 	prim := nodeByRole(t, c, "primary", "")
 	out := runMongosh(t, bin, "mongodb://"+prim+"/?directConnection=true", `
 const ss = db.serverStatus(); print("SS " + ss.process + " " + ss.repl.setName);

@@ -41,8 +41,11 @@ type simOp struct {
 	waitingForLock bool
 	lsid           *bson.Binary
 	killPending    bool
-	driver         string // clientMetadata.driver.name
-	idleSession    bool   // an inactive session holding a transaction open
+	driver         string    // clientMetadata.driver.name of a workload client
+	idleSession    bool      // an inactive session holding a transaction open
+	real           bool      // one of the listener's real client connections
+	meta           bson.Raw  // a real connection's handshake metadata, verbatim
+	latchSince     time.Time // an awaitable hello waiting since then (waitingForLatch)
 }
 
 type killState struct {
@@ -77,7 +80,7 @@ func (n *node) workloadOpsLocked(now time.Time) []simOp {
 		return simOp{opid: opid, desc: desc, op: "none", system: true, active: true, user: "__system", userDB: "local"}
 	}
 	switch {
-	case n.kind == kindMongos:
+	case n.kind == kindMongos || n.mcfg.arbiter: // an arbiter holds no data
 		return nil
 	case n.rs != nil && !n.isPrimaryLocked():
 		ops = append(ops, sys(2, "ReplBatcher"), sys(3, "OplogApplier-0"), sys(5, "monitoring-keys-for-HMAC"))
@@ -91,7 +94,7 @@ func (n *node) workloadOpsLocked(now time.Time) []simOp {
 	if n.rs != nil {
 		ops = append(ops, sys(7, "NoopWriter"))
 		for i, m := range n.rs.members {
-			if i == n.rs.primary || !m.up() {
+			if i == n.rs.primary || !m.up() || m.mcfg.arbiter {
 				continue
 			}
 			// Each secondary tails the oplog through a long-lived getmore.
@@ -208,7 +211,8 @@ func (n *node) indexBuildOps(tau float64, secondary bool) []simOp {
 			system: true, active: true, secs: at, msg: msg, done: done, total: total, user: "__system", userDB: "local",
 			command: bson.D{{Key: "createIndexes", Value: "events"}, {Key: "indexes", Value: bson.A{bson.D{{Key: "key", Value: bson.D{{Key: "ts", Value: int32(1)}}}, {Key: "name", Value: "ts_1"}}}}}}}
 	}
-	build := n.clientOp("indexbuild", int64(k), 300, "MongoDB Shell")
+	build := n.clientOp("indexbuild", int64(k), 300, "mongosh 2.3.8")
+	build.driver = "nodejs|mongosh"
 	build.op, build.ns, build.secs, build.msg, build.done, build.total = "command", "shop.events", at, msg, done, total
 	build.user = "admin"
 	build.command = bson.D{{Key: "createIndexes", Value: "events"}, {Key: "indexes", Value: bson.A{bson.D{{Key: "key", Value: bson.D{{Key: "ts", Value: int32(1)}}}, {Key: "name", Value: "ts_1"}}}}, {Key: "$db", Value: "shop"}}

@@ -6,16 +6,18 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-var stateNames = map[int32]string{1: "PRIMARY", 2: "SECONDARY", 8: "(not reachable/healthy)"}
+var stateNames = map[int32]string{1: "PRIMARY", 2: "SECONDARY", 7: "ARBITER", 8: "(not reachable/healthy)"}
 
 // memberStateLocked is the state a member reports (1 primary, 2 secondary,
-// 8 down as seen by the others).
+// 7 arbiter, 8 down as seen by the others).
 func (rs *replSet) memberStateLocked(i int) int32 {
 	switch {
 	case !rs.members[i].up():
 		return 8
 	case i == rs.primary:
 		return 1
+	case rs.members[i].mcfg.arbiter:
+		return 7
 	}
 	return 2
 }
@@ -27,59 +29,104 @@ func cmdReplSetGetStatus(n *node, r *request) bson.D {
 	defer c.mu.Unlock()
 	c.maintainLocked(now)
 	rs := n.rs
-	term := rs.term
-	myApplied := c.appliedLocked(rs, n.member, now)
-	majority := c.majorityLocked(rs, now)
 	syncHost, syncID := "", int32(-1)
-	if p := rs.primaryNode(); p != nil && n.member != rs.primary {
+	if p := rs.primaryNode(); p != nil && n.member != rs.primary && !n.mcfg.arbiter {
 		syncHost, syncID = p.name(), int32(rs.primary)
 	}
-	date := func(t time.Time) bson.DateTime { return bson.NewDateTimeFromTime(t) }
+	majorityVotes, writeMajority, voting, writable := rs.voteCounts()
 	d := bson.D{
 		{Key: "set", Value: rs.name},
-		{Key: "date", Value: date(now)},
+		{Key: "date", Value: bson.NewDateTimeFromTime(now)},
 		{Key: "myState", Value: rs.memberStateLocked(n.member)},
-		{Key: "term", Value: term},
+		{Key: "term", Value: rs.term},
 		{Key: "syncSourceHost", Value: syncHost},
 		{Key: "syncSourceId", Value: syncID},
 		{Key: "heartbeatIntervalMillis", Value: int64(2000)},
-		{Key: "majorityVoteCount", Value: int32(len(rs.members)/2 + 1)},
-		{Key: "writeMajorityCount", Value: int32(len(rs.members)/2 + 1)},
-		{Key: "votingMembersCount", Value: int32(len(rs.members))},
-		{Key: "writableVotingMembersCount", Value: int32(len(rs.members))},
-		{Key: "optimes", Value: bson.D{
-			{Key: "lastCommittedOpTime", Value: optime(majority, term)},
-			{Key: "lastCommittedWallTime", Value: date(majority)},
-			{Key: "readConcernMajorityOpTime", Value: optime(majority, term)},
-			{Key: "appliedOpTime", Value: optime(myApplied, term)},
-			{Key: "durableOpTime", Value: optime(myApplied, term)},
-			{Key: "writtenOpTime", Value: optime(myApplied, term)},
-			{Key: "lastAppliedWallTime", Value: date(myApplied)},
-			{Key: "lastDurableWallTime", Value: date(myApplied)},
-			{Key: "lastWrittenWallTime", Value: date(myApplied)},
-		}},
-		{Key: "lastStableRecoveryTimestamp", Value: tsOf(majority.Add(-time.Second))},
+		{Key: "majorityVoteCount", Value: majorityVotes},
+		{Key: "writeMajorityCount", Value: writeMajority},
+		{Key: "votingMembersCount", Value: voting},
+		{Key: "writableVotingMembersCount", Value: writable},
+		{Key: "optimes", Value: n.optimesLocked(now)},
+		{Key: "lastStableRecoveryTimestamp", Value: tsOf(c.majorityLocked(rs, now).Add(-time.Second))},
 	}
 	if n.member == rs.primary {
-		d = append(d, bson.E{Key: "electionCandidateMetrics", Value: bson.D{
-			{Key: "lastElectionReason", Value: "electionTimeout"},
-			{Key: "lastElectionDate", Value: date(rs.electedAt)},
-			{Key: "electionTerm", Value: term},
-			{Key: "numVotesNeeded", Value: int32(len(rs.members)/2 + 1)},
-			{Key: "priorityAtElection", Value: 1.0},
-			{Key: "electionTimeoutMillis", Value: int64(10000)},
-			{Key: "numCatchUpOps", Value: int64(0)},
-			{Key: "newTermStartDate", Value: date(rs.electedAt)},
-		}})
+		d = append(d, bson.E{Key: "electionCandidateMetrics", Value: n.candidateMetricsLocked()})
+	} else if !n.mcfg.arbiter {
+		d = append(d, bson.E{Key: "electionParticipantMetrics", Value: n.participantMetricsLocked()})
 	}
 	if rs.kind == kindConfig {
 		d = append(d, bson.E{Key: "configsvr", Value: true})
 	}
 	members := bson.A{}
 	for i := range rs.members {
-		members = append(members, c.memberDocLocked(rs, i, n.member, now))
+		members = append(members, c.writtenFieldsSince(c.memberDocLocked(rs, i, n.member, now)))
 	}
-	return append(d, bson.E{Key: "members", Value: members})
+	return c.writtenFieldsSince(append(d, bson.E{Key: "members", Value: members}))
+}
+
+// optimesLocked is replSetGetStatus.optimes of the member.
+func (n *node) optimesLocked(now time.Time) bson.D {
+	c, rs := n.c, n.rs
+	applied, majority := c.appliedLocked(rs, n.member, now), c.majorityLocked(rs, now)
+	date := func(t time.Time) bson.DateTime { return bson.NewDateTimeFromTime(t) }
+	return bson.D{
+		{Key: "lastCommittedOpTime", Value: optime(majority, rs.term)},
+		{Key: "lastCommittedWallTime", Value: date(majority)},
+		{Key: "readConcernMajorityOpTime", Value: optime(majority, rs.term)},
+		{Key: "readConcernMajorityWallTime", Value: date(majority)},
+		{Key: "appliedOpTime", Value: optime(applied, rs.term)},
+		{Key: "durableOpTime", Value: optime(applied, rs.term)},
+		{Key: "writtenOpTime", Value: optime(applied, rs.term)},
+		{Key: "lastAppliedWallTime", Value: date(applied)},
+		{Key: "lastDurableWallTime", Value: date(applied)},
+		{Key: "lastWrittenWallTime", Value: date(applied)},
+	}
+}
+
+// candidateMetricsLocked is the primary's electionCandidateMetrics: why and
+// when it won, with what it had seen then.
+func (n *node) candidateMetricsLocked() bson.D {
+	rs := n.rs
+	at := rs.electedAt
+	seen := optime(at.Add(-100*time.Millisecond), rs.term-1)
+	majorityVotes, _, _, _ := rs.voteCounts()
+	reason := rs.reason
+	if reason == "" {
+		reason = "electionTimeout"
+	}
+	return bson.D{
+		{Key: "lastElectionReason", Value: reason},
+		{Key: "lastElectionDate", Value: bson.NewDateTimeFromTime(at)},
+		{Key: "electionTerm", Value: rs.term},
+		{Key: "lastCommittedOpTimeAtElection", Value: seen},
+		{Key: "lastSeenOpTimeAtElection", Value: seen},
+		{Key: "numVotesNeeded", Value: majorityVotes},
+		{Key: "priorityAtElection", Value: n.mcfg.priority},
+		{Key: "electionTimeoutMillis", Value: int64(electionTimeout / time.Millisecond)},
+		{Key: "numCatchUpOps", Value: int64(0)},
+		{Key: "newTermStartDate", Value: bson.NewDateTimeFromTime(at.Add(20 * time.Millisecond))},
+		{Key: "wMajorityWriteAvailabilityDate", Value: bson.NewDateTimeFromTime(at.Add(60 * time.Millisecond))},
+	}
+}
+
+// participantMetricsLocked is a secondary's electionParticipantMetrics: its
+// vote in the last election.
+func (n *node) participantMetricsLocked() bson.D {
+	rs := n.rs
+	at := rs.electedAt
+	seen := optime(at.Add(-100*time.Millisecond), rs.term-1)
+	return bson.D{
+		{Key: "votedForCandidate", Value: true},
+		{Key: "electionTerm", Value: rs.term},
+		{Key: "lastVoteDate", Value: bson.NewDateTimeFromTime(at.Add(-10 * time.Millisecond))},
+		{Key: "electionCandidateMemberId", Value: int32(max(rs.primary, 0))},
+		{Key: "voteReason", Value: ""},
+		{Key: "lastAppliedOpTimeAtElection", Value: seen},
+		{Key: "maxAppliedOpTimeInSet", Value: seen},
+		{Key: "priorityAtElection", Value: n.mcfg.priority},
+		{Key: "newTermStartDate", Value: bson.NewDateTimeFromTime(at.Add(20 * time.Millisecond))},
+		{Key: "newTermAppliedDate", Value: bson.NewDateTimeFromTime(at.Add(40 * time.Millisecond))},
+	}
 }
 
 // memberDocLocked is one members[] entry as seen from the member self.
@@ -94,6 +141,9 @@ func (c *Cluster) memberDocLocked(rs *replSet, i, self int, now time.Time) bson.
 	}
 	d = append(d, bson.E{Key: "health", Value: health}, bson.E{Key: "state", Value: state}, bson.E{Key: "stateStr", Value: stateNames[state]})
 	uptime := int32(m.load.uptime0 + c.elapsed(now))
+	if state == 7 {
+		return append(d, arbiterMemberFields(rs, i, self, uptime, now)...)
+	}
 	if state == 8 {
 		zero := bson.NewDateTimeFromTime(time.Unix(0, 0).UTC())
 		zeroOp := bson.D{{Key: "ts", Value: bson.Timestamp{}}, {Key: "t", Value: int64(-1)}}
@@ -166,7 +216,7 @@ func cmdReplSetStepDown(n *node, r *request) bson.D {
 	if !n.isPrimaryLocked() {
 		return errorReply(10107, "NotWritablePrimary", "not primary so can't step down")
 	}
-	if !c.electLocked(n.rs, now, n.member) {
+	if !c.stepDownLocked(n.rs, now) {
 		return errorReply(262, "ExceededTimeLimit", "No electable secondaries caught up as of "+now.UTC().Format(time.RFC3339))
 	}
 	return bson.D{}
@@ -208,10 +258,7 @@ func (s *statusCtx) replMetrics() bson.D {
 		{Key: "executor", Value: bson.D{{Key: "pool", Value: bson.D{{Key: "inProgressCount", Value: int32(0)}}}, {Key: "queues", Value: bson.D{{Key: "networkInProgress", Value: int32(0)}, {Key: "sleepers", Value: int32(3)}}}, {Key: "unsignaledEvents", Value: int32(0)}, {Key: "shuttingDown", Value: false}, {Key: "networkInterface", Value: "DEPRECATED: getDiagnosticString is deprecated in NetworkInterfaceTL"}}},
 		{Key: "apply", Value: bson.D{{Key: "attemptsToBecomeSecondary", Value: int64(1)}, {Key: "batchSize", Value: applied}, {Key: "batches", Value: bson.D{{Key: "num", Value: int32(batches)}, {Key: "totalMillis", Value: int32(batches / 9)}}}, {Key: "ops", Value: applied}}},
 		{Key: "write", Value: bson.D{{Key: "batchSize", Value: applied}, {Key: "batches", Value: bson.D{{Key: "num", Value: int32(batches)}, {Key: "totalMillis", Value: int32(0)}}}}},
-		{Key: "buffer", Value: bson.D{
-			{Key: "write", Value: bson.D{{Key: "count", Value: buffered}, {Key: "sizeBytes", Value: buffered * oplogEntryLen}, {Key: "maxSizeBytes", Value: int64(268435456)}}},
-			{Key: "apply", Value: bson.D{{Key: "count", Value: buffered}, {Key: "sizeBytes", Value: buffered * oplogEntryLen}, {Key: "maxSizeBytes", Value: int64(104857600)}, {Key: "maxCount", Value: int64(10000)}}},
-		}},
+		{Key: "buffer", Value: s.replBuffer(buffered)},
 		{Key: "initialSync", Value: bson.D{{Key: "completed", Value: int64(0)}, {Key: "failedAttempts", Value: int64(0)}, {Key: "failures", Value: int64(0)}}},
 		{Key: "network", Value: bson.D{
 			{Key: "bytes", Value: applied * oplogEntryLen},
@@ -251,6 +298,9 @@ func sectMetrics(s *statusCtx) any {
 	if s.n.rs != nil {
 		live["repl"] = s.replMetrics()
 	}
+	if wanted(s.r.body, "metrics", "commands") { // ~250 entries: only when not excluded
+		live["commands"] = metricsCommands(s)
+	}
 	var out bson.D
 	keys := []string{"aggStageCounters", "commands", "cursor", "document", "getLastError", "operation", "query", "queryExecutor", "record", "repl", "ttl"}
 	for _, k := range keys {
@@ -265,4 +315,33 @@ func sectMetrics(s *statusCtx) any {
 		}
 	}
 	return out
+}
+
+// replBuffer is metrics.repl.buffer: one flat buffer up to 7.0 (fixture
+// serverStatus-6.0.12…), the oplog writer's and applier's from 8.0.
+func (s *statusCtx) replBuffer(buffered int64) bson.D {
+	if !s.n.c.atLeast(8, 0) {
+		return bson.D{{Key: "count", Value: buffered}, {Key: "maxSizeBytes", Value: int64(268435456)}, {Key: "sizeBytes", Value: buffered * oplogEntryLen}}
+	}
+	return bson.D{
+		{Key: "write", Value: bson.D{{Key: "count", Value: buffered}, {Key: "sizeBytes", Value: buffered * oplogEntryLen}, {Key: "maxSizeBytes", Value: int64(268435456)}}},
+		{Key: "apply", Value: bson.D{{Key: "count", Value: buffered}, {Key: "sizeBytes", Value: buffered * oplogEntryLen}, {Key: "maxSizeBytes", Value: int64(104857600)}, {Key: "maxCount", Value: int64(10000)}}},
+	}
+}
+
+// arbiterMemberFields: an arbiter holds no data, so its entry has no
+// optimes (fixture rs.status+rs.conf-4.4.10…).
+func arbiterMemberFields(rs *replSet, i, self int, uptime int32, now time.Time) bson.D {
+	d := bson.D{{Key: "uptime", Value: uptime}}
+	if i != self {
+		d = append(d, bson.E{Key: "lastHeartbeat", Value: bson.NewDateTimeFromTime(now.Add(-400 * time.Millisecond))},
+			bson.E{Key: "lastHeartbeatRecv", Value: bson.NewDateTimeFromTime(now.Add(-700 * time.Millisecond))},
+			bson.E{Key: "pingMs", Value: int64(0)}, bson.E{Key: "lastHeartbeatMessage", Value: ""})
+	}
+	d = append(d, bson.E{Key: "syncSourceHost", Value: ""}, bson.E{Key: "syncSourceId", Value: int32(-1)},
+		bson.E{Key: "infoMessage", Value: ""}, bson.E{Key: "configVersion", Value: rs.setVersion}, bson.E{Key: "configTerm", Value: rs.term})
+	if i == self {
+		d = append(d, bson.E{Key: "self", Value: true}, bson.E{Key: "lastHeartbeatMessage", Value: ""})
+	}
+	return d
 }

@@ -79,6 +79,16 @@ func TestStepDownElectsSecondary(t *testing.T) {
 	if err := c.Fault(Fault{Kind: "stepDown", Node: old}); err != nil {
 		t.Fatal(err)
 	}
+	// The election takes a moment, during which nobody is primary.
+	for _, n := range c.Nodes() {
+		if n.Role == "primary" {
+			t.Fatalf("%s is primary during the election", n.Address)
+		}
+	}
+	if h := call(t, c, old, "admin", bson.D{{Key: "hello", Value: 1}}); h.Lookup("isWritablePrimary").Boolean() || has(h, "primary") {
+		t.Fatalf("hello during the election = %v", h)
+	}
+	clk.advance(electionDuration)
 	now := nodeByRole(t, c, "primary", "")
 	if now == old {
 		t.Fatal("primary did not change")

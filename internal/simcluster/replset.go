@@ -23,6 +23,8 @@ type replSet struct {
 	lagMember  int               // the member whose apply delay spikes now and then; -1 for none
 	lagFault   map[int]float64   // member -> fixed lag in seconds, from the lag fault
 	downSince  map[int]time.Time // member -> when its listener was stopped
+	election   *pendingElection  // an election under way: no primary until it ends
+	reason     string            // why the last election happened
 }
 
 const (
@@ -42,10 +44,13 @@ func (c *Cluster) newSet(name string, kind nodeKind, members int) *replSet {
 	}
 	for i := 0; i < members; i++ {
 		n := c.newNode(kind, rs, i)
+		if kind == kindShard && i < len(c.memberCfgs) {
+			n.mcfg = c.memberCfgs[i]
+		}
 		n.spans = []roleSpan{{0, i == 0}}
 		rs.members = append(rs.members, n)
 	}
-	if kind == kindShard && rs.shardIdx == 0 && members > 1 {
+	if kind == kindShard && rs.shardIdx == 0 && members > 1 && !rs.members[members-1].mcfg.arbiter {
 		rs.lagMember = members - 1
 	}
 	for _, n := range rs.members {
@@ -54,12 +59,15 @@ func (c *Cluster) newSet(name string, kind nodeKind, members int) *replSet {
 	return rs
 }
 
+// hostList is hello's hosts: the electable members, as listShards and
+// connection strings give them (no arbiters, hidden or priority-0 members).
 func (rs *replSet) hostList() string {
-	hosts := make([]string, 0, len(rs.members))
-	for _, m := range rs.members {
-		hosts = append(hosts, m.addr)
+	hosts, _, _ := rs.helloLists()
+	out := make([]string, 0, len(hosts))
+	for _, h := range hosts {
+		out = append(out, h.(string))
 	}
-	return strings.Join(hosts, ",")
+	return strings.Join(out, ",")
 }
 
 // connString is "name/h1,h2,h3" as listShards and getShardMap give it.
@@ -79,6 +87,9 @@ func (c *Cluster) lagLocked(rs *replSet, member int, tau float64) float64 {
 	}
 	if s, ok := rs.lagFault[member]; ok {
 		return s
+	}
+	if d := rs.members[member].mcfg.delaySecs; d > 0 {
+		return float64(d) + 0.2 // secondaryDelaySecs behind, plus the usual apply delay
 	}
 	// A healthy secondary trails by a fraction of a second.
 	base := 0.15 + 0.25*math.Abs(math.Sin(tau/13+float64(member)))
@@ -117,7 +128,9 @@ func (c *Cluster) clusterTimeLocked() bson.Timestamp { return tsOf(c.cfg.Now()) 
 func (n *node) up() bool { return n.srv != nil && n.srv.Running() }
 
 // maintainLocked advances what depends on elapsed time but is not a pure
-// function of it: elections after a primary went away.
+// function of it: elections. A primary that went away is noticed after
+// electionTimeout; then, as after a stepdown, the set has no primary for
+// electionDuration.
 func (c *Cluster) maintainLocked(now time.Time) {
 	for _, rs := range c.sets() {
 		for i, m := range rs.members {
@@ -127,15 +140,39 @@ func (c *Cluster) maintainLocked(now time.Time) {
 				rs.downSince[i] = now
 			}
 		}
-		p := rs.primary
-		if p >= 0 {
+		if p := rs.primary; p >= 0 {
 			since, down := rs.downSince[p]
 			if !down || now.Sub(since) < electionTimeout {
 				continue
 			}
+			c.setPrimaryLocked(rs, -1, c.tau(now))
+			rs.election = &pendingElection{at: since.Add(electionTimeout + electionDuration), exclude: p, reason: "electionTimeout"}
 		}
-		c.electLocked(rs, now, p)
+		if rs.election == nil {
+			rs.election = &pendingElection{at: now.Add(electionTimeout), exclude: -1, reason: "electionTimeout"}
+		}
+		if e := rs.election; !now.Before(e.at) {
+			rs.election = nil
+			c.electLocked(rs, now, e.exclude, e.reason)
+		}
 	}
+}
+
+// stepDownLocked is replSetStepDown: the primary becomes a secondary at
+// once and, as it hands over to a caught-up secondary, the set has no
+// primary for electionDuration.
+func (c *Cluster) stepDownLocked(rs *replSet, now time.Time) bool {
+	old := rs.primary
+	ok := false
+	for i := range rs.members {
+		ok = ok || i != old && rs.electableLocked(i)
+	}
+	if old < 0 || !ok {
+		return false
+	}
+	c.setPrimaryLocked(rs, -1, c.tau(now))
+	rs.election = &pendingElection{at: now.Add(electionDuration), exclude: old, reason: "stepUpRequestSkipDryRun"}
+	return true
 }
 
 func (c *Cluster) sets() []*replSet {
@@ -146,12 +183,13 @@ func (c *Cluster) sets() []*replSet {
 	return out
 }
 
-// electLocked makes the freshest reachable member other than exclude primary.
-func (c *Cluster) electLocked(rs *replSet, now time.Time, exclude int) bool {
+// electLocked makes the freshest electable member other than exclude
+// primary; with none the set stays without one and tries again later.
+func (c *Cluster) electLocked(rs *replSet, now time.Time, exclude int, reason string) bool {
 	tau := c.tau(now)
 	best, bestLag := -1, math.MaxFloat64
-	for i, m := range rs.members {
-		if i == exclude || !m.up() {
+	for i := range rs.members {
+		if i == exclude || !rs.electableLocked(i) {
 			continue
 		}
 		if lag := c.lagLocked(rs, i, tau); lag < bestLag {
@@ -159,14 +197,11 @@ func (c *Cluster) electLocked(rs *replSet, now time.Time, exclude int) bool {
 		}
 	}
 	if best < 0 {
-		if exclude >= 0 && !rs.members[exclude].up() {
-			c.setPrimaryLocked(rs, -1, tau)
-		}
 		return false
 	}
 	c.setPrimaryLocked(rs, best, tau)
 	rs.term++
-	rs.electedAt = now
+	rs.electedAt, rs.reason = now, reason
 	return true
 }
 
@@ -175,6 +210,11 @@ func (c *Cluster) setPrimaryLocked(rs *replSet, p int, tau float64) {
 		was := i == rs.primary
 		if is := i == p; is != was {
 			m.spans = append(m.spans, roleSpan{from: tau, primary: is})
+		}
+	}
+	if rs.primary != p {
+		for _, m := range rs.members {
+			m.bumpTopologyLocked() // every member's hello names the primary
 		}
 	}
 	rs.primary = p
@@ -198,8 +238,10 @@ func (rs *replSet) electionID() bson.ObjectID {
 // newest write a majority of members has applied.
 func (c *Cluster) majorityLocked(rs *replSet, now time.Time) time.Time {
 	applied := make([]time.Time, 0, len(rs.members))
-	for i := range rs.members {
-		applied = append(applied, c.appliedLocked(rs, i, now))
+	for i, m := range rs.members {
+		if !m.mcfg.arbiter {
+			applied = append(applied, c.appliedLocked(rs, i, now))
+		}
 	}
 	sort.Slice(applied, func(a, b int) bool { return applied[a].After(applied[b]) })
 	return applied[len(applied)/2]

@@ -2,6 +2,7 @@ package simcluster
 
 import (
 	_ "embed"
+	"math"
 	"os"
 	"sync"
 	"time"
@@ -75,6 +76,9 @@ type statusCtx struct {
 	sharding bson.D
 	oplog    bson.D
 	lag      float64
+	served   map[string]servedCount
+	applied  time.Time // the node's last applied write (now, off replica sets)
+	majority time.Time // its majority-committed point
 }
 
 var statusSections = []statusSection{
@@ -85,7 +89,7 @@ var statusSections = []statusSection{
 	{name: "flowControl", mongod: true, member: true, build: staticSection("flowControl")},
 	{name: "globalLock", mongod: true, build: sectGlobalLock},
 	{name: "locks", mongod: true, build: staticSection("locks")},
-	{name: "logicalSessionRecordCache", build: staticSection("logicalSessionRecordCache")},
+	{name: "logicalSessionRecordCache", build: patchedSection("logicalSessionRecordCache", liveSessionJobs)},
 	{name: "mem", build: sectMem},
 	{name: "metrics", build: sectMetrics},
 	{name: "mirroredReads", optIn: true, mongod: true, build: sectMirroredReads},
@@ -100,7 +104,7 @@ var statusSections = []statusSection{
 	{name: "repl", mongod: true, member: true, build: func(s *statusCtx) any { return s.replSect }},
 	{name: "sharding", build: func(s *statusCtx) any { return s.sharding }},
 	{name: "shardingStatistics", build: staticSection("shardingStatistics")},
-	{name: "storageEngine", mongod: true, build: staticSection("storageEngine")},
+	{name: "storageEngine", mongod: true, build: patchedSection("storageEngine", liveStorageEngine)},
 	{name: "tcmalloc", build: staticSection("tcmalloc")},
 	{name: "transactions", build: staticSection("transactions")},
 	{name: "transportSecurity", build: staticSection("transportSecurity")},
@@ -110,6 +114,39 @@ var statusSections = []statusSection{
 
 func staticSection(name string) func(*statusCtx) any {
 	return func(*statusCtx) any { return staticSections[name] }
+}
+
+// patchedSection is a captured section whose time fields are made live: a
+// capture's would be years old, and some are dates the capture kept as text.
+func patchedSection(name string, live func(s *statusCtx) map[string]any) func(*statusCtx) any {
+	return func(s *statusCtx) any {
+		var d bson.D
+		if err := bson.Unmarshal(staticSections[name], &d); err != nil {
+			return staticSections[name]
+		}
+		vals := live(s)
+		for i := range d {
+			if v, ok := vals[d[i].Key]; ok {
+				d[i].Value = v
+			}
+		}
+		return d
+	}
+}
+
+// liveSessionJobs: the session cache refresh and the transaction reaper run
+// every 5 minutes (logicalSessionRefreshMillis); their times are dates
+// (fixture serverStatus-6.0.12…: ISODate).
+func liveSessionJobs(s *statusCtx) map[string]any {
+	const every = 300.0
+	last := bson.NewDateTimeFromTime(s.now.Add(-time.Duration(math.Mod(s.uptime, every) * float64(time.Second))))
+	return map[string]any{"lastSessionsCollectionJobTimestamp": last, "lastTransactionReaperJobTimestamp": last}
+}
+
+// liveStorageEngine: the oldest timestamp needed for crash recovery trails
+// the stable (majority) point, about 50 s behind in the 6.0.12 capture.
+func liveStorageEngine(s *statusCtx) map[string]any {
+	return map[string]any{"oldestRequiredTimestampForCrashRecovery": tsOf(s.majority.Add(-50 * time.Second))}
 }
 
 // sectionWanted applies {serverStatus: 1, repl: 0, oplog: 1}-style projection.
@@ -169,7 +206,7 @@ func cmdServerStatus(n *node, r *request) bson.D {
 	}
 	d := bson.D{
 		{Key: "host", Value: n.statusHost()},
-		{Key: "version", Value: serverVersion},
+		{Key: "version", Value: n.c.serverVersion()},
 		{Key: "process", Value: process},
 		{Key: "service", Value: bson.A{service}},
 		{Key: "pid", Value: n.pid},
@@ -182,13 +219,16 @@ func cmdServerStatus(n *node, r *request) bson.D {
 		if sec.mongod && n.kind == kindMongos || sec.member && n.rs == nil || !sectionWanted(r.body, sec) {
 			continue
 		}
+		if sec.name == "opLatencies" && n.kind == kindMongos && !n.c.atLeast(7, 0) {
+			continue // a mongos reports opLatencies from 6.2 (MONGODB-INTERFACE.md §3.2)
+		}
 		v := subProjection(r.body, sec.name, sec.build(s))
 		if isEmptySection(v) {
 			continue
 		}
 		d = append(d, bson.E{Key: sec.name, Value: v})
 	}
-	return d
+	return n.c.dropNewerFields(d)
 }
 
 // statusContext reads the live numbers under the lock once, so sections
@@ -209,13 +249,18 @@ func (n *node) statusContext(r *request) *statusCtx {
 		s.oplog = n.oplogSectionLocked(now)
 		s.lag = c.lagLocked(n.rs, n.member, tau)
 	}
-	s.conns = n.connectionsLocked(tau)
+	s.conns = n.connectionsLocked(now)
 	s.created = n.totalCreatedLocked(tau)
 	if s.primary {
 		s.hot = spikeProgress(tau)
 	}
 	s.active = 2 + int64(float64(s.conns)*0.05*(1+3*s.hot))
 	s.sharding = n.shardingSectionLocked()
+	s.served = n.servedSnapshotLocked()
+	s.applied, s.majority = now, now
+	if n.rs != nil {
+		s.applied, s.majority = c.appliedLocked(n.rs, n.member, now), c.majorityLocked(n.rs, now)
+	}
 	return s
 }
 
@@ -237,4 +282,19 @@ func isEmptySection(v any) bool {
 		return x == nil
 	}
 	return false
+}
+
+// wanted says whether a sub-section survives {section: {sub: 0}}.
+func wanted(body bson.Raw, section, sub string) bool {
+	v, err := body.LookupErr(section, sub)
+	if err != nil {
+		return true
+	}
+	if on, ok := v.AsInt64OK(); ok {
+		return on != 0
+	}
+	if b, ok := v.BooleanOK(); ok {
+		return b
+	}
+	return true
 }

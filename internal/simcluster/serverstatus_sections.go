@@ -1,10 +1,13 @@
 package simcluster
 
 import (
+	"fmt"
 	"math"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/mongoscope/mongoscope/internal/simcluster/wire"
 )
 
 func sectAsserts(s *statusCtx) any {
@@ -15,6 +18,7 @@ func sectAsserts(s *statusCtx) any {
 }
 
 func sectConnections(s *statusCtx) any {
+	exhaustHello, exhaustIsMaster := s.n.srv.ExhaustCounts()
 	return bson.D{
 		{Key: "current", Value: int32(s.conns)},
 		{Key: "available", Value: int32(838860 - s.conns)},
@@ -22,9 +26,9 @@ func sectConnections(s *statusCtx) any {
 		{Key: "rejected", Value: int32(0)},
 		{Key: "active", Value: int32(s.active)},
 		{Key: "threaded", Value: int32(s.conns)},
-		{Key: "exhaustIsMaster", Value: int64(0)},
-		{Key: "exhaustHello", Value: int64(0)},
-		{Key: "awaitingTopologyChanges", Value: int64(0)},
+		{Key: "exhaustIsMaster", Value: exhaustIsMaster},
+		{Key: "exhaustHello", Value: exhaustHello},
+		{Key: "awaitingTopologyChanges", Value: s.n.topo.awaiting.Load()},
 		{Key: "loadBalanced", Value: int64(0)},
 	}
 }
@@ -73,9 +77,7 @@ func sectNetwork(s *statusCtx) any {
 		{Key: "numSlowSSLOperations", Value: int64(0)},
 		{Key: "numRequests", Value: reqs},
 		{Key: "tcpFastOpen", Value: bson.D{{Key: "kernelSetting", Value: int64(1)}, {Key: "serverSupported", Value: true}, {Key: "clientSupported", Value: true}, {Key: "accepted", Value: int64(0)}}},
-		{Key: "compression", Value: bson.D{
-			{Key: "snappy", Value: compressionDoc()}, {Key: "zstd", Value: compressionDoc()}, {Key: "zlib", Value: compressionDoc()},
-		}},
+		{Key: "compression", Value: compressionSection(s.n.srv.CompressionStats())},
 		{Key: "serviceExecutors", Value: bson.D{{Key: "passthrough", Value: bson.D{
 			{Key: "threadsRunning", Value: int32(s.conns)}, {Key: "clientsInTotal", Value: int32(s.conns)},
 			{Key: "clientsRunning", Value: int32(s.conns)}, {Key: "clientsWaitingForData", Value: int32(0)},
@@ -84,9 +86,18 @@ func sectNetwork(s *statusCtx) any {
 	}
 }
 
-func compressionDoc() bson.D {
-	zero := bson.D{{Key: "bytesIn", Value: int64(0)}, {Key: "bytesOut", Value: int64(0)}}
-	return bson.D{{Key: "compressor", Value: zero}, {Key: "decompressor", Value: zero}}
+// compressionSection is network.compression: what the listener really
+// compressed and decompressed with each compressor.
+func compressionSection(stats map[string]wire.CompressionStats) bson.D {
+	var d bson.D
+	for _, name := range []string{"snappy", "zstd", "zlib"} {
+		st := stats[name]
+		d = append(d, bson.E{Key: name, Value: bson.D{
+			{Key: "compressor", Value: bson.D{{Key: "bytesIn", Value: st.CompressorIn}, {Key: "bytesOut", Value: st.CompressorOut}}},
+			{Key: "decompressor", Value: bson.D{{Key: "bytesIn", Value: st.DecompressorIn}, {Key: "bytesOut", Value: st.DecompressorOut}}},
+		}})
+	}
+	return d
 }
 
 func sectOpLatencies(s *statusCtx) any {
@@ -125,6 +136,9 @@ func ticketDoc(out, total int32, queued int32, processed int64) bson.D {
 
 // sectQueues is 8.0's storage-engine admission: tickets out/available.
 func sectQueues(s *statusCtx) any {
+	if !s.n.c.atLeast(8, 0) {
+		return nil // before 8.0 tickets are wiredTiger.concurrentTransactions
+	}
 	qr, qw := queued(s)
 	ar := int32(s.active * 2 / 3)
 	aw := int32(s.active) - ar
@@ -154,10 +168,21 @@ func sectWiredTiger(s *statusCtx) any {
 	}
 	out := make(bson.D, 0, len(staticWT))
 	for _, e := range staticWT {
-		if e.Key != "cache" {
-			if e.Key != "concurrentTransactions" { // moved to queues.execution in 8.0
-				out = append(out, e)
+		switch e.Key {
+		case "concurrentTransactions": // moved to queues.execution in 8.0
+			if !s.n.c.atLeast(8, 0) {
+				out = append(out, bson.E{Key: e.Key, Value: concurrentTransactions(s)})
 			}
+			continue
+		case "oplog":
+			out = append(out, bson.E{Key: "oplog", Value: bson.D{{Key: "visibility timestamp", Value: tsOf(s.applied)}}})
+			continue
+		case "snapshot-window-settings":
+			out = append(out, bson.E{Key: e.Key, Value: liveSnapshotWindow(e.Value, s.majority)})
+			continue
+		}
+		if e.Key != "cache" {
+			out = append(out, e)
 			continue
 		}
 		cache, _ := e.Value.(bson.D)
@@ -189,14 +214,11 @@ func (n *node) shardingSectionLocked() bson.D {
 // replSectionLocked is serverStatus.repl: the hello subset plus rbid.
 func (n *node) replSectionLocked(now time.Time) bson.D {
 	rs := n.rs
-	hosts := bson.A{}
-	for _, m := range rs.members {
-		hosts = append(hosts, m.name())
-	}
-	d := bson.D{
-		{Key: "hosts", Value: hosts}, {Key: "setName", Value: rs.name}, {Key: "setVersion", Value: rs.setVersion},
-		{Key: "isWritablePrimary", Value: n.isPrimaryLocked()}, {Key: "secondary", Value: !n.isPrimaryLocked()},
-	}
+	hosts, _, _ := rs.helloLists()
+	d := append(bson.D{{Key: "hosts", Value: hosts}}, n.helloMemberFields()...)
+	d = append(d, bson.E{Key: "setName", Value: rs.name}, bson.E{Key: "setVersion", Value: rs.setVersion},
+		bson.E{Key: n.c.writablePrimaryField(), Value: n.isPrimaryLocked()}, bson.E{Key: "secondary", Value: !n.isPrimaryLocked() && !n.mcfg.arbiter})
+	d = append(d, n.helloSelfFlags()...)
 	if p := rs.primaryNode(); p != nil {
 		d = append(d, bson.E{Key: "primary", Value: p.name()})
 	}
@@ -217,4 +239,36 @@ func (n *node) replSectionLocked(now time.Time) bson.D {
 		bson.E{Key: "rbid", Value: int32(1)},
 	)
 	return d
+}
+
+// liveSnapshotWindow sets the majority snapshot time, which WiredTiger
+// formats as text ("Sep 10 17:39:47:1" in the capture).
+func liveSnapshotWindow(v any, majority time.Time) any {
+	d, ok := v.(bson.D)
+	if !ok {
+		return v
+	}
+	out := append(bson.D(nil), d...)
+	for i := range out {
+		if out[i].Key == "latest majority snapshot timestamp available" {
+			ts := tsOf(majority)
+			out[i].Value = fmt.Sprintf("%s:%d", majority.UTC().Format("Jan 02 15:04:05"), ts.I)
+		}
+	}
+	return out
+}
+
+// concurrentTransactions is the ticket view before 8.0 (fixture
+// serverStatus-6.0.12…: write and read {out, available, totalTickets}).
+func concurrentTransactions(s *statusCtx) bson.D {
+	qr, _ := queued(s)
+	ar := int32(s.active * 2 / 3)
+	aw := int32(s.active) - ar
+	if qr > 0 {
+		ar = 128
+	}
+	tickets := func(out int32) bson.D {
+		return bson.D{{Key: "out", Value: out}, {Key: "available", Value: 128 - out}, {Key: "totalTickets", Value: int32(128)}}
+	}
+	return bson.D{{Key: "write", Value: tickets(aw)}, {Key: "read", Value: tickets(ar)}}
 }

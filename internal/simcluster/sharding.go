@@ -63,7 +63,11 @@ func cmdBalancerStatus(n *node, r *request) bson.D {
 	if !b.enabledLocked() {
 		mode = "off"
 	}
-	return bson.D{{Key: "mode", Value: mode}, {Key: "inBalancerRound", Value: b.inRound}, {Key: "numBalancerRounds", Value: b.rounds}, {Key: "term", Value: c.configRS.term}}
+	d := bson.D{{Key: "mode", Value: mode}, {Key: "inBalancerRound", Value: b.inRound}, {Key: "numBalancerRounds", Value: b.rounds}}
+	if c.atLeast(7, 0) { // term is in the newer 7.x/8.x replies (MONGODB-INTERFACE.md §5.1)
+		d = append(d, bson.E{Key: "term", Value: c.configRS.term})
+	}
+	return d
 }
 
 func cmdBalancerStart(n *node, r *request) bson.D {
@@ -107,7 +111,7 @@ func cmdBalancerStop(n *node, r *request) bson.D {
 		case <-deadline.C:
 			return errorReply(50, "MaxTimeMSExpired", "operation exceeded time limit")
 		case <-r.ctx.Done():
-			return errorReply(11600, "InterruptedAtShutdown", "interrupted at shutdown")
+			return queryReply(interruption(r))
 		case <-wake:
 			return errorReply(11600, "InterruptedAtShutdown", "interrupted at shutdown")
 		}

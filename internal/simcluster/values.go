@@ -2,6 +2,8 @@ package simcluster
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -55,3 +57,31 @@ func truthy(v any) bool {
 	f, ok := toFloat(v)
 	return ok && f != 0
 }
+
+// checkMaxTimeMS validates the generic maxTimeMS argument as the server's
+// parseMaxTimeMS does (BadValue); aggregate parses it with its IDL struct,
+// so a value of the wrong type is a TypeMismatch there.
+func checkMaxTimeMS(name string, body bson.Raw) error {
+	v, err := body.LookupErr("maxTimeMS")
+	if err != nil {
+		return nil
+	}
+	var x any
+	if err := v.Unmarshal(&x); err != nil {
+		return badValue("maxTimeMS must be a number")
+	}
+	f, isNum := toFloat(x)
+	switch {
+	case !isNum && name == "aggregate":
+		return typeMismatch("BSON field 'aggregate.maxTimeMS' is the wrong type '" + serverTypeName(x) + "', expected types '[long, int, decimal, double']")
+	case !isNum:
+		return badValue("maxTimeMS must be a number")
+	case f < 0 || f > math.MaxInt32:
+		return badValue("%d value for maxTimeMS is out of range", int64(f))
+	case f != math.Trunc(f):
+		return badValue("maxTimeMS has non-integral value")
+	}
+	return nil
+}
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }

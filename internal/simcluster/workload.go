@@ -88,9 +88,12 @@ type nodeLoad struct {
 	primary   [numOpKinds]rateShape // while the node is primary (or standalone/mongos)
 	secondary [numOpKinds]rateShape // while it is a secondary
 	initial   [numOpKinds]float64   // counters at Start, as if the node had run for a while
-	uptime0   float64               // seconds the node had been up at Start
-	connBase  float64
-	connSpike float64
+	// initialRepl is opcountersRepl at Start: a member that starts as a
+	// secondary has been applying its primary's writes all its uptime.
+	initialRepl [numOpKinds]float64
+	uptime0     float64 // seconds the node had been up at Start
+	connBase    float64
+	connSpike   float64
 }
 
 // shardFactor makes shard0 the hot shard: about 3x the others' traffic.
@@ -155,6 +158,18 @@ func newLoad(seed int64, n *node, nShards int) nodeLoad {
 	for i := range l.initial {
 		l.initial[i] = math.Floor(l.uptime0 * l.primary[i].base * 0.8)
 	}
+	if n.mcfg.arbiter { // heartbeats and monitoring only
+		l.primary, l.secondary, l.initial = [numOpKinds]rateShape{}, [numOpKinds]rateShape{}, [numOpKinds]float64{}
+		l.secondary[opCommand] = rateShape{base: 2, wobble: 0.1}
+		l.connBase, l.connSpike = 6, 0
+		return l
+	}
+	if n.rs != nil && n.member != 0 { // member 0 starts as primary
+		for _, i := range []int{opInsert, opUpdate, opDelete} {
+			l.initialRepl[i] = math.Floor(l.uptime0 * l.primary[i].base * 0.8)
+		}
+		l.initialRepl[opCommand] = math.Floor(l.uptime0 / 60) // DDL and no-op writes
+	}
 	return l
 }
 
@@ -209,6 +224,9 @@ func (n *node) countersLocked(tau float64) [numOpKinds]int64 {
 // while this node was secondary.
 func (n *node) replCountersLocked(tau float64) [numOpKinds]int64 {
 	var out [numOpKinds]int64
+	for i, v := range n.load.initialRepl {
+		out[i] = int64(v)
+	}
 	for k, sp := range n.spans {
 		if sp.primary {
 			continue
@@ -226,14 +244,6 @@ func (n *node) replCountersLocked(tau float64) [numOpKinds]int64 {
 		}
 	}
 	return out
-}
-
-// connectionsLocked is the simulated client connection count, climbing
-// during spikes, plus the connections really open on the listener.
-func (n *node) connectionsLocked(tau float64) int64 {
-	sim := n.load.connBase + n.load.connSpike*spikeProgress(tau)
-	sim *= 1 + 0.05*math.Sin(2*math.Pi*tau/wobblePer)
-	return int64(sim) + int64(len(n.srv.Conns()))
 }
 
 func (n *node) totalCreatedLocked(tau float64) int64 {

@@ -3,7 +3,9 @@ package wire
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"sync"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -19,11 +21,55 @@ type ConnInfo struct {
 	AppName        string   // client.application.name from the handshake
 	ClientMetadata bson.Raw // the handshake's `client` document, nil if none
 
-	mu     sync.Mutex
-	user   string
-	userDB string
-	roles  []Role
+	mu            sync.Mutex
+	supportsHello bool // the handshake said helloOk: true
+	user          string
+	userDB        string
+	roles         []Role
+
+	running   *Request // the request the connection is running, nil when idle
+	interrupt context.CancelCauseFunc
+	killed    bool      // running was interrupted by killOp: killPending
+	since     time.Time // when running started
+	opID      int32     // the server's opid for running
+	exhausted string    // "hello" or "isMaster" while streaming awaitable replies
 }
+
+// Running is the request the connection is running, when it started and
+// its opid; ok is false when the connection is idle.
+func (c *ConnInfo) Running() (req *Request, since time.Time, opID int32, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.running, c.since, c.opID, c.running != nil
+}
+
+// Exhaust is "hello" or "isMaster" while the connection streams awaitable
+// replies (connections.exhaustHello / exhaustIsMaster), "" otherwise.
+func (c *ConnInfo) Exhaust() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.exhausted
+}
+
+func (c *ConnInfo) setRunning(req *Request, opID int32, exhaust string, interrupt context.CancelCauseFunc) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.running, c.opID, c.exhausted, c.interrupt, c.killed = req, opID, exhaust, interrupt, false
+	if req != nil {
+		c.since = time.Now()
+	}
+}
+
+// KillPending says whether the running request was interrupted by killOp.
+func (c *ConnInfo) KillPending() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.killed
+}
+
+// ErrKilled is the cause of a request context ended by Server.Interrupt:
+// the handler answers Interrupted (11601) "operation was interrupted".
+var ErrKilled = errors.New("operation was interrupted")
 
 // Auth returns the authenticated user of the connection ("" if none).
 func (c *ConnInfo) Auth() (user, db string, roles []Role) {
@@ -32,12 +78,22 @@ func (c *ConnInfo) Auth() (user, db string, roles []Role) {
 	return c.user, c.userDB, c.roles
 }
 
+// SupportsHello says whether the client sent helloOk: true in a hello or
+// isMaster: the server then says "not primary" where it used to say
+// "not master" (client->supportsHello() in service_entry_point_common.cpp).
+func (c *ConnInfo) SupportsHello() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.supportsHello
+}
+
 // snapshot copies the connection's fields under its lock.
 func (c *ConnInfo) snapshot() *ConnInfo {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return &ConnInfo{ID: c.ID, Remote: c.Remote, AppName: c.AppName, ClientMetadata: c.ClientMetadata,
-		user: c.user, userDB: c.userDB, roles: c.roles}
+		supportsHello: c.supportsHello, user: c.user, userDB: c.userDB, roles: c.roles,
+		running: c.running, since: c.since, opID: c.opID, exhausted: c.exhausted, killed: c.killed}
 }
 
 func (c *ConnInfo) setAuth(u User) {
@@ -53,12 +109,16 @@ type Request struct {
 	Name   string   // the command name: the body's first key
 	Body   bson.Raw // document sequences are merged in as arrays
 	Legacy bool     // arrived as OP_QUERY; the reply goes out as OP_REPLY
+	// SecondaryOk is set by OP_QUERY's SecondaryOk flag or a $readPreference
+	// wrapped around $query; an OP_MSG body carries its own $readPreference.
+	SecondaryOk bool
 }
 
 // Handler answers commands.
 type Handler interface {
 	// Handle returns the reply document (it must contain ok). ctx ends when
-	// the connection closes or the server stops, so a blocking handler ends.
+	// the connection closes or the server stops, so a blocking handler ends,
+	// or when killOp interrupts the request (cause ErrKilled).
 	Handle(ctx context.Context, req *Request) bson.Raw
 }
 
@@ -72,7 +132,10 @@ type User struct {
 type Options struct {
 	TLS   *tls.Config // nil: plain TCP
 	Users []User      // empty: authentication disabled
-	Logf  func(format string, args ...any)
+	// FirstConnID is the connection id before the first connection's, so
+	// the listener's ids can stay clear of ids the handler makes up.
+	FirstConnID int64
+	Logf        func(format string, args ...any)
 }
 
 // Stats are what a server really served, apart from any simulated workload.

@@ -110,3 +110,46 @@ func (s *Server) Conns() []*ConnInfo {
 	}
 	return out
 }
+
+// ExhaustCounts is how many connections stream awaitable hello and
+// isMaster replies (serverStatus connections.exhaustHello/exhaustIsMaster).
+func (s *Server) ExhaustCounts() (hello, isMaster int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for sc := range s.conns {
+		switch sc.info.Exhaust() {
+		case "hello":
+			hello++
+		case "isMaster":
+			isMaster++
+		}
+	}
+	return hello, isMaster
+}
+
+// Interrupt is killOp on a real request: the one running with opID, if
+// any, has its context ended with cause ErrKilled and shows killPending.
+func (s *Server) Interrupt(opID int32) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for sc := range s.conns {
+		c := sc.info
+		c.mu.Lock()
+		hit := c.running != nil && c.opID == opID
+		if hit {
+			c.killed = true
+			c.interrupt(ErrKilled)
+		}
+		c.mu.Unlock()
+		if hit {
+			return true
+		}
+	}
+	return false
+}
+
+// Charge records, as served, a request a real deployment would have sent
+// this node on a client's behalf (see ledger.charge).
+func (s *Server) Charge(app, name string, bytesIn, bytesOut int) {
+	s.ledger.charge(app, name, bytesIn, bytesOut)
+}

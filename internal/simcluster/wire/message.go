@@ -39,7 +39,21 @@ type message struct {
 	body       bson.Raw
 	legacy     bool
 	moreToCome bool
+	// exhaustAllowed: the client can read a stream of replies (OP_MSG
+	// flag), which the server sends for an awaitable hello.
+	exhaustAllowed bool
+	// compressed: the request came in OP_COMPRESSED with compressor; the
+	// reply goes back compressed the same way.
+	compressed bool
+	compressor byte
+	// secondaryOk is OP_QUERY's SecondaryOk flag or a non-primary
+	// $readPreference outside the $query wrapper; OP_MSG carries its read
+	// preference in the body, where handlers read it.
+	secondaryOk bool
 }
+
+// queryFlagSecondaryOk is OP_QUERY's SecondaryOk bit (formerly SlaveOk).
+const queryFlagSecondaryOk = 1 << 2
 
 // readFrame reads one whole message (header included) from r.
 func readFrame(r io.Reader) ([]byte, error) {
@@ -74,7 +88,7 @@ func parseMessage(frame []byte) (*message, error) {
 	case opQuery:
 		err = m.parseOpQuery(payload)
 	case opCompressed:
-		return nil, errors.New("OP_COMPRESSED received but no compressor was negotiated")
+		return nil, errors.New("OP_COMPRESSED inside OP_COMPRESSED")
 	default:
 		return nil, fmt.Errorf("unsupported opcode %d", opcode)
 	}
@@ -109,6 +123,7 @@ func (m *message) parseOpMsg(frame, p []byte) error {
 		p = p[:len(p)-4]
 	}
 	m.moreToCome = flags&flagMoreToCome != 0
+	m.exhaustAllowed = flags&flagExhaustAllowed != 0
 	var body bsoncore.Document
 	type sequence struct {
 		id   string
@@ -159,22 +174,8 @@ func (m *message) parseOpMsg(frame, p []byte) error {
 	if err := body.Validate(); err != nil {
 		return err
 	}
-	if len(seqs) > 0 {
-		// Handlers see one document: each sequence becomes an array field,
-		// which is what the command would have looked like inline.
-		idx, b := bsoncore.AppendDocumentStart(nil)
-		elems, _ := body.Elements()
-		for _, e := range elems {
-			b = append(b, e...)
-		}
-		for _, s := range seqs {
-			aidx, bb := bsoncore.AppendArrayElementStart(b, s.id)
-			for i, d := range s.docs {
-				bb = bsoncore.AppendDocumentElement(bb, fmt.Sprint(i), d)
-			}
-			b, _ = bsoncore.AppendArrayEnd(bb, aidx)
-		}
-		body, _ = bsoncore.AppendDocumentEnd(b, idx)
+	for _, s := range seqs {
+		body = mergeSequence(body, s.id, s.docs)
 	}
 	m.body = bson.Raw(body)
 	m.db, _ = m.body.Lookup("$db").StringValueOK()
@@ -185,6 +186,7 @@ func (m *message) parseOpQuery(p []byte) error {
 	if len(p) < 4 {
 		return errors.New("short OP_QUERY")
 	}
+	m.secondaryOk = binary.LittleEndian.Uint32(p)&queryFlagSecondaryOk != 0
 	ns, rest, ok := readCString(p[4:])
 	if !ok || len(rest) < 8 {
 		return errors.New("bad OP_QUERY namespace")
@@ -201,6 +203,9 @@ func (m *message) parseOpQuery(p []byte) error {
 	m.body = bson.Raw(doc)
 	if q, err := m.body.LookupErr("$query"); err == nil {
 		if inner, ok := q.DocumentOK(); ok {
+			if mode, ok := m.body.Lookup("$readPreference", "mode").StringValueOK(); ok && mode != "primary" {
+				m.secondaryOk = true
+			}
 			m.body = inner
 		}
 	}
@@ -217,8 +222,9 @@ func cut(s string, sep byte) (string, string, bool) {
 }
 
 // encodeReply frames a reply document: OP_REPLY for the legacy handshake,
-// OP_MSG otherwise. Replies carry no checksum, as mongod's don't.
-func encodeReply(responseTo int32, requestID int32, legacy bool, doc bson.Raw) []byte {
+// OP_MSG otherwise, with moreToCome set in an exhaust stream. Replies carry
+// no checksum, as mongod's don't.
+func encodeReply(responseTo int32, requestID int32, legacy, moreToCome bool, doc bson.Raw) []byte {
 	var out []byte
 	if legacy {
 		out = make([]byte, headerLen+20, headerLen+20+len(doc))
@@ -228,7 +234,10 @@ func encodeReply(responseTo int32, requestID int32, legacy bool, doc bson.Raw) [
 	} else {
 		out = make([]byte, headerLen+5, headerLen+5+len(doc))
 		binary.LittleEndian.PutUint32(out[12:], opMsg)
-		// flagBits 0, then section kind 0
+		if moreToCome {
+			binary.LittleEndian.PutUint32(out[headerLen:], flagMoreToCome)
+		}
+		// then section kind 0
 	}
 	out = append(out, doc...)
 	binary.LittleEndian.PutUint32(out[0:], uint32(len(out)))
@@ -245,4 +254,57 @@ func readCString(b []byte) (string, []byte, bool) {
 		}
 	}
 	return "", nil, false
+}
+
+// exhaustNext is the request an exhaust stream runs next (the server's
+// makeExhaustMessage): an awaitable hello that allowed exhaust and
+// succeeded is asked again with the topologyVersion of its reply. nil ends
+// the stream.
+func exhaustNext(m *message, reply bson.Raw, replyID int32) *message {
+	if !m.exhaustAllowed || m.legacy || (m.name != "hello" && m.name != "isMaster" && m.name != "ismaster") {
+		return nil
+	}
+	if ok, _ := reply.Lookup("ok").AsFloat64OK(); ok != 1 {
+		return nil
+	}
+	tv, err := reply.LookupErr("topologyVersion")
+	if err != nil {
+		return nil
+	}
+	if _, err := m.body.LookupErr("maxAwaitTimeMS"); err != nil {
+		return nil
+	}
+	elems, err := m.body.Elements()
+	if err != nil {
+		return nil
+	}
+	idx, b := bsoncore.AppendDocumentStart(nil)
+	for _, e := range elems {
+		if e.Key() == "topologyVersion" {
+			b = bsoncore.AppendValueElement(b, "topologyVersion", bsoncore.Value{Type: bsoncore.Type(tv.Type), Data: tv.Value})
+			continue
+		}
+		b = append(b, e...)
+	}
+	body, _ := bsoncore.AppendDocumentEnd(b, idx)
+	next := *m
+	next.requestID, next.body = replyID, bson.Raw(body)
+	return &next
+}
+
+// mergeSequence appends a document sequence to the body as an array field:
+// handlers see one document, what the command would have been inline.
+func mergeSequence(body bsoncore.Document, id string, docs []bsoncore.Document) bsoncore.Document {
+	idx, b := bsoncore.AppendDocumentStart(nil)
+	elems, _ := body.Elements()
+	for _, e := range elems {
+		b = append(b, e...)
+	}
+	aidx, b := bsoncore.AppendArrayElementStart(b, id)
+	for i, d := range docs {
+		b = bsoncore.AppendDocumentElement(b, fmt.Sprint(i), d)
+	}
+	b, _ = bsoncore.AppendArrayEnd(b, aidx)
+	out, _ := bsoncore.AppendDocumentEnd(b, idx)
+	return out
 }

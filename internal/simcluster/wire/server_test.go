@@ -289,7 +289,7 @@ func TestRawLegacyHandshake(t *testing.T) {
 func FuzzDecodeMessage(f *testing.F) {
 	f.Add(legacyHello(1))
 	body, _ := bson.Marshal(bson.D{{Key: "ping", Value: 1}, {Key: "$db", Value: "admin"}})
-	f.Add(encodeReply(0, 1, false, body))
+	f.Add(encodeReply(0, 1, false, false, body))
 	f.Add([]byte{16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 221, 7, 0, 0})
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		m, err := parseMessage(frame)

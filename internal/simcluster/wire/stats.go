@@ -68,3 +68,20 @@ func (l *ledger) reset() {
 	}
 	l.stats = Stats{Commands: map[string]int64{}, ByApp: apps, InFlight: inFlight, MaxInFlight: inFlight}
 }
+
+// charge counts a request the node did not receive over its listener but
+// would have in a real deployment (a mongos fanning a client's command out
+// to it), under the client's appName.
+func (l *ledger) charge(app, name string, bytesIn, bytesOut int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := &l.stats
+	s.Commands[name]++
+	s.BytesIn += int64(bytesIn)
+	s.BytesOut += int64(bytesOut)
+	a := s.ByApp[app]
+	a.Commands++
+	a.BytesIn += int64(bytesIn)
+	a.BytesOut += int64(bytesOut)
+	s.ByApp[app] = a
+}
