@@ -46,10 +46,14 @@ type missingIndex struct {
 	byNS map[string]map[string]*scanSighting // ns -> node/opid -> sighting
 }
 
-func newMissingIndex() *missingIndex { return &missingIndex{byNS: map[string]map[string]*scanSighting{}} }
+func newMissingIndex() *missingIndex {
+	return &missingIndex{byNS: map[string]map[string]*scanSighting{}}
+}
 
-func (*missingIndex) kind() string   { return FindingMissingIndex }
-func (*missingIndex) timing() timing { return timing{startAfter: 5 * time.Second, endAfter: time.Minute} }
+func (*missingIndex) kind() string { return FindingMissingIndex }
+func (*missingIndex) timing() timing {
+	return timing{startAfter: 5 * time.Second, endAfter: time.Minute}
+}
 
 func (d *missingIndex) check(in *findingInput) ([]condition, bool) {
 	if !in.opsKnown {
