@@ -239,6 +239,7 @@ func (r storyRun) only(t *testing.T, kind string) Incident {
 	}
 	for _, inc := range r.started {
 		if inc.Kind == kind {
+			t.Logf("%s %s since %s: %s\n  evidence %+v\n  action %+v", inc.Severity, inc.ID, inc.Since.Format("15:04:05"), inc.Summary, inc.Evidence, inc.Action)
 			return inc
 		}
 	}
