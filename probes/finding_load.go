@@ -24,8 +24,10 @@ const (
 
 type needlessUpdates struct{}
 
-func (needlessUpdates) kind() string   { return FindingNeedlessUpdates }
-func (needlessUpdates) timing() timing { return timing{startAfter: 2 * time.Minute, endAfter: time.Minute} }
+func (needlessUpdates) kind() string { return FindingNeedlessUpdates }
+func (needlessUpdates) timing() timing {
+	return timing{startAfter: 2 * time.Minute, endAfter: time.Minute}
+}
 
 func (needlessUpdates) check(in *findingInput) ([]condition, bool) {
 	if in.s.Opcounters == nil || in.s.Opcounters.Cluster == nil {
@@ -98,8 +100,10 @@ func newConnectionStorm() *connectionStorm {
 	return &connectionStorm{storming: map[string]bool{}, normal: map[string]float64{}}
 }
 
-func (*connectionStorm) kind() string   { return FindingConnectionStorm }
-func (*connectionStorm) timing() timing { return timing{startAfter: 20 * time.Second, endAfter: time.Minute} }
+func (*connectionStorm) kind() string { return FindingConnectionStorm }
+func (*connectionStorm) timing() timing {
+	return timing{startAfter: 20 * time.Second, endAfter: time.Minute}
+}
 
 // nodeStorm is one node's judgment.
 type nodeStorm struct {
@@ -339,8 +343,10 @@ const (
 
 type ticketsExhausted struct{}
 
-func (ticketsExhausted) kind() string   { return FindingTicketsExhausted }
-func (ticketsExhausted) timing() timing { return timing{startAfter: 10 * time.Second, endAfter: 30 * time.Second} }
+func (ticketsExhausted) kind() string { return FindingTicketsExhausted }
+func (ticketsExhausted) timing() timing {
+	return timing{startAfter: 10 * time.Second, endAfter: 30 * time.Second}
+}
 
 func (ticketsExhausted) check(in *findingInput) ([]condition, bool) {
 	q := in.s.Queues
