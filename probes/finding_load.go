@@ -85,6 +85,9 @@ const (
 	stormNow      = 15 * time.Second
 	// stormMinHistory: a normal needs two minutes of history.
 	stormMinHistory = 2 * time.Minute
+	// stormNormalEvery: the normal is a median of minutes; refreshing it
+	// every 15 s is plenty (and spares sorting 600 points per node a poll).
+	stormNormalEvery = 15 * time.Second
 	// connHoldPercent: once found near the limit (ConnCritPercent, the
 	// Atlas guidance's 80 %), the finding holds until use falls below 70 %.
 	connHoldPercent = 70.0
@@ -93,11 +96,12 @@ const (
 type connectionStorm struct {
 	storming map[string]bool    // node -> in a storm: its normal is frozen
 	normal   map[string]float64 // node -> median connections created/s
+	normalAt map[string]time.Time
 	calm     *ConnectionBreakdown
 }
 
 func newConnectionStorm() *connectionStorm {
-	return &connectionStorm{storming: map[string]bool{}, normal: map[string]float64{}}
+	return &connectionStorm{storming: map[string]bool{}, normal: map[string]float64{}, normalAt: map[string]time.Time{}}
 }
 
 func (*connectionStorm) kind() string { return FindingConnectionStorm }
@@ -159,12 +163,8 @@ func (d *connectionStorm) judge(in *findingInput, addr string, nc NodeConnection
 	}
 	key := SeriesKey{Scope: ScopeNode, Name: addr, Metric: MetricConnCreated}
 	rate, ok := in.recentMean(key, stormNow, 0.5)
-	hist := in.recent(key, stormBaseline)
-	if !ok || float64(knownCount(hist)) < float64(stormMinHistory/in.interval()) {
+	if !ok || !d.updateNormal(in, addr, key) {
 		return ns
-	}
-	if !d.storming[addr] {
-		d.normal[addr] = median(hist)
 	}
 	normal := d.normal[addr]
 	start := rate >= ChurnWarnPerSec && rate >= stormFactor*normal+stormMargin
@@ -178,6 +178,26 @@ func (d *connectionStorm) judge(in *findingInput, addr string, nc NodeConnection
 		ns.lv = levelHold
 	}
 	return ns
+}
+
+// updateNormal refreshes a node's normal rate (the median of the last 10
+// minutes) every stormNormalEvery, unless it is in a storm; false until
+// there is enough history to know a normal.
+func (d *connectionStorm) updateNormal(in *findingInput, addr string, key SeriesKey) bool {
+	if d.storming[addr] {
+		return true
+	}
+	if at, ok := d.normalAt[addr]; ok && in.now.Sub(at) < stormNormalEvery && !in.now.Before(at) {
+		return true
+	}
+	hist := in.recent(key, stormBaseline)
+	if float64(knownCount(hist)) < float64(stormMinHistory/in.interval()) {
+		delete(d.normal, addr)
+		delete(d.normalAt, addr)
+		return false
+	}
+	d.normal[addr], d.normalAt[addr] = median(hist), in.now
+	return true
 }
 
 func (d *connectionStorm) incident(hit []nodeStorm, now *ConnectionBreakdown) Incident {
