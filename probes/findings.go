@@ -212,7 +212,8 @@ func (f *Findings) Reset() {
 
 // allDetectors is one fresh detector per kind, in FindingKinds order.
 func allDetectors() []detector {
-	return []detector{newMissingIndex(), needlessUpdates{}, newConnectionStorm(), hotShard{}, ticketsExhausted{}}
+	return []detector{newMissingIndex(), needlessUpdates{}, newConnectionStorm(), indexBuild{}, ttlDeletes{}, rangeDeletions{},
+		hotShard{}, ticketsExhausted{}}
 }
 
 // Update judges one snapshot. Call it after h.Add(s) (h may be nil: the
