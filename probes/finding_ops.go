@@ -95,7 +95,7 @@ func indexBuildCondition(ns string, builds, waiters []Op, longest float64, lv le
 		sev = Crit
 	}
 	inc := Incident{Severity: sev, Evidence: ev,
-		Summary: fmt.Sprintf("an index build on %s%s blocks %d ops waiting for its lock, the longest %.0f s", ns, done, len(waiters), longest),
+		Summary: fmt.Sprintf("an index build on %s%s blocks %s waiting for its lock, the longest %.0f s", ns, done, plural(len(waiters), "op"), longest),
 		Action: Action{Pane: PaneOps, Key: "k", Filter: "ns:" + filterTerm(ns),
 			Hint: "killing the createIndexes (k on it) aborts the build and frees the waiters; or let it finish"}}
 	return condition{subject: ns, level: lv, inc: inc}

@@ -213,7 +213,7 @@ func (f *Findings) Reset() {
 // allDetectors is one fresh detector per kind, in FindingKinds order.
 func allDetectors() []detector {
 	return []detector{newMissingIndex(), needlessUpdates{}, newConnectionStorm(), indexBuild{}, ttlDeletes{}, rangeDeletions{},
-		hotShard{}, ticketsExhausted{}}
+		hotShard{}, laggingSecondary{}, windowClosing{}, oplogWindowShort{}, ticketsExhausted{}}
 }
 
 // Update judges one snapshot. Call it after h.Add(s) (h may be nil: the
@@ -511,4 +511,15 @@ func filterTerm(s string) string {
 func roundTo(v float64, decimals int) float64 {
 	p := math.Pow(10, float64(decimals))
 	return math.Round(v*p) / p
+}
+
+// plural writes a count with its noun: "1 op", "3 ops".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "s") {
+		return fmt.Sprintf("%d %ses", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
