@@ -203,3 +203,18 @@ func TestFindingTicketsExhausted(t *testing.T) {
 		t.Errorf("want it ended after the queue drained: %+v", r.ended)
 	}
 }
+
+func TestFindingTicketsFlickerNeverStarts(t *testing.T) {
+	p := member("shard2", "a")
+	r := scene{}.run(600, func(step int, s *Snapshot) {
+		if step < 60 || step%12 >= 6 { // out for 6 s, back for 6 s: shorter than startAfter
+			return
+		}
+		nq := s.Queues.Nodes[p]
+		nq.ReadTicketsOut, nq.ReadersQueued = 128, int64(4+step%12)
+		s.Queues.Nodes[p] = nq
+	})
+	if len(r.started) != 0 {
+		t.Errorf("tickets out 6 s at a time started %s", r.started[0].ID)
+	}
+}

@@ -143,3 +143,27 @@ func TestFindingBalancerWindowClosing(t *testing.T) {
 		t.Errorf("want it ended once the window closed: %+v", r.ended)
 	}
 }
+
+func TestFindingLagFlickerDoesNotFlap(t *testing.T) {
+	c := member("shard1", "c")
+	r := scene{}.run(900, func(step int, s *Snapshot) {
+		if step < 100 || step >= 700 {
+			return
+		}
+		// Around LagWarn: above it, then under it (holding), then briefly
+		// caught up for 10 s in every minute (shorter than endAfter).
+		lag := 2.6
+		switch p := step % 60; {
+		case step < 160: // steady first: it starts
+		case p >= 40 && p < 50:
+			lag = 0.6
+		case p%10 >= 5:
+			lag = 1.5
+		}
+		setLag(s, c, lag)
+	})
+	r.only(t, FindingLaggingSecondary)
+	if len(r.started) != 1 || len(r.ended) != 1 || r.ended[0].Until.Before(t0.Add(700*time.Second)) {
+		t.Errorf("a flickering lag flapped: %d starts, %d ends", len(r.started), len(r.ended))
+	}
+}

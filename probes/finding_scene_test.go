@@ -286,3 +286,11 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+func TestFindingCalmClusterHasNoneOverHours(t *testing.T) {
+	sc := scene{interval: 10 * time.Second}
+	r := sc.run(int(3*time.Hour/sc.interval), nil) // the periodic-spike lookback, at 10 s
+	for _, inc := range r.started {
+		t.Errorf("calm cluster started %s at %s: %s", inc.ID, inc.Since.Format("15:04:05"), inc.Summary)
+	}
+}

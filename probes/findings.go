@@ -213,7 +213,7 @@ func (f *Findings) Reset() {
 // allDetectors is one fresh detector per kind, in FindingKinds order.
 func allDetectors() []detector {
 	return []detector{newMissingIndex(), needlessUpdates{}, newConnectionStorm(), indexBuild{}, ttlDeletes{}, rangeDeletions{},
-		hotShard{}, laggingSecondary{}, windowClosing{}, oplogWindowShort{}, ticketsExhausted{}}
+		hotShard{}, laggingSecondary{}, windowClosing{}, oplogWindowShort{}, ticketsExhausted{}, newPeriodicSpike()}
 }
 
 // Update judges one snapshot. Call it after h.Add(s) (h may be nil: the
