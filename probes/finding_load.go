@@ -126,6 +126,13 @@ func (d *connectionStorm) check(in *findingInput) ([]condition, bool) {
 	if c == nil || len(c.Nodes) == 0 {
 		return nil, false
 	}
+	for addr := range d.normalAt { // nodes that left
+		if _, ok := c.Nodes[addr]; !ok {
+			delete(d.normal, addr)
+			delete(d.normalAt, addr)
+			delete(d.storming, addr)
+		}
+	}
 	var hit []nodeStorm
 	worst := level(0)
 	for _, addr := range sortedKeys(c.Nodes) {
