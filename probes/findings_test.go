@@ -213,3 +213,15 @@ func TestFindingJSON(t *testing.T) {
 		t.Errorf("round trip: %v %+v", err, back)
 	}
 }
+
+func TestFindingKindsAreAllJudged(t *testing.T) {
+	ds := allDetectors()
+	if len(ds) != len(FindingKinds) {
+		t.Fatalf("%d detectors for %d kinds", len(ds), len(FindingKinds))
+	}
+	for i, d := range ds {
+		if d.kind() != FindingKinds[i] {
+			t.Errorf("detector %d judges %s, FindingKinds says %s", i, d.kind(), FindingKinds[i])
+		}
+	}
+}
