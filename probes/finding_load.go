@@ -64,7 +64,7 @@ func (needlessUpdates) check(in *findingInput) ([]condition, bool) {
 		}
 		ev.Apps = apps.top(3)
 	}
-	inc := Incident{Severity: Warn, Evidence: ev,
+	inc := Finding{Severity: Warn, Evidence: ev,
 		Summary: fmt.Sprintf("updates run at %.0f%% of reads (%.0f/s vs %.0f/s): is every read followed by a write that changes nothing?", u/q*100, u, q),
 		Action: Action{Pane: PaneHot, Key: "/", Filter: "op:update",
 			Hint: "look for a write on every read (mark-as-read, last-seen stamps): keep a marker of the last item seen instead"}}
@@ -207,7 +207,7 @@ func (d *connectionStorm) updateNormal(in *findingInput, addr string, key Series
 	return true
 }
 
-func (d *connectionStorm) incident(hit []nodeStorm, now *ConnectionBreakdown) Incident {
+func (d *connectionStorm) incident(hit []nodeStorm, now *ConnectionBreakdown) Finding {
 	sort.Slice(hit, func(i, j int) bool {
 		if hit[i].rate != hit[j].rate {
 			return hit[i].rate > hit[j].rate
@@ -215,7 +215,7 @@ func (d *connectionStorm) incident(hit []nodeStorm, now *ConnectionBreakdown) In
 		return hit[i].percent > hit[j].percent
 	})
 	w := hit[0]
-	inc := Incident{Severity: Warn, Action: Action{Pane: PaneConnections,
+	inc := Finding{Severity: Warn, Action: Action{Pane: PaneConnections,
 		Hint: "the connections pane shows who holds them (its breakdown is read while the pane is open)"}}
 	ev := &inc.Evidence
 	for _, ns := range hit {
@@ -350,7 +350,7 @@ func hotShardCondition(in *findingInput, shard string, share, load, n float64, l
 		}
 		ev.Namespaces, ev.Apps = nss.top(3), apps.top(3)
 	}
-	inc := Incident{Severity: Warn, Evidence: ev,
+	inc := Finding{Severity: Warn, Evidence: ev,
 		Summary: fmt.Sprintf("%s takes %.0f%% of the operations (fair share %.0f%%), %.0f ops/s, for minutes", shard, share*100, 100/n, load),
 		Action: Action{Pane: PaneThroughput, Key: "/", Filter: filterTerm(shard),
 			Hint: "a shard key with few or skewed values concentrates the load; the balancer moves chunks, not load"}}
@@ -440,7 +440,7 @@ func ticketsCondition(in *findingInput, addr string, nq NodeQueues, lv level) co
 	if in.opsKnown {
 		ev.Namespaces, ev.Apps, ev.OpIDs = longestOps(in.s.Ops, addr, 3)
 	}
-	inc := Incident{Severity: Crit, Evidence: ev,
+	inc := Finding{Severity: Crit, Evidence: ev,
 		Summary: fmt.Sprintf("%s is out of %s tickets (%d/%d) with %d queued and growing", addr, kind, out, total, queued),
 		Action: Action{Pane: PaneOps, Key: "/", Filter: filterTerm(addr),
 			Hint: "the longest operations on the node hold the tickets (often a collection scan): kill one (k) or let it finish"}}

@@ -94,7 +94,7 @@ func indexBuildCondition(ns string, builds, waiters []Op, longest float64, lv le
 	if len(waiters) >= indexCritWaiters || longest >= indexCritWaitSecs {
 		sev = Crit
 	}
-	inc := Incident{Severity: sev, Evidence: ev,
+	inc := Finding{Severity: sev, Evidence: ev,
 		Summary: fmt.Sprintf("an index build on %s%s blocks %s waiting for its lock, the longest %.0f s", ns, done, plural(len(waiters), "op"), longest),
 		Action: Action{Pane: PaneOps, Key: "k", Filter: "ns:" + filterTerm(ns),
 			Hint: "killing the createIndexes (k on it) aborts the build and frees the waiters; or let it finish"}}
@@ -253,7 +253,7 @@ func (ttlDeletes) check(in *findingInput) ([]condition, bool) {
 		}
 		ev := Evidence{Namespaces: nss.top(3), Shards: []string{shard}, Members: nodes.top(3), OpIDs: firstN(opids, 5),
 			Figures: append([]Figure{{"pass running", math.Round(longest), "s"}}, load.figures()...)}
-		inc := Incident{Severity: load.severity(), Evidence: ev,
+		inc := Finding{Severity: load.severity(), Evidence: ev,
 			Summary: fmt.Sprintf("the TTL monitor has been deleting expired documents from %s on %s for %.0f s%s",
 				strings.Join(ev.Namespaces, ", "), shard, longest, load.text()),
 			Action: Action{Pane: PaneOps, Key: "/", Filter: "ttl",
@@ -313,7 +313,7 @@ func rangeCondition(shard string, pending int, ops []Op, load shardLoad, lv leve
 	}
 	ev := Evidence{Namespaces: nss.top(3), Shards: []string{shard}, Members: nodes.top(3), OpIDs: firstN(opids, 5),
 		Figures: append([]Figure{{"ranges pending deletion", float64(pending), ""}, {"deleting now", float64(len(ops)), "ops"}}, load.figures()...)}
-	inc := Incident{Severity: load.severity(), Evidence: ev,
+	inc := Finding{Severity: load.severity(), Evidence: ev,
 		Summary: fmt.Sprintf("%s has %d chunk ranges waiting for deletion after migrations%s", shard, pending, load.text()),
 		Action: Action{Pane: PaneBalancer, Key: "b", Filter: "migration",
 			Hint: "stopping the balancer (b) queues no more deletions (those pending still run); move chunks in a quiet window (w)"}}

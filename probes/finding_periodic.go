@@ -293,7 +293,7 @@ func (d *periodicSpike) periodCondition(group []pattern, times []time.Time) (con
 		shown += fmt.Sprintf(" (+%d more)", len(names)-3)
 	}
 	summary := fmt.Sprintf("spikes every %d min in %s, %d times since %s", lead.period, shown, len(lead.spikes), first.Local().Format("15:04"))
-	inc := Incident{Severity: Warn, Evidence: ev,
+	inc := Finding{Severity: Warn, Evidence: ev,
 		Action: Action{Pane: PaneThroughput, Key: "z", Hint: "a scheduled job: zooming the pane draws the day's minute history; the ops filter shows what runs at the spikes"}}
 	if len(nss) > 0 {
 		summary += "; with them: " + nss[0]

@@ -82,7 +82,7 @@ func lagCondition(in *findingInput, rs ReplicaSet, m Member) (condition, bool) {
 	if grew >= lagGrowBy {
 		trend = " and growing"
 	}
-	inc := Incident{Severity: max(Warn, LagSeverity(seconds(lag))), Evidence: ev,
+	inc := Finding{Severity: max(Warn, LagSeverity(seconds(lag))), Evidence: ev,
 		Summary: fmt.Sprintf("%s is %.0f s behind its primary%s: %s", m.Address, lag, trend, cause),
 		Action: Action{Pane: PaneReplication, Key: "/", Filter: filterTerm(m.Address),
 			Hint: "reads from it return old data and w:majority writes wait on it; the filter shows the ops on it"}}
@@ -226,7 +226,7 @@ func oplogCondition(rs ReplicaSet, window, lag time.Duration, lv level) conditio
 	if window < oplogWindowCrit || float64(window) < 2*float64(lag) {
 		sev = Crit
 	}
-	inc := Incident{Severity: sev, Evidence: ev,
+	inc := Finding{Severity: sev, Evidence: ev,
 		Summary: fmt.Sprintf("%s's oplog covers only %s: %s", rs.Set, hoursText(window), why),
 		Action: Action{Pane: PaneReplication, Copy: "db.adminCommand({ replSetResizeOplog: 1, minRetentionHours: 24 })",
 			Hint: "a suggestion to review, to run on each member (MongoDB 4.4+): keep at least 24 h of oplog (it needs the disk); mongoscope never runs it"}}
@@ -282,7 +282,7 @@ func (windowClosing) check(in *findingInput) ([]condition, bool) {
 	mg := b.Migrations[0]
 	ev := Evidence{Namespaces: nss.top(3), Shards: shards.top(4), Figures: []Figure{{"window closes in", math.Round(until.Seconds()), "s"},
 		{"migration running", math.Round(longest), "s"}, {"migrations", float64(len(b.Migrations)), ""}}}
-	inc := Incident{Severity: Warn, Evidence: ev,
+	inc := Finding{Severity: Warn, Evidence: ev,
 		Summary: fmt.Sprintf("a chunk migration of %s (%s → %s, %s in) is running and the balancer window closes in %s (at %s)",
 			printable(mg.NS, 200), printable(mg.From, 60), printable(mg.To, 60), roundDur(seconds(mg.ElapsedSecs)), roundDur(until), printable(b.Window.Stop, 10)),
 		Action: Action{Pane: PaneBalancer, Key: "w", Filter: "migration",

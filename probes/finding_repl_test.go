@@ -107,7 +107,7 @@ func TestFindingOplogWindowShortAgainstLag(t *testing.T) {
 		s.Replication[1].OplogWindowAsOf = s.TakenAt.Add(-time.Minute)
 		setLag(s, member("shard2", "b"), 1800+float64(step))
 	})
-	var oplog Incident
+	var oplog Finding
 	for _, inc := range r.started {
 		if inc.Kind == FindingOplogWindowShort {
 			oplog = inc

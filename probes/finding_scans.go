@@ -152,7 +152,7 @@ func scanCondition(ns string, sights map[string]*scanSighting, now time.Time) (c
 	ev := Evidence{Namespaces: []string{printable(ns, 200)}, Apps: apps.top(3), Members: nodes.top(5), Shards: shards.top(5), OpIDs: firstN(opids, 10),
 		Figures: []Figure{{"collection scans", float64(len(sights)), "ops"}, {"scanning", roundTo(total, 1), "s"},
 			{"longest", roundTo(longest, 1), "s"}, {"running now", float64(running), "ops"}}}
-	inc := Incident{Severity: sev, Evidence: ev, Action: Action{Pane: PaneOps, Key: "/", Filter: "ns:" + filterTerm(ns) + " collscan"}}
+	inc := Finding{Severity: sev, Evidence: ev, Action: Action{Pane: PaneOps, Key: "/", Filter: "ns:" + filterTerm(ns) + " collscan"}}
 	best := heaviestShape(shapes)
 	scans := fmt.Sprintf("%s: %d collection scans (%.0f s) in the last %.0f min", ns, len(sights), total, scanWindow.Minutes())
 	if best == nil {

@@ -194,8 +194,8 @@ func sceneOps(step int) []Op {
 
 // storyRun is what a run of a story produced.
 type storyRun struct {
-	started, ended []Incident
-	active         []Incident // at the end
+	started, ended []Finding
+	active         []Finding // at the end
 	firstStart     map[string]int
 }
 
@@ -224,7 +224,7 @@ func (sc scene) run(steps int, story func(step int, s *Snapshot)) storyRun {
 
 // only asserts that the run started findings of the wanted kind alone,
 // and returns the first.
-func (r storyRun) only(t *testing.T, kind string) Incident {
+func (r storyRun) only(t *testing.T, kind string) Finding {
 	t.Helper()
 	var kinds []string
 	for k := range r.firstStart {
@@ -243,12 +243,12 @@ func (r storyRun) only(t *testing.T, kind string) Incident {
 			return inc
 		}
 	}
-	return Incident{}
+	return Finding{}
 }
 
 // latest is the newest state of the finding with that ID (active, else
 // as it ended).
-func (r storyRun) latest(id string) (Incident, bool) {
+func (r storyRun) latest(id string) (Finding, bool) {
 	for _, inc := range r.active {
 		if inc.ID == id {
 			return inc, true
@@ -259,7 +259,7 @@ func (r storyRun) latest(id string) (Incident, bool) {
 			return r.ended[i], true
 		}
 	}
-	return Incident{}, false
+	return Finding{}, false
 }
 
 func TestFindingCalmClusterHasNone(t *testing.T) {
@@ -269,7 +269,7 @@ func TestFindingCalmClusterHasNone(t *testing.T) {
 	}
 }
 
-func figure(inc Incident, name string) float64 {
+func figure(inc Finding, name string) float64 {
 	for _, f := range inc.Evidence.Figures {
 		if f.Name == name {
 			return f.Value

@@ -37,7 +37,7 @@ import (
 // rate or a node that is down leaves the kind's (or the subject's) state
 // frozen; an active finding whose data stays unknown past unknownHold ends.
 
-// Finding kinds (Incident.Kind).
+// Finding kinds (Finding.Kind).
 const (
 	FindingMissingIndex     = "missing-index"
 	FindingNeedlessUpdates  = "needless-updates"
@@ -69,9 +69,9 @@ const (
 	PaneNodes       = "nodes"
 )
 
-// Incident is one finding: the story happening now. (The name Finding is
-// taken by the per-node health judgment in health.go.)
-type Incident struct {
+// Finding is one incident story happening now, with its evidence and the
+// key that acts on it.
+type Finding struct {
 	// ID is kind:subject, stable while the finding lasts (one per
 	// namespace, shard, member…): for alerting once and keeping a selection.
 	ID       string    `json:"id"`
@@ -162,7 +162,7 @@ type condition struct {
 	// since, when set, is when the condition began before the tracker
 	// could tell (a scan first seen minutes ago).
 	since time.Time
-	inc   Incident // Severity, Summary, Evidence, Action
+	inc   Finding // Severity, Summary, Evidence, Action
 }
 
 // timing is a kind's hysteresis in time.
@@ -183,7 +183,7 @@ type tracked struct {
 	active       bool
 	lastHeld     time.Time // last snapshot at the hold level or above
 	lastKnown    time.Time // last snapshot the subject could be judged
-	inc          Incident
+	inc          Finding
 }
 
 // Findings tracks findings across snapshots. It is not safe for concurrent
@@ -220,7 +220,7 @@ func allDetectors() []detector {
 // kinds that need history then stay unknown). It returns the active
 // findings worst first, and those that started or ended with this snapshot.
 // A snapshot older than the previous one (a replay going back) resets it.
-func (f *Findings) Update(s Snapshot, h *History) (active, started, ended []Incident) {
+func (f *Findings) Update(s Snapshot, h *History) (active, started, ended []Finding) {
 	now := s.TakenAt
 	if now.IsZero() {
 		return f.Active(), nil, nil
@@ -235,14 +235,14 @@ func (f *Findings) Update(s Snapshot, h *History) (active, started, ended []Inci
 		st, en := f.apply(d, conds, known, now)
 		started, ended = append(started, st...), append(ended, en...)
 	}
-	sortIncidents(started)
-	sortIncidents(ended)
+	sortFindings(started)
+	sortFindings(ended)
 	return f.Active(), started, ended
 }
 
 // Active returns the active findings, worst first.
-func (f *Findings) Active() []Incident {
-	var out []Incident
+func (f *Findings) Active() []Finding {
+	var out []Finding
 	for _, subjects := range f.tracked {
 		for _, t := range subjects {
 			if t.active {
@@ -250,12 +250,12 @@ func (f *Findings) Active() []Incident {
 			}
 		}
 	}
-	sortIncidents(out)
+	sortFindings(out)
 	return out
 }
 
 // apply moves one kind's subjects through pending, active and ended.
-func (f *Findings) apply(d detector, conds []condition, known bool, now time.Time) (started, ended []Incident) {
+func (f *Findings) apply(d detector, conds []condition, known bool, now time.Time) (started, ended []Finding) {
 	kind, tm := d.kind(), d.timing()
 	subjects := f.tracked[kind]
 	if subjects == nil {
@@ -299,7 +299,7 @@ func (f *Findings) apply(d detector, conds []condition, known bool, now time.Tim
 			if !t.active {
 				delete(subjects, subject) // no finding from unknown data
 			} else if now.Sub(t.lastKnown) >= unknownHold {
-				ended = append(ended, endIncident(t.inc, now))
+				ended = append(ended, endFinding(t.inc, now))
 				delete(subjects, subject)
 			}
 			continue
@@ -308,7 +308,7 @@ func (f *Findings) apply(d detector, conds []condition, known bool, now time.Tim
 		if !t.active {
 			delete(subjects, subject)
 		} else if now.Sub(t.lastHeld) >= tm.endAfter {
-			ended = append(ended, endIncident(t.inc, now))
+			ended = append(ended, endFinding(t.inc, now))
 			delete(subjects, subject)
 		}
 	}
@@ -316,7 +316,7 @@ func (f *Findings) apply(d detector, conds []condition, known bool, now time.Tim
 }
 
 // finish fills what the tracker owns: the ID, the kind, since when.
-func finish(c condition, kind string, pendingSince time.Time) Incident {
+func finish(c condition, kind string, pendingSince time.Time) Finding {
 	inc := c.inc
 	inc.ID, inc.Kind = kind+":"+c.subject, kind
 	inc.Since = pendingSince
@@ -327,13 +327,13 @@ func finish(c condition, kind string, pendingSince time.Time) Incident {
 	return inc
 }
 
-func endIncident(inc Incident, now time.Time) Incident {
+func endFinding(inc Finding, now time.Time) Finding {
 	inc.Until = now
 	return inc
 }
 
-// sortIncidents orders worst first, then the oldest, then by ID.
-func sortIncidents(incs []Incident) {
+// sortFindings orders worst first, then the oldest, then by ID.
+func sortFindings(incs []Finding) {
 	sort.Slice(incs, func(i, j int) bool {
 		a, b := incs[i], incs[j]
 		if a.Severity != b.Severity {

@@ -25,7 +25,7 @@ func (d *scripted) check(*findingInput) ([]condition, bool) {
 			continue
 		}
 		out = append(out, condition{subject: subj, level: lv,
-			inc: Incident{Severity: d.sev, Summary: "story of " + subj + "\x1b[31m", Action: Action{Pane: PaneOps}}})
+			inc: Finding{Severity: d.sev, Summary: "story of " + subj + "\x1b[31m", Action: Action{Pane: PaneOps}}})
 	}
 	return out, d.known
 }
@@ -192,7 +192,7 @@ func TestFindingsWorstFirstAndReplayResets(t *testing.T) {
 }
 
 func TestFindingJSON(t *testing.T) {
-	inc := Incident{ID: "missing-index:shop.orders", Kind: FindingMissingIndex, Severity: Crit, Summary: "s",
+	inc := Finding{ID: "missing-index:shop.orders", Kind: FindingMissingIndex, Severity: Crit, Summary: "s",
 		Evidence: Evidence{Namespaces: []string{"shop.orders"}, Figures: []Figure{{Name: "scans", Value: 3}}},
 		Since:    t0, Action: Action{Pane: PaneOps, Key: "/", Filter: "ns:shop.orders collscan", Copy: "db.x"}}
 	b, err := json.Marshal(inc)
@@ -208,7 +208,7 @@ func TestFindingJSON(t *testing.T) {
 	if strings.Contains(string(b), "until") {
 		t.Errorf("an active finding has no until: %s", b)
 	}
-	var back Incident
+	var back Finding
 	if err := json.Unmarshal(b, &back); err != nil || back.Severity != Crit || back.Evidence.Figures[0].Value != 3 {
 		t.Errorf("round trip: %v %+v", err, back)
 	}

@@ -183,20 +183,20 @@ const (
 )
 
 // Finding is one judgment about a node that is not OK.
-type Finding struct {
+type NodeCheck struct {
 	Check    Check    `json:"check"`
 	Severity Severity `json:"severity"`
 }
 
-// NodeFindings are the judgments about one node in a snapshot that are not
+// NodeChecks are the judgments about one node in a snapshot that are not
 // OK: its connections, its lag as a set member, its queues, and the oplog
 // window of the set it is primary of. Whether it answers at all is the
 // node's Up/Error, not a finding.
-func NodeFindings(s Snapshot, addr string) []Finding {
-	var out []Finding
+func NodeChecks(s Snapshot, addr string) []NodeCheck {
+	var out []NodeCheck
 	add := func(c Check, sev Severity) {
 		if sev > OK {
-			out = append(out, Finding{Check: c, Severity: sev})
+			out = append(out, NodeCheck{Check: c, Severity: sev})
 		}
 	}
 	if s.Connections != nil {

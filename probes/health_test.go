@@ -65,7 +65,7 @@ func TestHealthSeverityWordsAndWorst(t *testing.T) {
 	}
 }
 
-func TestHealthNodeFindings(t *testing.T) {
+func TestHealthNodeChecks(t *testing.T) {
 	s := Snapshot{
 		Connections: &ConnectionStats{Nodes: map[string]NodeConnections{
 			"a:1": {PercentUsed: 89, CreatedPerSec: fp(310)}, "b:1": {PercentUsed: 10}}},
@@ -73,18 +73,18 @@ func TestHealthNodeFindings(t *testing.T) {
 		Replication: []ReplicaSet{{Set: "rs0", Primary: "a:1", OplogWindowHours: fp(5), Members: []Member{
 			{Address: "a:1"}, {Address: "b:1", LagSeconds: fp(3)}, {Address: "c:1", LagSeconds: fp(0.2)}}}},
 	}
-	want := map[string][]Finding{
+	want := map[string][]NodeCheck{
 		"a:1": {{CheckConnections, Crit}, {CheckChurn, Warn}, {CheckOplogWindow, Warn}, {CheckQueues, Warn}},
 		"b:1": {{CheckLag, Warn}},
 		"c:1": nil,
 		"x:1": nil,
 	}
 	for addr, w := range want {
-		if got := NodeFindings(s, addr); !reflect.DeepEqual(got, w) {
+		if got := NodeChecks(s, addr); !reflect.DeepEqual(got, w) {
 			t.Errorf("%s: %v, want %v", addr, got, w)
 		}
 	}
-	if got := NodeFindings(Snapshot{}, "a:1"); got != nil {
+	if got := NodeChecks(Snapshot{}, "a:1"); got != nil {
 		t.Errorf("an empty snapshot has findings: %v", got)
 	}
 }

@@ -69,7 +69,7 @@ type nodeLine struct {
 	// Health is what probes judges worrying about this node (lag,
 	// connections, churn, queues, oplog window), the same judgments the
 	// TUI colours.
-	Health []probes.Finding `json:"health,omitempty"`
+	Health []probes.NodeCheck `json:"health,omitempty"`
 }
 
 func nodeLines(s probes.Snapshot) []nodeLine {
@@ -82,7 +82,7 @@ func nodeLines(s probes.Snapshot) []nodeLine {
 	var rows []nodeLine
 	for _, n := range s.Deployment.Nodes {
 		r := nodeLine{Time: s.TakenAt.Format("15:04:05"), Node: n.Address, Role: string(n.Role), Shard: n.Shard,
-			Up: n.Up, Error: n.Error, Ops: opsPer[n.Address], Health: probes.NodeFindings(s, n.Address)}
+			Up: n.Up, Error: n.Error, Ops: opsPer[n.Address], Health: probes.NodeChecks(s, n.Address)}
 		if s.Opcounters != nil {
 			if rates, ok := s.Opcounters.Nodes[n.Address]; ok {
 				r.Rates = &rates
