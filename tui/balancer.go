@@ -22,7 +22,11 @@ func (p *balancerPane) View() string {
 		}
 		return p.dim("waiting for balancerStatus…")
 	}
-	lines := []string{windowLine(b)}
+	var lines []string
+	if b.Stale != "" {
+		lines = append(lines, st.Warn.Render(staleLine(b.Stale)))
+	}
+	lines = append(lines, windowLine(b))
 	for _, mg := range b.Migrations {
 		lines = append(lines, st.Warn.Render(fmt.Sprintf("migrating %s %s→%s %s", mg.NS, mg.From, mg.To, secs(mg.ElapsedSecs))))
 	}
@@ -85,9 +89,17 @@ func (p *balancerPane) recentLines(recent []probes.MigrationEvent) []string {
 	return lines
 }
 
-// state is ON, OFF or ON in round, as words with their colour.
+// state is ON, OFF or ON in round, as words with their colour; from a
+// stale answer it is what was last seen, with its age, never as current.
 func (p *balancerPane) state() (word, rest string) {
 	b := p.snap.Balancer
+	if b.Stale != "" {
+		was := "OFF"
+		if b.Enabled {
+			was = "ON"
+		}
+		return p.st.Warn.Render("was " + was), " " + p.st.Warn.Render(parseStale(b.Stale).old())
+	}
 	switch {
 	case !b.Enabled:
 		return p.st.Warn.Render("OFF"), ""

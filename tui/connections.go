@@ -51,8 +51,12 @@ func (p *connectionsPane) View() string {
 			pct = st.mark(sev, pct+"▲")
 		}
 		data := p.series(probes.SeriesKey{Scope: probes.ScopeNode, Name: r.addr, Metric: probes.MetricConn}, spark)
-		lines = append(lines, fmt.Sprintf("%-16s %6s/%-7s %s %s", shortHost(r.addr), num(float64(r.c.Current)),
-			num(float64(r.c.Current+r.c.Available)), pct, st.Accent.Render(sparkline(data, spark))))
+		line := fmt.Sprintf("%-16s %6s/%-7s %s %s", shortHost(r.addr), num(float64(r.c.Current)),
+			num(float64(r.c.Current+r.c.Available)), pct, st.Accent.Render(sparkline(data, spark)))
+		if old := probeStale(s, r.addr, "serverStatus"); old != "" {
+			line = fmt.Sprintf("%-16s %s", shortHost(r.addr), st.Warn.Render(old+": "+num(float64(r.c.Current))+" then"))
+		}
+		lines = append(lines, line)
 	}
 	if p.zoomed {
 		lines = append(lines, "")

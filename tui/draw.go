@@ -188,3 +188,40 @@ func shortHost(addr string) string {
 func isIP(h string) bool {
 	return strings.Trim(h, "0123456789.") == ""
 }
+
+// clean makes text from a server safe to draw: control characters
+// (escape sequences, newlines, tabs, C1 codes) become "?", so a hostile
+// app name or namespace cannot move the cursor or restyle the screen.
+func clean(s string) string {
+	for _, r := range s {
+		if isControl(r) {
+			return strings.Map(func(r rune) rune {
+				if isControl(r) {
+					return '?'
+				}
+				return r
+			}, s)
+		}
+	}
+	return s
+}
+
+func isControl(r rune) bool { return r < 0x20 || r >= 0x7f && r < 0xa0 }
+
+// wrapCells joins cells with sep into lines of at most w cells, never
+// splitting a cell (one wider than w is cut).
+func wrapCells(cells []string, sep string, w int) string {
+	var lines []string
+	cur := ""
+	for _, c := range cells {
+		if cur != "" && lipgloss.Width(cur)+lipgloss.Width(sep)+lipgloss.Width(c) > w {
+			lines = append(lines, cur)
+			cur = ""
+		}
+		if cur != "" {
+			cur += sep
+		}
+		cur += c
+	}
+	return strings.Join(append(lines, cur), "\n")
+}

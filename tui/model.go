@@ -39,7 +39,9 @@ type Options struct {
 	SetConnectionBreakdown func(bool)
 	Replay                 ReplayControl // nil when live
 	Title                  string
+	Demo                   bool // the embedded simulator: the header says DEMO
 	NoColor                bool
+	Connecting             *Connecting     // set when the TUI starts before discovery ends
 	Context                context.Context // ends actions in flight on quit; default Background
 	History                *probes.History // default: 1 h of points, 10 min of whole snapshots
 }
@@ -67,6 +69,7 @@ type Model struct {
 	footer   string
 	busy     *busyAction
 	privs    probes.Privileges
+	conn     *connectState // nil unless started while connecting
 }
 
 // busyAction is an action waiting for its answer (balancerStop waits for
@@ -91,6 +94,9 @@ func New(opts Options) Model {
 	m.panes, m.ops = newPanes(paneEnv{styles: m.styles, keys: m.keys, hist: opts.History})
 	if opts.Actor != nil {
 		m.privs = opts.Actor.Privileges()
+	}
+	if opts.Connecting != nil {
+		m.conn = &connectState{Connecting: *opts.Connecting}
 	}
 	m.applyKeyState()
 	return m
@@ -124,12 +130,19 @@ func waitSnapshot(ch <-chan probes.Snapshot) tea.Cmd {
 
 // Init starts listening for snapshots.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(waitSnapshot(m.opts.Snapshots), tea.RequestBackgroundColor)
+	cmds := []tea.Cmd{waitSnapshot(m.opts.Snapshots), tea.RequestBackgroundColor}
+	if m.conn != nil {
+		cmds = append(cmds, connectTick())
+	}
+	return tea.Batch(cmds...)
 }
 
 // Update routes: keys to handleKey, snapshots to the timeline, requests
 // from panes to the dialogs and footer they ask for.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m, cmd, ok := m.connectUpdate(msg); ok {
+		return m, cmd
+	}
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
@@ -144,10 +157,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		} else {
 			m.tell(scrubMsg{m.tl.scrub})
 		}
+		m.fitHeader()
 		return m, waitSnapshot(m.opts.Snapshots)
 	case streamEndMsg:
 		m.ended = true
-		if m.opts.Replay == nil {
+		if m.opts.Replay == nil && (m.conn == nil || m.conn.failed == "") {
 			m.footer = "polling stopped"
 		}
 	case actionMsg:
@@ -183,7 +197,7 @@ func (m Model) handleRequest(msg tea.Msg) (tea.Model, tea.Cmd) {
 // relayout recomputes the layout (size, focus or zoom changed) and sizes
 // the panes to the inside of their frames.
 func (m *Model) relayout(w, h int) {
-	m.layout = computeLayout(w, h, m.focus, m.zoomed)
+	m.layout = computeLayout(w, h, m.headerLines(), m.focus, m.zoomed)
 	for i, p := range m.panes {
 		if pw, ph, ok := m.layout.size(i); ok {
 			p.SetSize(pw-frameSize, ph-frameSize)
@@ -203,6 +217,14 @@ func (m *Model) openHelp() {
 	m.viewer = newHelpViewer(m.helpContent(w), w, h, m.keys.Detail)
 }
 
+// fitHeader re-lays the screen out when the header grows or shrinks (a
+// stale source appears or recovers).
+func (m *Model) fitHeader() {
+	if m.layout.w > 0 && m.headerLines() != m.layout.headH {
+		m.relayout(m.layout.w, m.layout.h)
+	}
+}
+
 // tell gives every pane a message from the root.
 func (m *Model) tell(msg tea.Msg) {
 	for _, p := range m.panes {
@@ -214,6 +236,7 @@ func (m *Model) tell(msg tea.Msg) {
 func (m *Model) showTimeline() {
 	m.tell(scrubMsg{m.tl.scrub})
 	m.tell(showMsg{m.tl.shown})
+	m.fitHeader()
 }
 
 // SnapshotMsg wraps a snapshot as a message, for driving the model

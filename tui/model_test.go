@@ -332,7 +332,7 @@ func TestLayouts(t *testing.T) {
 			t.Errorf("120×40 lacks %q", want)
 		}
 	}
-	if !strings.Contains(full, "9/10 nodes up (down: s0-2:27018)") {
+	if !strings.Contains(full, "12/13 nodes up (down: s0-2:27018)") {
 		t.Errorf("header does not name the down node:\n%s", full)
 	}
 	compact := screen(newTestModel(t, Options{}, 80, 24, 3))

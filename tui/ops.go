@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/table"
@@ -171,6 +172,11 @@ func (p *opsPane) View() string {
 		return p.dim("operations: " + why)
 	}
 	status := fmt.Sprintf("%d running, %d shown", p.snap.OpsTotal, len(p.visible))
+	if text, ok := p.snap.Stale["ops"]; ok {
+		n := parseStale(text)
+		status = p.st.Warn.Render(fmt.Sprintf("%d running %s (%s), %d shown", p.snap.OpsTotal, n.when,
+			strings.TrimSpace(n.addr+" "+n.why), len(p.visible)))
+	}
 	if p.hidden > 0 {
 		status += fmt.Sprintf(" (%d system hidden: %s)", p.hidden, p.keys.Table.System.Help().Key)
 	} else if p.showSystem {

@@ -32,8 +32,9 @@ func (p *opsPane) refresh() {
 	sortOps(p.visible, opSorts[p.sortCol], p.reverse)
 	rows := make([]table.Row, len(p.visible))
 	cursor := 0
+	stale := p.staleSource()
 	for i, op := range p.visible {
-		rows[i] = opRow(op)
+		rows[i] = opRow(op, stale(op))
 		if op.Node+"/"+op.OpID == keep {
 			cursor = i
 		}
@@ -96,12 +97,36 @@ func (p *opsPane) sizeTable(w, h int) {
 	p.table.SetHeight(max(h, 2))
 }
 
-func opRow(op probes.Op) table.Row {
+// staleSource says which ops come from a source whose list is old (the
+// one probes names in Stale["ops"]; every op when it names none).
+func (p *opsPane) staleSource() func(probes.Op) bool {
+	text, ok := p.snap.Stale["ops"]
+	if !ok {
+		return func(probes.Op) bool { return false }
+	}
+	addr := parseStale(text).addr
+	return func(op probes.Op) bool { return addr == "" || opSource(op) == addr }
+}
+
+// opSource is the node whose $currentOp listed the op: the mongos for
+// ops routed through it, else the node itself.
+func opSource(op probes.Op) string {
+	if op.KillVia != "" {
+		return op.KillVia
+	}
+	return op.Node
+}
+
+func opRow(op probes.Op, stale bool) table.Row {
 	node := op.Shard // routed through mongos: the shard (its primary) is what matters
 	if node == "" || op.KillVia == op.Node {
 		node = shortHost(op.Node) // asked directly (a secondary, a replica set): the member
 	}
-	return table.Row{node, op.OpID, op.Op, op.NS, secs(op.SecsRunning), dash(op.PlanSummary), dash(op.AppName), op.Client, flagText(op)}
+	flags := flagText(op)
+	if stale {
+		flags = strings.TrimSpace("stale " + flags)
+	}
+	return table.Row{node, op.OpID, op.Op, op.NS, secs(op.SecsRunning), dash(op.PlanSummary), dash(op.AppName), op.Client, flags}
 }
 
 // flagText says in words what is special about an op.

@@ -27,7 +27,14 @@ func sampleSnapshot(i int) probes.Snapshot {
 				Shard: fmt.Sprintf("shard%d", s), Set: fmt.Sprintf("shard%d", s), Up: true})
 		}
 	}
-	nodes[3].Up, nodes[3].Error = false, "connection refused"
+	for mem := 0; mem < 3; mem++ {
+		nodes = append(nodes, probes.Node{Address: fmt.Sprintf("cfg-%d:27019", mem), Role: probes.RoleConfig, Shard: "config",
+			Set: "configRepl", Up: true, ConfigPrimary: mem == 0})
+	}
+	for i := range nodes {
+		nodes[i].State = probes.StateUp
+	}
+	nodes[3].Up, nodes[3].State, nodes[3].Error = false, probes.StateDown, "connection refused"
 	wave := float64(i % 10)
 	snap := probes.Snapshot{TakenAt: t0.Add(time.Duration(i) * time.Second),
 		Deployment: probes.Deployment{Kind: probes.KindSharded, Name: "prod-eu", Version: "8.0.4", Nodes: nodes},
@@ -45,18 +52,34 @@ func sampleSnapshot(i int) probes.Snapshot {
 		},
 		OpsTotal:       87,
 		HotCollections: []probes.HotCollection{{NS: "app.messages", ReadMsPerSec: 812, WriteMsPerSec: 640}, {NS: "analytics.events", ReadMsPerSec: 590, WriteMsPerSec: 2}},
-		Replication: []probes.ReplicaSet{{Set: "shard0", Primary: "s0-0:27018", OplogWindowHours: f(31.2), Members: []probes.Member{
-			{Address: "s0-0:27018", State: "PRIMARY", Health: 1},
-			{Address: "s0-1:27018", State: "SECONDARY", Health: 1, LagSeconds: f(0.4)},
-			{Address: "s0-2:27018", State: "SECONDARY", Health: 1, LagSeconds: f(9.8 + wave/10)}}}},
+		Replication: []probes.ReplicaSet{
+			replSet("shard0", "shard0", "s0-%d:27018", 0.4, 9.8+wave/10),
+			replSet("shard1", "shard1", "s1-%d:27018", 0.2, 0.3),
+			replSet("shard2", "shard2", "s2-%d:27018", 0.5, 0.6),
+			replSet("configRepl", "config", "cfg-%d:27019", 0.1, 0.2)},
 		Balancer: &probes.Balancer{Mode: "full", Enabled: true, InRound: true, Rounds: 1579, Window: &probes.Window{Start: "23:00", Stop: "06:00"},
 			InsideWindow: true, UntilWindowChange: probes.Seconds(3*time.Hour + 58*time.Minute),
 			Migrations:       []probes.Migration{{NS: "app.messages", From: "shard0", To: "shard2", ElapsedSecs: 12}},
 			RecentMigrations: []probes.MigrationEvent{{NS: "app.messages", From: "shard0", To: "shard1", DurationSecs: 41}, {NS: "app.messages", From: "shard0", To: "shard2", DurationSecs: 40, Error: "aborted"}},
 			ChunksPerShard:   map[string]int{"shard0": 412, "shard1": 301, "shard2": 298}, RangeDeletionsPending: map[string]int{"shard0": 3}},
-		Overhead: probes.Overhead{CommandsPerSec: 41, BytesPerSec: 96e3},
+		Overhead:        probes.Overhead{CommandsPerSec: 41, BytesPerSec: 96e3},
+		IntervalSeconds: probes.Seconds(time.Second),
 	}
 	return snap
+}
+
+// replSet is a set of a primary and two secondaries lagging lag1 and lag2
+// seconds, its members named by the format addr ("s0-%d:27018").
+func replSet(name, shard, addr string, lag1, lag2 float64) probes.ReplicaSet {
+	rs := probes.ReplicaSet{Set: name, Shard: shard, Primary: fmt.Sprintf(addr, 0), OplogWindowHours: f(31.2), Members: []probes.Member{
+		{Address: fmt.Sprintf(addr, 0), State: "PRIMARY", Health: 1},
+		{Address: fmt.Sprintf(addr, 1), State: "SECONDARY", Health: 1, LagSeconds: f(lag1)},
+		{Address: fmt.Sprintf(addr, 2), State: "SECONDARY", Health: 1, LagSeconds: f(lag2)}}}
+	rs.MaxLagSeconds, rs.MaxLagMember = f(max(lag1, lag2)), rs.Members[2].Address
+	if lag1 > lag2 {
+		rs.MaxLagMember = rs.Members[1].Address
+	}
+	return rs
 }
 
 // fakeActor records what the TUI asked for.

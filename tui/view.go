@@ -19,7 +19,10 @@ func (m Model) View() tea.View {
 
 func (m *Model) render() string {
 	l := m.layout
-	if l.w == 0 || l.h == 0 {
+	if l.w == 0 || l.h == 0 { // the terminal has not said its size yet
+		if m.conn != nil {
+			return m.connectView()
+		}
 		return "starting mongoscope…"
 	}
 	if l.kind == layoutTooSmall {
@@ -30,7 +33,7 @@ func (m *Model) render() string {
 	case m.viewer != nil:
 		body = box(m.styles, m.viewer.title, m.viewer.view(), l.w, l.bodyH, true)
 	case !m.tl.have:
-		body = box(m.styles, "mongoscope", m.styles.Dim.Render("waiting for the first complete poll…"), l.w, l.bodyH, false)
+		body = box(m.styles, "mongoscope", m.connectView(), l.w, l.bodyH, false)
 	default:
 		body = m.bodyView()
 	}
@@ -91,59 +94,6 @@ func (m *Model) stripsView(n int) string {
 		lines[i] = fit(lines[i], m.layout.w)
 	}
 	return strings.Join(lines, "\n")
-}
-
-// headerView: deployment, version, nodes up, interval, markers, the time of
-// the last complete poll and mongoscope's own load on the cluster.
-func (m *Model) headerView() string {
-	st, s := m.styles, m.tl.shown
-	d := s.Deployment
-	up, down := 0, []string{}
-	for _, n := range d.Nodes {
-		if n.Up {
-			up++
-		} else {
-			down = append(down, shortHost(n.Address))
-		}
-	}
-	title := m.opts.Title
-	if title == "" {
-		title = d.Name
-	}
-	parts := []string{st.Title.Render(" mongoscope"), fmt.Sprintf("%s (%s, %s)", title, d.Kind, d.Version)}
-	nodes := fmt.Sprintf("%d/%d nodes up", up, len(d.Nodes))
-	if len(down) > 0 {
-		nodes = st.Bad.Render(nodes + " (down: " + strings.Join(down, ", ") + ")")
-	}
-	parts = append(parts, nodes)
-	// Markers first: on a narrow terminal the clock is what gets cut.
-	if m.opts.Replay != nil {
-		at, start, end := m.opts.Replay.Position()
-		state := "playing"
-		if m.opts.Replay.Paused() {
-			state = "paused"
-		}
-		parts = append(parts, st.Warn.Render(fmt.Sprintf("REPLAY %s %gx %s (%s–%s)", state, m.opts.Replay.Speed(),
-			at.Local().Format("15:04:05"), start.Local().Format("15:04"), end.Local().Format("15:04"))))
-	}
-	if m.tl.paused {
-		parts = append(parts, st.Warn.Render(fmt.Sprintf("PAUSED (+%d)", m.tl.behind)))
-	}
-	if m.tl.scrub > 0 {
-		parts = append(parts, st.Warn.Render(fmt.Sprintf("◀ %ds ago (%s to return)", int(m.tl.latest.TakenAt.Sub(s.TakenAt).Seconds()),
-			m.keys.Global.ScrubForward.Help().Key)))
-	}
-	if m.opts.ReadOnly && m.opts.Replay == nil {
-		parts = append(parts, st.Warn.Render("READ-ONLY"))
-	}
-	if m.opts.Replay == nil {
-		parts = append(parts, "every "+m.interval.String())
-	}
-	if !s.TakenAt.IsZero() {
-		parts = append(parts, s.TakenAt.Local().Format("15:04:05"))
-	}
-	parts = append(parts, st.Dim.Render(fmt.Sprintf("self: %s cmd/s %s", num(s.Overhead.CommandsPerSec), bytesRate(s.Overhead.BytesPerSec))))
-	return fit(strings.Join(parts, "  "), m.layout.w)
 }
 
 // footerView: the last action's outcome, a spinner while one runs, and

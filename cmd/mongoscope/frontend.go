@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,19 +17,85 @@ import (
 	"github.com/mongoscope/mongoscope/tui"
 )
 
-// runTUI shows the live deployment until q; bubbletea restores the
-// terminal on every way out, panics included.
-func runTUI(ctx context.Context, o *options, s *session, snaps <-chan probes.Snapshot, stderr io.Writer) int {
+// runTUI shows the deployment until q: the screen comes up at once and
+// says what it is connecting to while discovery runs; bubbletea restores
+// the terminal on every way out, panics included.
+func runTUI(ctx context.Context, o *options, s *session, stderr io.Writer) int {
 	uiCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	m := tui.New(tui.Options{Snapshots: snaps, Actor: s.poller, ReadOnly: o.readOnly, Interval: o.interval,
+	feed := make(chan probes.Snapshot)
+	title := ""
+	if o.demo {
+		title = "demo"
+	}
+	m := tui.New(tui.Options{Snapshots: feed, Actor: s.poller, ReadOnly: o.readOnly, Interval: o.interval,
 		SetInterval: s.poller.SetInterval, SetConnectionBreakdown: s.poller.SetConnectionBreakdown,
-		Title: s.label, Context: uiCtx})
-	if _, err := tea.NewProgram(m, tea.WithContext(ctx)).Run(); err != nil && ctx.Err() == nil {
+		Title: title, Demo: o.demo, Context: uiCtx,
+		Connecting: &tui.Connecting{Seeds: uriHosts(s.uri), Since: time.Now(), Timeout: o.connectTimeout}})
+	prog := tea.NewProgram(m, tea.WithContext(ctx))
+	failed := make(chan connectFailure, 1)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(feed)
+		failed <- connectAndFeed(uiCtx, o, s, prog, feed, stderr)
+	}()
+	_, err := prog.Run()
+	cancel()
+	wg.Wait()
+	if f := <-failed; f.code != exitOK {
+		fmt.Fprintln(stderr, "mongoscope: "+f.msg) // also in the scrollback once the screen is gone
+		return f.code
+	}
+	if err != nil && ctx.Err() == nil {
 		fmt.Fprintln(stderr, "mongoscope: the terminal UI stopped: "+err.Error())
 		return exitFailure
 	}
 	return exitOK
+}
+
+// connectFailure is why the TUI could not show a deployment.
+type connectFailure struct {
+	msg  string
+	code int
+}
+
+// connectAndFeed discovers the deployment, telling the screen, then feeds
+// it snapshots until ctx ends.
+func connectAndFeed(ctx context.Context, o *options, s *session, prog *tea.Program, feed chan<- probes.Snapshot,
+	stderr io.Writer) connectFailure {
+	if msg, code := s.discover(ctx); code != exitOK {
+		prog.Send(tui.ConnectFailedMsg{Err: msg})
+		return connectFailure{msg, code}
+	}
+	prog.Send(tui.ConnectedMsg{})
+	snaps, err := startPolling(ctx, o, s, stderr)
+	if err != nil {
+		prog.Send(tui.ConnectFailedMsg{Err: err.Error()})
+		return connectFailure{err.Error(), exitUsage}
+	}
+	for snap := range snaps {
+		select {
+		case feed <- snap:
+		case <-ctx.Done():
+			return connectFailure{}
+		}
+	}
+	return connectFailure{}
+}
+
+// uriHosts are the hosts a connection string names, for the connecting
+// screen: "db1:27017, db2:27017", or the SRV name.
+func uriHosts(uri string) []string {
+	rest := uri[strings.Index(uri, "://")+3:]
+	if i := strings.LastIndex(rest, "@"); i >= 0 {
+		rest = rest[i+1:] // never the credentials
+	}
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		rest = rest[:i]
+	}
+	return strings.Split(rest, ",")
 }
 
 // replay plays a recording: the TUI on a terminal, lines otherwise.
