@@ -32,14 +32,14 @@ func (p *balancerPane) View() string {
 	}
 	lines = append(lines, p.recentLines(b.RecentMigrations)...)
 	if len(b.ChunksPerShard) > 0 {
-		lines = append(lines, "chunks "+shardCounts(b.ChunksPerShard, p.zoomed, p.w))
+		lines = append(lines, strings.Split(shardCounts("chunks", b.ChunksPerShard, p.zoomed, p.w), "\n")...)
 	}
 	pending := 0
 	for _, n := range b.RangeDeletionsPending {
 		pending += n
 	}
 	if pending > 0 {
-		lines = append(lines, fmt.Sprintf("range deletions pending %s", shardCounts(b.RangeDeletionsPending, false, p.w)))
+		lines = append(lines, strings.Split(shardCounts("range deletions pending", b.RangeDeletionsPending, false, p.w), "\n")...)
 	}
 	if b.JumboChunks > 0 {
 		lines = append(lines, st.Warn.Render(fmt.Sprintf("%d jumbo chunks", b.JumboChunks)))
@@ -126,7 +126,9 @@ func (p *balancerPane) Strip() string {
 	return "balancer " + word + rest
 }
 
-func shardCounts(counts map[string]int, bars bool, w int) string {
+// shardCounts is "chunks shard0 412  shard1 301", wrapped to w between
+// shards; with bars, one shard a line with a bar.
+func shardCounts(label string, counts map[string]int, bars bool, w int) string {
 	var names []string
 	hi := 0
 	for k, v := range counts {
@@ -134,7 +136,7 @@ func shardCounts(counts map[string]int, bars bool, w int) string {
 		hi = max(hi, v)
 	}
 	sort.Strings(names)
-	var parts []string
+	parts := []string{label}
 	for _, k := range names {
 		if bars && hi > 0 {
 			parts = append(parts, fmt.Sprintf("\n  %-8s %s %d", k, bar(float64(counts[k])/float64(hi), max(w-20, 4)), counts[k]))
@@ -142,5 +144,9 @@ func shardCounts(counts map[string]int, bars bool, w int) string {
 			parts = append(parts, fmt.Sprintf("%s %d", k, counts[k]))
 		}
 	}
-	return strings.Join(parts, "  ")
+	if bars || len(parts) == 1 {
+		return strings.Join(parts, "")
+	}
+	parts[1] = label + " " + parts[1]
+	return wrapCells(parts[1:], "  ", w)
 }

@@ -44,7 +44,7 @@ func (p *connectionsPane) View() string {
 		churn = st.mark(sev, churn+" ▲ churn")
 	}
 	lines := []string{churn}
-	spark := max(p.w-40, 4)
+	spark := max(p.w-39, 0) // what the address, counts and percentage leave
 	for _, r := range rows {
 		pct := fmt.Sprintf("%3.0f%%", r.c.PercentUsed)
 		if sev := probes.ConnSeverity(r.c); sev > probes.OK {

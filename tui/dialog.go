@@ -138,8 +138,7 @@ func newBulkKillDialog(ops []probes.Op, filter string, keys keymap.DialogKeys) *
 
 func newBalancerDialog(b *probes.Balancer, keys keymap.DialogKeys) *dialog {
 	if b != nil && b.Enabled {
-		body := []string{"New rounds stop at once; mongoscope then waits for the round in progress",
-			"to end (up to 60 s), as balancerStop does."}
+		body := []string{"New rounds stop at once; mongoscope then waits for the round in progress to end (up to 60 s), as balancerStop does."}
 		if len(b.Migrations) > 0 {
 			body = append(body, fmt.Sprintf("%d migration(s) in flight will finish first.", len(b.Migrations)))
 		}
@@ -181,13 +180,13 @@ func parseWindow(v string) (*probes.Window, error) {
 func (d *dialog) view(st Styles, w int) string {
 	var lines []string
 	for _, l := range d.body {
-		lines = append(lines, fit(l, w-4))
+		lines = append(lines, strings.Split(wrap(l, w-2), "\n")...) // a dialog never cuts its own words
 	}
 	if d.hasInput() {
 		lines = append(lines, "", d.input.View())
 	}
 	if d.err != "" {
-		lines = append(lines, st.Bad.Render(d.err))
+		lines = append(lines, st.Bad.Render(wrap(d.err, w-2)))
 	}
 	if d.kind == dialogKill || d.kind == dialogBalancer {
 		verb := "Kill"
@@ -201,5 +200,6 @@ func (d *dialog) view(st Styles, w int) string {
 		buttons := cancel + "    " + act + "   " + d.keys.Confirm.Help().Key + " / " + d.keys.Deny.Help().Key
 		lines = append(lines, "", strings.Repeat(" ", max((w-4-lipgloss.Width(buttons))/2, 0))+buttons)
 	}
-	return box(st, d.title, strings.Join(lines, "\n"), w, len(lines)+2, true)
+	content := strings.Join(lines, "\n")
+	return box(st, d.title, content, w, strings.Count(content, "\n")+3, true)
 }

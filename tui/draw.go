@@ -225,3 +225,9 @@ func wrapCells(cells []string, sep string, w int) string {
 	}
 	return strings.Join(append(lines, cur), "\n")
 }
+
+// wrap breaks text into lines of at most w cells, at spaces where it can
+// and inside a word only when one is longer than w.
+func wrap(s string, w int) string {
+	return ansi.Wrap(s, max(w, 1), " ")
+}

@@ -367,19 +367,24 @@ func TestResizeStorm(t *testing.T) {
 func TestGoldenScreens(t *testing.T) {
 	for _, size := range [][2]int{{120, 40}, {80, 24}} {
 		name := fmt.Sprintf("dashboard-%dx%d.golden", size[0], size[1])
-		got := screen(newTestModel(t, Options{Title: "prod-eu"}, size[0], size[1], 12))
-		path := filepath.Join("testdata", name)
-		if *update {
-			os.MkdirAll("testdata", 0o755)
-			os.WriteFile(path, []byte(got), 0o644)
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run go test ./tui -update to create it)", err)
-		}
-		if got != string(want) {
-			t.Errorf("%s differs (go test ./tui -update rewrites it):\n%s", name, got)
-		}
+		golden(t, name, screen(newTestModel(t, Options{Title: "prod-eu"}, size[0], size[1], 12)))
+	}
+}
+
+// golden compares a screen with testdata/name (-update rewrites it).
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		os.MkdirAll("testdata", 0o755)
+		os.WriteFile(path, []byte(got), 0o644)
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./tui -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (go test ./tui -update rewrites it):\n%s", name, got)
 	}
 }
 

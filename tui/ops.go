@@ -30,6 +30,9 @@ type opsPane struct {
 	reverse        bool
 	showSystem     bool
 	tableW, tableH int
+	natural        [colCount]int     // each column's widest cell
+	widths         [colCount]int     // as laid out
+	labels         map[string]string // node address -> short label
 }
 
 // Requests from the ops pane to the root, which owns dialogs and the footer.
@@ -52,6 +55,7 @@ func newOpsPane(env paneEnv) *opsPane {
 	ti.Placeholder = "text, user: app: ns: op: secs>N"
 	p := &opsPane{paneBase: newPaneBase("Operations", env), filter: ti,
 		table: table.New(table.WithFocused(true), table.WithKeyMap(env.keys.Table.TableKeyMap()))}
+	p.natural = naturalWidths(nil)
 	p.sizeTable(fullWidth, 10) // columns must exist before the first rows
 	p.setStyles(env.styles)
 	return p
@@ -66,6 +70,7 @@ func (p *opsPane) Update(msg tea.Msg) tea.Cmd {
 		return p.tableKey(msg)
 	case showMsg:
 		p.snap = msg.snap
+		p.labels = nodeLabels(msg.snap.Deployment.Nodes)
 		p.refresh()
 	case stylesMsg:
 		p.st = msg.styles
