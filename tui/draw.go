@@ -208,6 +208,15 @@ func clean(s string) string {
 
 func isControl(r rune) bool { return r < 0x20 || r >= 0x7f && r < 0xa0 }
 
+// cleanLines is clean for text of several lines: the line breaks stay.
+func cleanLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = clean(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
 // wrapCells joins cells with sep into lines of at most w cells, never
 // splitting a cell (one wider than w is cut).
 func wrapCells(cells []string, sep string, w int) string {

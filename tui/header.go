@@ -124,17 +124,25 @@ func (m *Model) modeMarkers() []string {
 		out = append(out, fmt.Sprintf("REPLAY %s %gx %s (%s–%s)", state, r.Speed(),
 			at.Local().Format("15:04:05"), start.Local().Format("15:04"), end.Local().Format("15:04")))
 	}
-	if m.tl.paused {
-		out = append(out, fmt.Sprintf("PAUSED (+%d)", m.tl.behind))
-	}
-	if m.tl.scrub > 0 {
-		out = append(out, fmt.Sprintf("◀ %ds ago (%s to return)", int(m.tl.latest.TakenAt.Sub(m.tl.shown.TakenAt).Seconds()),
-			m.keys.Global.ScrubForward.Help().Key))
+	if !m.tl.live() {
+		out = append(out, m.pastMarker())
 	}
 	if m.opts.ReadOnly && m.opts.Replay == nil {
 		out = append(out, "READ-ONLY")
 	}
 	return out
+}
+
+// pastMarker says the screen is not live: which moment it shows, how far
+// behind live that is, and the key back: "◀ 14:02:31, 23s behind live
+// (end: live)", "PAUSED 14:02:31, 0s behind live (+0)".
+func (m *Model) pastMarker() string {
+	word := "◀"
+	if m.tl.paused && !m.tl.back {
+		word = "PAUSED"
+	}
+	return fmt.Sprintf("%s %s, %s behind live (+%d) %s: live", word, m.tl.shown.TakenAt.Local().Format("15:04:05"),
+		ageText(m.tl.lag()), m.tl.behind, m.keys.Global.Live.Help().Key)
 }
 
 // alertLine names every stale source: "stale: ops 23s old — 127.0.0.1:27017

@@ -8,6 +8,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"time"
 
@@ -39,7 +40,8 @@ type Options struct {
 	SetConnectionBreakdown func(bool)
 	Replay                 ReplayControl // nil when live
 	Title                  string
-	Demo                   bool // the embedded simulator: the header says DEMO
+	Demo                   bool   // the embedded simulator: the header says DEMO
+	AuditLog               string // where actions are recorded, shown in help
 	NoColor                bool
 	Connecting             *Connecting     // set when the TUI starts before discovery ends
 	Context                context.Context // ends actions in flight on quit; default Background
@@ -153,9 +155,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.tell(stylesMsg{m.styles})
 	case snapshotMsg:
 		if m.tl.add(msg.snap) {
-			m.tell(showMsg{m.tl.shown})
+			m.tell(showMsg{m.tl.shown, true})
+			m.followDetail()
 		} else {
-			m.tell(scrubMsg{m.tl.scrub})
+			m.tell(scrubMsg{m.tl.steps})
 		}
 		m.fitHeader()
 		return m, waitSnapshot(m.opts.Snapshots)
@@ -182,12 +185,20 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m Model) handleRequest(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case killRequestMsg:
+		if why := m.pastKill(); why != "" {
+			m.footer = why
+			return m, nil
+		}
 		m.dialog = newKillDialog(msg.op, m.keys.Dialog)
 	case bulkKillRequestMsg:
+		if why := m.pastKill(); why != "" {
+			m.footer = why
+			return m, nil
+		}
 		m.dialog = newBulkKillDialog(msg.ops, msg.filter, m.keys.Dialog)
 		return m, m.dialog.input.Focus()
 	case detailRequestMsg:
-		m.viewer = newDetail(msg.op, m.layout.w-frameSize, m.layout.bodyH-frameSize, m.keys.Detail)
+		m.viewer = newDetail(msg.op, msg.ended, m.tl.shown, m.tl.live(), m.layout.w-frameSize, m.layout.bodyH-frameSize, m.keys.Detail)
 	case footerMsg:
 		m.footer = msg.text
 	}
@@ -234,9 +245,28 @@ func (m *Model) tell(msg tea.Msg) {
 
 // showTimeline tells the panes the moment on screen after a pause or scrub.
 func (m *Model) showTimeline() {
-	m.tell(scrubMsg{m.tl.scrub})
-	m.tell(showMsg{m.tl.shown})
+	m.tell(scrubMsg{m.tl.steps})
+	m.tell(showMsg{m.tl.shown, m.tl.live()})
+	m.followDetail()
 	m.fitHeader()
+	m.applyKeyState()
+}
+
+// followDetail keeps an open op detail on the moment shown.
+func (m *Model) followDetail() {
+	if m.viewer != nil {
+		m.viewer.follow(m.tl.shown, m.tl.live())
+	}
+}
+
+// pastKill refuses a kill while a past moment is on screen: what is
+// shown may have ended, or be another op by now.
+func (m *Model) pastKill() string {
+	if m.tl.live() {
+		return ""
+	}
+	return fmt.Sprintf("kills act on the present only, not on %s; %s returns to live",
+		m.tl.shown.TakenAt.Local().Format("15:04:05"), m.keys.Global.Live.Help().Key)
 }
 
 // SnapshotMsg wraps a snapshot as a message, for driving the model

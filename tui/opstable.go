@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/table"
 	"github.com/charmbracelet/x/ansi"
@@ -11,14 +12,23 @@ import (
 	"github.com/mongoscope/mongoscope/probes"
 )
 
-// refresh re-applies filter and sort and rebuilds the rows, keeping the
-// selected op selected when it is still there.
+// selection is the op the cursor is on, followed by its node and opid
+// across snapshots, sorts and filters.
+type selection struct {
+	key   string    // node/opid; "" before the first row
+	op    probes.Op // as last seen
+	pos   int       // its row
+	ended time.Time // the first live snapshot without it: it finished by then
+}
+
+func opKey(op probes.Op) string { return op.Node + "/" + op.OpID }
+
+// refresh re-applies filter and sort and rebuilds the rows. The selected
+// op stays selected; when it has finished it stays on its row, marked
+// ended, rather than the cursor jumping to another op.
 func (p *opsPane) refresh() {
-	var keep string
-	if sel, ok := p.selected(); ok {
-		keep = sel.Node + "/" + sel.OpID
-	}
-	terms := parseFilter(p.filter.Value())
+	terms, err := parseFilter(p.filter.Value())
+	p.filterErr = err
 	p.visible = p.visible[:0]
 	p.hidden = 0
 	for _, op := range p.snap.Ops {
@@ -31,19 +41,72 @@ func (p *opsPane) refresh() {
 		}
 	}
 	sortOps(p.visible, opSorts[p.sortCol], p.reverse)
+	cursor := p.placeSelection()
 	rows := make([]table.Row, len(p.visible))
-	cursor := 0
 	stale := p.staleSource()
 	for i, op := range p.visible {
 		rows[i] = opRow(op, stale(op), p.labels)
-		if op.Node+"/"+op.OpID == keep {
-			cursor = i
+		if i == p.ghost {
+			rows[i][colTime] = "ended"
+			rows[i][colFlags] = "finished by " + p.sel.ended.Local().Format("15:04:05")
 		}
 	}
 	p.natural = naturalWidths(rows)
 	p.fitColumns(false)
 	p.table.SetRows(rows)
 	p.table.SetCursor(cursor)
+	p.noteCursor()
+}
+
+// placeSelection finds the selected op's row. Live, an op that is no
+// longer running keeps its row as a ghost; one only filtered out, or
+// absent from a past moment, leaves the cursor where it was.
+func (p *opsPane) placeSelection() int {
+	p.ghost = -1
+	if p.sel.key == "" {
+		return 0
+	}
+	for i, op := range p.visible {
+		if opKey(op) == p.sel.key {
+			return i
+		}
+	}
+	pos := min(p.sel.pos, len(p.visible))
+	if !p.live || p.running(p.sel.key) {
+		return max(min(pos, len(p.visible)-1), 0)
+	}
+	if p.sel.ended.IsZero() {
+		p.sel.ended = p.snap.TakenAt
+	}
+	p.visible = append(p.visible, probes.Op{})
+	copy(p.visible[pos+1:], p.visible[pos:])
+	p.visible[pos] = p.sel.op
+	p.ghost = pos
+	return pos
+}
+
+// running says whether the snapshot shown lists the op (whatever the
+// filter).
+func (p *opsPane) running(key string) bool {
+	for _, op := range p.snap.Ops {
+		if opKey(op) == key {
+			return true
+		}
+	}
+	return false
+}
+
+// noteCursor remembers the op under the cursor as the selection.
+func (p *opsPane) noteCursor() {
+	i := p.table.Cursor()
+	switch {
+	case i < 0 || i >= len(p.visible):
+		return
+	case i == p.ghost:
+		p.sel.pos = i
+	default:
+		p.sel = selection{key: opKey(p.visible[i]), op: p.visible[i], pos: i}
+	}
 }
 
 func (p *opsPane) selected() (probes.Op, bool) {
@@ -54,11 +117,20 @@ func (p *opsPane) selected() (probes.Op, bool) {
 	return p.visible[i], true
 }
 
-// killable are the ops a bulk kill would take: the filtered user ops.
+// selectedEnded says when the selected op was seen gone, if it was.
+func (p *opsPane) selectedEnded() (time.Time, bool) {
+	if p.ghost >= 0 && p.table.Cursor() == p.ghost {
+		return p.sel.ended, true
+	}
+	return time.Time{}, false
+}
+
+// killable are the ops a bulk kill would take: the filtered user ops
+// still running.
 func (p *opsPane) killable() []probes.Op {
 	var out []probes.Op
-	for _, op := range p.visible {
-		if !op.System {
+	for i, op := range p.visible {
+		if !op.System && i != p.ghost {
 			out = append(out, op)
 		}
 	}

@@ -46,7 +46,7 @@ func sampleSnapshot(i int) probes.Snapshot {
 		Queues:      &probes.QueueStats{Nodes: map[string]probes.NodeQueues{"s0-0:27018": {WritersQueued: 14, ReadTicketsOut: 3, ReadTicketsTotal: 128, WriteTicketsOut: 14, WriteTicketsTotal: 128}}},
 		Ops: []probes.Op{
 			{Node: "s0-0:27018", Shard: "shard0", OpID: "shard0:88121", KillVia: "mongos1:27017", Op: "command", NS: "analytics.events", SecsRunning: 412.3, PlanSummary: "COLLSCAN", AppName: "reports", Client: "10.1.4.7:51234", User: "reporter@admin", Flags: []string{probes.FlagCollscan, probes.FlagLong}, Command: `{"aggregate":"events","pipeline":[{"$match":{"ts":{"$gte":1}}}]}`},
-			{Node: "s0-0:27018", Shard: "shard0", OpID: "shard0:88417", KillVia: "mongos1:27017", Op: "update", NS: "app.messages", SecsRunning: 31, PlanSummary: "IXSCAN { user: 1 }", AppName: "api", Client: "10.1.4.9:40000", WaitingForLock: true, Flags: []string{probes.FlagLockWait}},
+			{Node: "s0-0:27018", Shard: "shard0", OpID: "shard0:88417", KillVia: "mongos1:27017", Op: "update", NS: "app.messages", SecsRunning: 31, PlanSummary: "IXSCAN { user: 1 }", AppName: "api", Client: "10.1.4.9:40000", WaitingForLock: true, Flags: []string{probes.FlagLockWait}, LSID: "0123456789abcdef0123456789abcdef"},
 			{Node: "s1-0:27018", Shard: "shard1", OpID: "shard1:1201", KillVia: "mongos1:27017", Op: "command", NS: "app.users", SecsRunning: 88.4, ProgressDone: 63, ProgressTotal: 100, Flags: []string{probes.FlagIndexBuild, probes.FlagLong}},
 			{Node: "s0-0:27018", Shard: "shard0", OpID: "shard0:7", Op: "none", NS: "local.oplog.rs", SecsRunning: 999, Desc: "ReplBatcher", System: true},
 		},

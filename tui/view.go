@@ -31,7 +31,7 @@ func (m *Model) render() string {
 	var body string
 	switch {
 	case m.viewer != nil:
-		body = box(m.styles, m.viewer.title, m.viewer.view(), l.w, l.bodyH, true)
+		body = box(m.styles, m.viewer.heading(), m.viewer.view(), l.w, l.bodyH, true)
 	case !m.tl.have:
 		body = box(m.styles, "mongoscope", m.connectView(), l.w, l.bodyH, false)
 	default:
@@ -97,7 +97,7 @@ func (m *Model) stripsView(n int) string {
 }
 
 // footerView: the last action's outcome, a spinner while one runs, and
-// the keys that apply now.
+// the keys that apply now; "? help • q quit" is never cut.
 func (m *Model) footerView() string {
 	st := m.styles
 	var left string
@@ -109,12 +109,33 @@ func (m *Model) footerView() string {
 	case m.ended:
 		left = st.Dim.Render("no more snapshots")
 	}
-	m.help.SetWidth(max(m.layout.w-lipgloss.Width(left)-2, 10))
-	keys := m.help.ShortHelpView(m.shortHelp())
-	if left != "" {
-		return fit(left+"  "+keys, m.layout.w)
+	always := m.help.ShortHelpView(m.alwaysKeys())
+	room := m.layout.w - lipgloss.Width(always) - 3
+	switch {
+	case left != "" && lipgloss.Width(left) > room: // a long message takes the line until the next key
+		return fit(left, m.layout.w)
+	case left != "" && lipgloss.Width(left) > room-10:
+		return fit(fit(left, room)+"   "+always, m.layout.w)
 	}
-	return fit(keys, m.layout.w)
+	keys := ""
+	if room-lipgloss.Width(left) > 10 {
+		m.help.SetWidth(room - lipgloss.Width(left) - 2)
+		keys = m.help.ShortHelpView(m.shortHelp())
+	}
+	line := strings.TrimSpace(strings.Join([]string{left, keys}, "  "))
+	return fit(fit(line, room)+"   "+always, m.layout.w)
+}
+
+// alwaysKeys end the footer, never cut: help and quit, or where keys are
+// text or answers, the quit that still works.
+func (m *Model) alwaysKeys() []key.Binding {
+	switch {
+	case m.dialog != nil, m.ops.prompting():
+		return []key.Binding{m.keys.Global.ForceQuit}
+	case m.viewer != nil:
+		return []key.Binding{m.keys.Global.Quit}
+	}
+	return m.keys.Always()
 }
 
 // overlay centres a dialog over the screen.
@@ -143,7 +164,10 @@ func (m *Model) shortHelp() []key.Binding {
 		return []key.Binding{k.Filter.Apply, k.Filter.Clear}
 	case m.viewer != nil:
 		d := k.Detail
-		return []key.Binding{d.Close, d.Up, d.Down, d.PageDown, d.PageUp, k.Global.Quit}
+		if m.viewer.op != nil {
+			return []key.Binding{d.Close, d.Kill, d.KillFiltered, d.Copy, d.Up, d.Down, d.PageDown}
+		}
+		return []key.Binding{d.Close, d.Up, d.Down, d.PageDown, d.PageUp}
 	}
 	return append(m.panes[m.focus].ShortHelp(), k.ShortHelp()...)
 }
