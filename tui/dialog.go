@@ -280,6 +280,7 @@ func (d *dialog) view(st Styles, w int) string {
 		lines = append(lines, strings.Split(wrap(l, w-2), "\n")...) // a dialog never cuts its own words
 	}
 	if d.hasInput() {
+		d.input.SetStyles(st.inputStyles())
 		lines = append(lines, "", d.input.View())
 	}
 	if d.err != "" {

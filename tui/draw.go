@@ -240,3 +240,37 @@ func wrapCells(cells []string, sep string, w int) string {
 func wrap(s string, w int) string {
 	return ansi.Wrap(s, max(w, 1), " ")
 }
+
+// asciiGlyphs are the ASCII stand-ins for what mongoscope draws, one cell
+// for one cell so nothing moves: boxes, sparkline blocks, arrows, marks.
+var asciiGlyphs = strings.NewReplacer(
+	"╭", "+", "╮", "+", "╰", "+", "╯", "+", "─", "-", "│", "|", "┤", "|", "├", "|", "┼", "+", "┬", "+", "┴", "+",
+	"▁", "_", "▂", ".", "▃", ".", "▄", "-", "▅", "=", "▆", "=", "▇", "#", "█", "#",
+	"…", "~", "—", "-", "–", "-", "·", ".", "•", "*", "▲", "^", "▴", "^", "▾", "v", "◀", "<", "▶", ">",
+	"←", "<", "→", ">", "↑", "^", "↓", "v", "≈", "~", "≫", ">", "⚠", "!", "✗", "x", "×", "x",
+)
+
+// toASCII redraws a screen for a terminal that is not UTF-8: the glyphs
+// above, and "?" for any other character (per cell it takes).
+func toASCII(s string) string {
+	s = asciiGlyphs.Replace(s)
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return asciiOnly(s)
+		}
+	}
+	return s
+}
+
+// asciiOnly replaces what is left outside ASCII with a "?" a cell.
+func asciiOnly(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x80 {
+			b.WriteRune(r)
+			continue
+		}
+		b.WriteString(strings.Repeat("?", max(ansi.StringWidth(string(r)), 1)))
+	}
+	return b.String()
+}

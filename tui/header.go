@@ -118,7 +118,10 @@ func (m *Model) modeMarkers() []string {
 	if r := m.opts.Replay; r != nil {
 		at, start, end := r.Position()
 		state := "playing"
-		if r.Paused() {
+		switch {
+		case r.AtEnd():
+			state = "at the end (" + m.keys.Replay.Back.Help().Key + " seeks back)"
+		case r.Paused():
 			state = "paused"
 		}
 		out = append(out, fmt.Sprintf("REPLAY %s %gx %s (%s–%s)", state, r.Speed(),

@@ -28,6 +28,7 @@ type ReplayControl interface {
 	Speed() float64
 	Seek(d time.Duration)
 	Position() (at, start, end time.Time)
+	AtEnd() bool // everything was played; a seek back plays again
 }
 
 // Options are what the command line hands the TUI.
@@ -42,7 +43,9 @@ type Options struct {
 	Title                  string
 	Demo                   bool   // the embedded simulator: the header says DEMO
 	AuditLog               string // where actions are recorded, shown in help
+	Notice                 string // shown in the footer from the start (a damaged recording)
 	NoColor                bool
+	ASCII                  bool            // draw with ASCII only (the locale is not UTF-8, or --ascii)
 	Connecting             *Connecting     // set when the TUI starts before discovery ends
 	Context                context.Context // ends actions in flight on quit; default Background
 	History                *probes.History // default: 1 h of points, 10 min of whole snapshots
@@ -93,6 +96,7 @@ func New(opts Options) Model {
 	m := Model{opts: opts, ctx: opts.Context, keys: &keys, styles: NewStyles(true, noColor(opts)),
 		help: help.New(), spin: spinner.New(spinner.WithSpinner(spinner.Line)), tl: timeline{hist: opts.History},
 		interval: opts.Interval, focus: paneOps}
+	m.help.Styles = m.styles.helpStyles()
 	m.panes, m.ops = newPanes(paneEnv{styles: m.styles, keys: m.keys, hist: opts.History})
 	if opts.Actor != nil {
 		m.privs = opts.Actor.Privileges()
@@ -100,6 +104,7 @@ func New(opts Options) Model {
 	if opts.Connecting != nil {
 		m.conn = &connectState{Connecting: *opts.Connecting}
 	}
+	m.footer = clean(opts.Notice)
 	m.applyKeyState()
 	return m
 }
@@ -152,6 +157,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.relayout(max(msg.Width, 0), max(msg.Height, 0))
 	case tea.BackgroundColorMsg:
 		m.styles = NewStyles(msg.IsDark(), noColor(m.opts))
+		m.help.Styles = m.styles.helpStyles()
 		m.tell(stylesMsg{m.styles})
 	case snapshotMsg:
 		if m.tl.add(msg.snap) {

@@ -479,6 +479,7 @@ type fakeReplay struct {
 
 func (r *fakeReplay) TogglePause()         { r.paused = !r.paused }
 func (r *fakeReplay) Paused() bool         { return r.paused }
+func (r *fakeReplay) AtEnd() bool          { return false }
 func (r *fakeReplay) SetSpeed(x float64)   { r.speed = x }
 func (r *fakeReplay) Speed() float64       { return r.speed }
 func (r *fakeReplay) Seek(d time.Duration) { r.seeks = append(r.seeks, d) }

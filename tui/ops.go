@@ -61,6 +61,7 @@ func newOpsPane(env paneEnv) *opsPane {
 	ti := textinput.New()
 	ti.Prompt = env.keys.Table.Filter.Help().Key // the prompt echoes the key that opened it
 	ti.Placeholder = "text, user: app: ns: op: secs>N"
+	ti.SetWidth(len(ti.Placeholder) + 1) // else the placeholder shows one letter
 	p := &opsPane{paneBase: newPaneBase("Operations", env), filter: ti,
 		table: table.New(table.WithFocused(true), table.WithKeyMap(env.keys.Table.TableKeyMap()))}
 	p.natural = naturalWidths(nil)

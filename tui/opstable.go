@@ -387,4 +387,5 @@ func (p *opsPane) setStyles(st Styles) {
 	s.Header = st.TableHeader.Padding(0, 1)
 	s.Selected = st.Selected
 	p.table.SetStyles(s)
+	p.filter.SetStyles(st.inputStyles())
 }

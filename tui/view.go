@@ -12,7 +12,11 @@ import (
 
 // View draws the screen from the layout; panes draw their insides.
 func (m Model) View() tea.View {
-	v := tea.NewView(m.render())
+	out := m.render()
+	if m.opts.ASCII {
+		out = toASCII(out)
+	}
+	v := tea.NewView(out)
 	v.AltScreen = true
 	return v
 }

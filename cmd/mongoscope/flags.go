@@ -37,6 +37,7 @@ type options struct {
 	record         string
 	recordMax      int64
 	json           bool
+	ascii          bool
 	version        bool
 	args           []string
 }
@@ -62,6 +63,7 @@ func newFlagSet(name string, o *options, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.record, "record", "", "record every snapshot to this file (gzip'd JSON lines)")
 	fs.Int64Var(&o.recordMax, "record-max", 512<<20, "stop recording when the file reaches this many bytes")
 	fs.BoolVar(&o.json, "json", false, "when stdout is not a terminal, print JSON lines instead of text")
+	fs.BoolVar(&o.ascii, "ascii", false, "draw with ASCII only (automatic when the locale is not UTF-8)")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	return fs
 }

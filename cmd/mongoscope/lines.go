@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/mongoscope/mongoscope/probes"
 	"github.com/mongoscope/mongoscope/tui"
@@ -27,6 +28,7 @@ func printLines(ctx context.Context, snaps <-chan probes.Snapshot, asJSON bool, 
 			if asJSON {
 				enc := json.NewEncoder(out)
 				for _, r := range rows {
+					r.Time = s.TakenAt.Format(time.RFC3339) // machines get the date and zone; people the short time
 					enc.Encode(r)
 				}
 				continue
