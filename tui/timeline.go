@@ -76,31 +76,29 @@ func (t *timeline) step(dir int) bool {
 	return true
 }
 
-// find is the history index of the snapshot a step lands on: back, the
-// newest taken at or before target (else the oldest kept); forward, the
-// oldest taken at or after it (else the latest).
+// find is the history index of the snapshot a step lands on: the one
+// nearest the target among those before (dir < 0) or after the moment
+// shown, so polls that drift a little around the interval still step one
+// at a time; back past the oldest kept, the oldest; forward past the
+// latest, the latest.
 func (t *timeline) find(dir int, target time.Time) (int, bool) {
 	n := t.hist.FullLen()
-	if dir < 0 {
-		if t.steps >= n-1 {
-			return 0, false // the oldest kept is on screen
-		}
-		for i := t.steps + 1; i < n; i++ {
-			if s, ok := t.hist.At(i); ok && !s.TakenAt.After(target) {
-				return i, true
-			}
-		}
-		return n - 1, true
+	if dir < 0 && t.steps >= n-1 || dir > 0 && t.steps == 0 {
+		return 0, false // nothing further that way
 	}
-	if t.steps == 0 {
-		return 0, false
-	}
-	for i := t.steps - 1; i > 0; i-- {
-		if s, ok := t.hist.At(i); ok && !s.TakenAt.Before(target) {
-			return i, true
+	best, bestGap := -1, time.Duration(0)
+	for i := t.steps - dir; i >= 0 && i < n; i -= dir {
+		s, ok := t.hist.At(i)
+		if !ok {
+			break
 		}
+		gap := s.TakenAt.Sub(target).Abs()
+		if best >= 0 && gap > bestGap {
+			break // moving away from the target now
+		}
+		best, bestGap = i, gap
 	}
-	return 0, true
+	return best, best >= 0
 }
 
 // lag is how far the moment shown is behind the latest snapshot.
