@@ -111,6 +111,11 @@ func interval(s probes.Snapshot) time.Duration {
 	return time.Second
 }
 
+// everyPollProbes are the probes asked every poll; the others have slower
+// cadences the snapshot does not give, so only these are judged old by
+// their age (more than two intervals).
+var everyPollProbes = map[string]bool{"serverStatus": true, "replication": true, "top": true, "balancer": true}
+
 // probeStale says how old a node's probe result is when it is older than
 // two intervals ("23s old"), else "".
 func probeStale(s probes.Snapshot, addr, probe string) string {

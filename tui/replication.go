@@ -84,7 +84,7 @@ func setTrouble(rs probes.ReplicaSet) float64 {
 			return 2e9 + t
 		}
 	}
-	if rs.Stale != "" {
+	if rs.Stale != "" || membersDown(rs) > 0 {
 		t += 1e9
 	}
 	return t
@@ -96,6 +96,9 @@ func (p *replicationPane) setLine(rs probes.ReplicaSet, collapsed bool) string {
 	line := p.st.Bold.Render(clean(rs.Set))
 	if collapsed {
 		line += "  " + p.worstLag(rs)
+		if down := membersDown(rs); down > 0 {
+			line += "  " + p.st.Bad.Render(fmt.Sprintf("%d DOWN", down))
+		}
 	}
 	if rs.Stale != "" {
 		line += "  " + p.st.Warn.Render("("+parseStale(rs.Stale).old()+")")
@@ -121,6 +124,16 @@ func (p *replicationPane) worstLag(rs probes.ReplicaSet) string {
 		lag += " ▲"
 	}
 	return p.st.mark(sev, lag)
+}
+
+func membersDown(rs probes.ReplicaSet) int {
+	n := 0
+	for _, mem := range rs.Members {
+		if mem.Health == 0 {
+			n++
+		}
+	}
+	return n
 }
 
 func (p *replicationPane) lagSeverity(rs probes.ReplicaSet) probes.Severity {

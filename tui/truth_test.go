@@ -27,7 +27,8 @@ func troubledSnapshot(i int) probes.Snapshot {
 	slow.State, slow.Slow, slow.Error = probes.StateSlow, true, "answering late: waiting 2.1s for serverStatus"
 	slow.Probes = map[string]probes.ProbeStatus{"serverStatus": {AgeSeconds: f(23)}, "replication": {AgeSeconds: f(0.4)}}
 	nodes[3].Probes = map[string]probes.ProbeStatus{"serverStatus": {AgeSeconds: f(95), Error: "connection refused"}}
-	nodes[0].Probes = map[string]probes.ProbeStatus{"currentOp": {AgeSeconds: f(23)}, "serverStatus": {AgeSeconds: f(0.3)}}
+	nodes[0].Probes = map[string]probes.ProbeStatus{"balancer": {AgeSeconds: f(23)}, "chunks": {AgeSeconds: f(22)},
+		"serverStatus": {AgeSeconds: f(0.3)}}
 	s.Replication[2] = replSet("shard2", "shard2", "s2-%d:27018", 30, 0.6)
 	s.Replication[1].Stale = "as of 14:02:20, 13s old: s1-0:27018 no new answer"
 	s.Balancer.Stale = "as of 14:02:01, 40s old: cfg-0:27019 no new answer"
@@ -123,7 +124,8 @@ func TestNodeListSaysUpSlowDownAndProbeAges(t *testing.T) {
 		regexp.MustCompile(`serverStatus 1m35s ✗ connection refused`),
 		regexp.MustCompile(`SLOW s1-1:27018 .*answering late: waiting 2.1s for serverStatus`),
 		regexp.MustCompile(`replication 0.4s · serverStatus 23s old`),
-		regexp.MustCompile(`UP   mongos1:27017 .*\n.*currentOp 23s old · serverStatus 0.3s`),
+		// chunks are read every 30 s or so: 22 s is not old.
+		regexp.MustCompile(`UP   mongos1:27017 .*\n.*balancer 23s old · chunks 22s · serverStatus 0.3s`),
 	} {
 		if !want.MatchString(scr) {
 			t.Errorf("the node list lacks %v:\n%s", want, scr)
@@ -232,5 +234,15 @@ func TestConnectedReadsPrivilegesAgain(t *testing.T) {
 	m = send(m, tea.WindowSizeMsg{Width: 80, Height: 24})
 	if !strings.Contains(screen(m), "connected to db1:27017; waiting for the first complete poll") {
 		t.Fatalf("after connecting:\n%s", screen(m))
+	}
+}
+
+// A set drawn as one line still says a member is down.
+func TestCollapsedSetSaysMembersDown(t *testing.T) {
+	s := troubledSnapshot(0)
+	s.Replication[3].Members[1].Health, s.Replication[3].Members[1].LagSeconds = 0, nil
+	m := send(newTestModel(t, Options{}, 120, 40, 0), snapshotMsg{s})
+	if pane := replPane(screen(m), 120); !strings.Contains(pane, "configRepl  max lag 0.2s cfg-2:27019  1 DOWN") {
+		t.Fatalf("the config set's summary does not say a member is down:\n%s", pane)
 	}
 }
