@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -21,7 +22,7 @@ func (m *Model) offKey(msg tea.KeyPressMsg, groups []string) string {
 	off := ""
 	for name, b := range m.keys.Named() {
 		group, _, _ := strings.Cut(name, ".")
-		if !contains(groups, group) || !contains(b.Keys(), pressed) {
+		if !slices.Contains(groups, group) || !slices.Contains(b.Keys(), pressed) {
 			continue
 		}
 		if b.Enabled() {
@@ -30,15 +31,6 @@ func (m *Model) offKey(msg tea.KeyPressMsg, groups []string) string {
 		off = b.Help().Key + " (" + b.Help().Desc + ") is off: " + m.whyOff(name)
 	}
 	return off
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // whyOff says why the binding named (Group.Field) is disabled now.
@@ -90,6 +82,8 @@ func (m *Model) whyNoActions() string {
 		return "actions are off while replaying a recording"
 	case m.opts.Actor == nil:
 		return "there is no deployment to act on"
+	case m.conn != nil && !m.conn.done:
+		return "mongoscope is still connecting"
 	}
 	return ""
 }
