@@ -31,7 +31,7 @@ type GlobalKeys struct {
 	Zoom, Back                    key.Binding
 	Pause, Faster, Slower         key.Binding
 	ScopePrev, ScopeNext          key.Binding
-	ScrubBack, ScrubForward       key.Binding
+	ScrubBack, ScrubForward, Live key.Binding
 	Balancer, Window              key.Binding
 }
 
@@ -46,6 +46,7 @@ type TableKeys struct {
 // (bulk kill, balancer window) uses only Press and Cancel.
 type DialogKeys struct {
 	Confirm, Deny, Cancel, Switch, Press key.Binding
+	Session                              key.Binding // the kill dialog of a sharded write: kill its session
 }
 
 // FilterKeys end the operations filter prompt; every other key is text.
@@ -53,9 +54,11 @@ type FilterKeys struct {
 	Apply, Clear key.Binding
 }
 
-// DetailKeys scroll the op detail and the help screen.
+// DetailKeys scroll the op detail and the help screen; in the op detail
+// the op can be killed and copied as from the table.
 type DetailKeys struct {
 	Up, Down, PageUp, PageDown, Top, Bottom, Close key.Binding
+	Kill, KillFiltered, Copy                       key.Binding
 }
 
 // ReplayKeys drive a recording being played back.
@@ -84,8 +87,9 @@ func Default() KeyMap {
 			Slower:       bind("-", "longer interval", "-"),
 			ScopePrev:    bind("[", "scope ←", "["),
 			ScopeNext:    bind("]", "scope →", "]"),
-			ScrubBack:    bind("←", "back in time", "left"),
-			ScrubForward: bind("→", "forward in time", "right"),
+			ScrubBack:    bind("←", "back one interval", "left"),
+			ScrubForward: bind("→", "forward one interval", "right"),
+			Live:         bind("end", "back to live", "end"),
 			Balancer:     bind("b", "stop/start balancer", "b"),
 			Window:       bind("w", "balancer window", "w"),
 		},
@@ -95,7 +99,7 @@ func Default() KeyMap {
 			PageUp:       bind("pgup", "page up", "pgup"),
 			PageDown:     bind("pgdn", "page down", "pgdown"),
 			Top:          bind("home", "first op", "home"),
-			Bottom:       bind("end", "last op", "end"),
+			Bottom:       bind("ctrl+end", "last op", "ctrl+end"),
 			Detail:       bind("enter", "op detail", "enter"),
 			Filter:       bind("/", "filter ops", "/"),
 			Sort:         bind("s", "sort column", "s"),
@@ -111,19 +115,23 @@ func Default() KeyMap {
 			Cancel:  bind("esc", "cancel", "esc"),
 			Switch:  bind("←/→/tab", "other button", "left", "right", "tab", "shift+tab"),
 			Press:   bind("enter", "press button / submit", "enter"),
+			Session: bind("s", "kill the op's session (sharded write)", "s"),
 		},
 		Filter: FilterKeys{
 			Apply: bind("enter", "keep filter", "enter"),
 			Clear: bind("esc", "clear filter", "esc"),
 		},
 		Detail: DetailKeys{
-			Up:       bind("↑", "scroll up", "up"),
-			Down:     bind("↓", "scroll down", "down"),
-			PageUp:   bind("pgup", "scroll a page up", "pgup"),
-			PageDown: bind("pgdn", "scroll a page down", "pgdown"),
-			Top:      bind("home", "top", "home"),
-			Bottom:   bind("end", "bottom", "end"),
-			Close:    bind("esc", "close", "esc"),
+			Up:           bind("↑", "scroll up", "up"),
+			Down:         bind("↓", "scroll down", "down"),
+			PageUp:       bind("pgup", "scroll a page up", "pgup"),
+			PageDown:     bind("pgdn", "scroll a page down", "pgdown"),
+			Top:          bind("home", "top", "home"),
+			Bottom:       bind("end", "bottom", "end"),
+			Close:        bind("esc", "close", "esc"),
+			Kill:         bind("k", "kill this op", "k"),
+			KillFiltered: bind("K", "kill the filtered ops", "K"),
+			Copy:         bind("c", "copy this op's command", "c"),
 		},
 		Replay: ReplayKeys{
 			Pause:   bind("p", "play/pause replay", "p"),

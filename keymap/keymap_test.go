@@ -31,9 +31,17 @@ func groupBindings(group any) map[string]key.Binding {
 
 func TestDisabledActionsDoNotMatch(t *testing.T) {
 	k := Default()
-	k.Apply(State{Kill: true, Balancer: true, Interval: true, OpsFocused: true})
-	if !key.Matches(press("k"), k.Table.Kill) {
+	k.Apply(State{Kill: true, Balancer: true, Interval: true, OpsFocused: true, Live: true, FilterOK: true})
+	if !key.Matches(press("k"), k.Table.Kill) || !key.Matches(press("K"), k.Table.KillFiltered) {
 		t.Fatal("k should kill when allowed")
+	}
+	k.Apply(State{Kill: true, Balancer: true, Interval: true, OpsFocused: true, Live: false, FilterOK: true})
+	if key.Matches(press("k"), k.Table.Kill) || key.Matches(press("k"), k.Detail.Kill) || key.Matches(press("K"), k.Table.KillFiltered) {
+		t.Fatal("a kill must not act from a past moment")
+	}
+	k.Apply(State{Kill: true, Balancer: true, Interval: true, OpsFocused: true, Live: true, FilterOK: false})
+	if !key.Matches(press("k"), k.Table.Kill) || key.Matches(press("K"), k.Table.KillFiltered) || key.Matches(press("K"), k.Detail.KillFiltered) {
+		t.Fatal("a filter with an error must turn bulk kill off, and only it")
 	}
 	k.Apply(State{Interval: true, OpsFocused: true})
 	if key.Matches(press("k"), k.Table.Kill) || key.Matches(press("b"), k.Global.Balancer) || key.Matches(press("K"), k.Table.KillFiltered) {

@@ -16,6 +16,8 @@ type State struct {
 	Replay     bool // a recording plays: replay keys instead of live time keys
 	Interval   bool // the poll interval can change
 	OpsFocused bool // the operations table has the focus
+	Live       bool // the present is on screen: kills act on the present only
+	FilterOK   bool // the operations filter applies as typed: bulk kill takes what it shows
 }
 
 // Apply enables exactly the bindings that apply in s.
@@ -23,8 +25,10 @@ func (k *KeyMap) Apply(s State) {
 	for _, b := range k.Table.all() {
 		b.SetEnabled(s.OpsFocused)
 	}
-	k.Table.Kill.SetEnabled(s.OpsFocused && s.Kill)
-	k.Table.KillFiltered.SetEnabled(s.OpsFocused && s.Kill)
+	k.Table.Kill.SetEnabled(s.OpsFocused && s.Kill && s.Live)
+	k.Table.KillFiltered.SetEnabled(s.OpsFocused && s.Kill && s.Live && s.FilterOK)
+	k.Detail.Kill.SetEnabled(s.Kill && s.Live)
+	k.Detail.KillFiltered.SetEnabled(s.Kill && s.Live && s.FilterOK)
 	k.Global.Balancer.SetEnabled(s.Balancer)
 	k.Global.Window.SetEnabled(s.Balancer)
 	for _, b := range k.Replay.all() {
@@ -55,14 +59,16 @@ func (k KeyMap) Groups() []Group {
 	g, t, d, r := k.Global, k.Table, k.Detail, k.Replay
 	return []Group{
 		{"Panes", []key.Binding{g.NextPane, g.PrevPane, g.FocusPane, g.Zoom, g.Back, g.Help, g.Quit, g.ForceQuit}},
-		{"Time", []key.Binding{g.Pause, g.Faster, g.Slower, g.ScopePrev, g.ScopeNext, g.ScrubBack, g.ScrubForward}},
+		{"Time", []key.Binding{g.Pause, g.ScrubBack, g.ScrubForward, g.Live, g.Faster, g.Slower, g.ScopePrev, g.ScopeNext}},
 		{"Operations table", []key.Binding{t.Up, t.Down, t.PageUp, t.PageDown, t.Top, t.Bottom, t.Detail, t.Filter,
 			t.Sort, t.SortReverse, t.System, t.Copy}},
 		{"Actions", []key.Binding{t.Kill, t.KillFiltered, g.Balancer, g.Window}},
 		{"Replay", []key.Binding{r.Pause, r.Faster, r.Slower, r.Back, r.Forward}},
-		{"In a dialog", []key.Binding{k.Dialog.Confirm, k.Dialog.Deny, k.Dialog.Cancel, k.Dialog.Switch, k.Dialog.Press}},
+		{"In a dialog", []key.Binding{k.Dialog.Confirm, k.Dialog.Deny, k.Dialog.Session, k.Dialog.Cancel, k.Dialog.Switch,
+			k.Dialog.Press}},
 		{"In the filter prompt", []key.Binding{k.Filter.Apply, k.Filter.Clear}},
 		{"In the op detail and help", []key.Binding{d.Up, d.Down, d.PageUp, d.PageDown, d.Top, d.Bottom, d.Close}},
+		{"In the op detail", []key.Binding{d.Kill, d.KillFiltered, d.Copy}},
 	}
 }
 
@@ -70,7 +76,12 @@ func (k KeyMap) Groups() []Group {
 // pane adds its own first).
 func (k KeyMap) ShortHelp() []key.Binding {
 	g := k.Global
-	return []key.Binding{g.Balancer, g.Zoom, g.Pause, k.Replay.Pause, g.ScopeNext, g.ScrubBack, g.Help, g.Quit}
+	return []key.Binding{g.Balancer, g.Zoom, g.Pause, k.Replay.Pause, g.ScopeNext, g.ScrubBack, g.Live}
+}
+
+// Always are the keys the footer never cuts: how to get help and out.
+func (k KeyMap) Always() []key.Binding {
+	return []key.Binding{k.Global.Help, k.Global.Quit}
 }
 
 // KeyMap works with the bubbles help component.

@@ -31,6 +31,9 @@ func (m Model) dialogKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 func (d *dialog) action(ctx context.Context, a probes.Actor) (string, tea.Cmd) {
 	switch d.kind {
 	case dialogKill:
+		if d.useSess {
+			return "killing the session of " + d.ops[0].OpID, killSessionCmd(ctx, a, d.ops[0])
+		}
 		return "killing " + d.ops[0].OpID, killCmd(ctx, a, d.ops)
 	case dialogBulkKill:
 		return "killing " + strconv.Itoa(len(d.ops)) + " operations", killCmd(ctx, a, d.ops)
@@ -79,6 +82,13 @@ func killCmd(ctx context.Context, a probes.Actor, ops []probes.Op) tea.Cmd {
 			counts[probes.OutcomeNotAllowed], counts[probes.OutcomeFailed]+counts[probes.OutcomeTimeout])
 		return actionMsg{last}
 	}
+}
+
+func killSessionCmd(ctx context.Context, a probes.Actor, op probes.Op) tea.Cmd {
+	if a == nil {
+		return nil
+	}
+	return func() tea.Msg { return actionMsg{a.KillSession(ctx, op)} }
 }
 
 func balancerCmd(ctx context.Context, a probes.Actor, stop bool) tea.Cmd {

@@ -22,20 +22,24 @@ func (p *balancerPane) View() string {
 		}
 		return p.dim("waiting for balancerStatus…")
 	}
-	lines := []string{windowLine(b)}
+	var lines []string
+	if b.Stale != "" {
+		lines = append(lines, st.Warn.Render(staleLine(b.Stale)))
+	}
+	lines = append(lines, windowLine(b))
 	for _, mg := range b.Migrations {
 		lines = append(lines, st.Warn.Render(fmt.Sprintf("migrating %s %s→%s %s", mg.NS, mg.From, mg.To, secs(mg.ElapsedSecs))))
 	}
 	lines = append(lines, p.recentLines(b.RecentMigrations)...)
 	if len(b.ChunksPerShard) > 0 {
-		lines = append(lines, "chunks "+shardCounts(b.ChunksPerShard, p.zoomed, p.w))
+		lines = append(lines, strings.Split(shardCounts("chunks", b.ChunksPerShard, p.zoomed, p.w), "\n")...)
 	}
 	pending := 0
 	for _, n := range b.RangeDeletionsPending {
 		pending += n
 	}
 	if pending > 0 {
-		lines = append(lines, fmt.Sprintf("range deletions pending %s", shardCounts(b.RangeDeletionsPending, false, p.w)))
+		lines = append(lines, strings.Split(shardCounts("range deletions pending", b.RangeDeletionsPending, false, p.w), "\n")...)
 	}
 	if b.JumboChunks > 0 {
 		lines = append(lines, st.Warn.Render(fmt.Sprintf("%d jumbo chunks", b.JumboChunks)))
@@ -85,9 +89,17 @@ func (p *balancerPane) recentLines(recent []probes.MigrationEvent) []string {
 	return lines
 }
 
-// state is ON, OFF or ON in round, as words with their colour.
+// state is ON, OFF or ON in round, as words with their colour; from a
+// stale answer it is what was last seen, with its age, never as current.
 func (p *balancerPane) state() (word, rest string) {
 	b := p.snap.Balancer
+	if b.Stale != "" {
+		was := "OFF"
+		if b.Enabled {
+			was = "ON"
+		}
+		return p.st.Warn.Render("was " + was), " " + p.st.Warn.Render(parseStale(b.Stale).old())
+	}
 	switch {
 	case !b.Enabled:
 		return p.st.Warn.Render("OFF"), ""
@@ -114,7 +126,9 @@ func (p *balancerPane) Strip() string {
 	return "balancer " + word + rest
 }
 
-func shardCounts(counts map[string]int, bars bool, w int) string {
+// shardCounts is "chunks shard0 412  shard1 301", wrapped to w between
+// shards; with bars, one shard a line with a bar.
+func shardCounts(label string, counts map[string]int, bars bool, w int) string {
 	var names []string
 	hi := 0
 	for k, v := range counts {
@@ -122,7 +136,7 @@ func shardCounts(counts map[string]int, bars bool, w int) string {
 		hi = max(hi, v)
 	}
 	sort.Strings(names)
-	var parts []string
+	parts := []string{label}
 	for _, k := range names {
 		if bars && hi > 0 {
 			parts = append(parts, fmt.Sprintf("\n  %-8s %s %d", k, bar(float64(counts[k])/float64(hi), max(w-20, 4)), counts[k]))
@@ -130,5 +144,9 @@ func shardCounts(counts map[string]int, bars bool, w int) string {
 			parts = append(parts, fmt.Sprintf("%s %d", k, counts[k]))
 		}
 	}
-	return strings.Join(parts, "  ")
+	if bars || len(parts) == 1 {
+		return strings.Join(parts, "")
+	}
+	parts[1] = label + " " + parts[1]
+	return wrapCells(parts[1:], "  ", w)
 }

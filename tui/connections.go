@@ -44,15 +44,19 @@ func (p *connectionsPane) View() string {
 		churn = st.mark(sev, churn+" ▲ churn")
 	}
 	lines := []string{churn}
-	spark := max(p.w-40, 4)
+	spark := max(p.w-39, 0) // what the address, counts and percentage leave
 	for _, r := range rows {
 		pct := fmt.Sprintf("%3.0f%%", r.c.PercentUsed)
 		if sev := probes.ConnSeverity(r.c); sev > probes.OK {
 			pct = st.mark(sev, pct+"▲")
 		}
 		data := p.series(probes.SeriesKey{Scope: probes.ScopeNode, Name: r.addr, Metric: probes.MetricConn}, spark)
-		lines = append(lines, fmt.Sprintf("%-16s %6s/%-7s %s %s", shortHost(r.addr), num(float64(r.c.Current)),
-			num(float64(r.c.Current+r.c.Available)), pct, st.Accent.Render(sparkline(data, spark))))
+		line := fmt.Sprintf("%-16s %6s/%-7s %s %s", shortHost(r.addr), num(float64(r.c.Current)),
+			num(float64(r.c.Current+r.c.Available)), pct, st.Accent.Render(sparkline(data, spark)))
+		if old := probeStale(s, r.addr, "serverStatus"); old != "" {
+			line = fmt.Sprintf("%-16s %s", shortHost(r.addr), st.Warn.Render(old+": "+num(float64(r.c.Current))+" then"))
+		}
+		lines = append(lines, line)
 	}
 	if p.zoomed {
 		lines = append(lines, "")

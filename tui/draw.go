@@ -188,3 +188,89 @@ func shortHost(addr string) string {
 func isIP(h string) bool {
 	return strings.Trim(h, "0123456789.") == ""
 }
+
+// clean makes text from a server safe to draw: control characters
+// (escape sequences, newlines, tabs, C1 codes) become "?", so a hostile
+// app name or namespace cannot move the cursor or restyle the screen.
+func clean(s string) string {
+	for _, r := range s {
+		if isControl(r) {
+			return strings.Map(func(r rune) rune {
+				if isControl(r) {
+					return '?'
+				}
+				return r
+			}, s)
+		}
+	}
+	return s
+}
+
+func isControl(r rune) bool { return r < 0x20 || r >= 0x7f && r < 0xa0 }
+
+// cleanLines is clean for text of several lines: the line breaks stay.
+func cleanLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = clean(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// wrapCells joins cells with sep into lines of at most w cells, never
+// splitting a cell (one wider than w is cut).
+func wrapCells(cells []string, sep string, w int) string {
+	var lines []string
+	cur := ""
+	for _, c := range cells {
+		if cur != "" && lipgloss.Width(cur)+lipgloss.Width(sep)+lipgloss.Width(c) > w {
+			lines = append(lines, cur)
+			cur = ""
+		}
+		if cur != "" {
+			cur += sep
+		}
+		cur += c
+	}
+	return strings.Join(append(lines, cur), "\n")
+}
+
+// wrap breaks text into lines of at most w cells, at spaces where it can
+// and inside a word only when one is longer than w.
+func wrap(s string, w int) string {
+	return ansi.Wrap(s, max(w, 1), " ")
+}
+
+// asciiGlyphs are the ASCII stand-ins for what mongoscope draws, one cell
+// for one cell so nothing moves: boxes, sparkline blocks, arrows, marks.
+var asciiGlyphs = strings.NewReplacer(
+	"╭", "+", "╮", "+", "╰", "+", "╯", "+", "─", "-", "│", "|", "┤", "|", "├", "|", "┼", "+", "┬", "+", "┴", "+",
+	"▁", "_", "▂", ".", "▃", ".", "▄", "-", "▅", "=", "▆", "=", "▇", "#", "█", "#",
+	"…", "~", "—", "-", "–", "-", "·", ".", "•", "*", "▲", "^", "▴", "^", "▾", "v", "◀", "<", "▶", ">",
+	"←", "<", "→", ">", "↑", "^", "↓", "v", "≈", "~", "≫", ">", "⚠", "!", "✗", "x", "×", "x",
+)
+
+// toASCII redraws a screen for a terminal that is not UTF-8: the glyphs
+// above, and "?" for any other character (per cell it takes).
+func toASCII(s string) string {
+	s = asciiGlyphs.Replace(s)
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return asciiOnly(s)
+		}
+	}
+	return s
+}
+
+// asciiOnly replaces what is left outside ASCII with a "?" a cell.
+func asciiOnly(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x80 {
+			b.WriteRune(r)
+			continue
+		}
+		b.WriteString(strings.Repeat("?", max(ansi.StringWidth(string(r)), 1)))
+	}
+	return b.String()
+}

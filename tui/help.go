@@ -65,27 +65,34 @@ func (m *Model) helpBlock(title string, bindings []key.Binding) string {
 	return strings.Join(lines, "\n")
 }
 
-// helpNotes say why action keys are off.
+// helpNotes say why action keys are off (the reasons the footer gives
+// when one is pressed) and where actions are recorded.
 func (m *Model) helpNotes() []string {
 	t, g := m.keys.Table, m.keys.Global
 	kill := t.Kill.Help().Key + "/" + t.KillFiltered.Help().Key
 	balancer := g.Balancer.Help().Key + "/" + g.Window.Help().Key
 	var notes []string
-	switch {
-	case m.opts.ReadOnly:
-		notes = append(notes, "Actions are off: mongoscope runs with --read-only.")
-	case m.opts.Replay != nil:
-		notes = append(notes, "Actions are off while replaying a recording.")
-	default:
+	if m.opts.Demo {
+		notes = append(notes, "DEMO: a simulated sharded cluster running at 10× speed; actions are real there, and harmless.")
+	}
+	if why := m.whyNoActions(); why != "" {
+		notes = append(notes, "Actions are off: "+why+".")
+	} else {
 		if m.privs.KillOpWhy != "" {
 			notes = append(notes, kill+" are off: "+m.privs.KillOpWhy+".")
 		}
 		if m.privs.BalancerWhy != "" {
 			notes = append(notes, balancer+" are off: "+m.privs.BalancerWhy+".")
 		}
+		if m.opts.AuditLog != "" {
+			notes = append(notes, "Every action is appended to the audit log "+m.opts.AuditLog+".")
+		}
+	}
+	if !m.tl.live() {
+		notes = append(notes, kill+" are off: "+m.pastKill()+".")
 	}
 	if m.focus != paneOps {
 		notes = append(notes, fmt.Sprintf("The operations table's keys work when it has the focus (%s).", g.FocusPane.Keys()[paneOps]))
 	}
-	return append(notes, m.keys.Detail.Close.Help().Key+" closes this help.")
+	return append(notes, m.keys.Detail.Close.Help().Key+" closes this help; the arrows and pgup/pgdn scroll it.")
 }

@@ -21,9 +21,15 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case m.dialog != nil:
 		return m.dialogKey(msg)
 	case m.ops.prompting():
-		return m, m.ops.Update(msg)
+		cmd := m.ops.Update(msg)
+		m.applyKeyState() // the filter decides whether bulk kill is on
+		return m, cmd
 	case m.viewer != nil:
 		return m.viewerKey(msg)
+	}
+	if why := m.offKey(msg, dashboardGroups); why != "" {
+		m.footer = why
+		return m, nil
 	}
 	if cmd, ok := m.globalKey(msg); ok {
 		return m, cmd
@@ -31,7 +37,9 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	if cmd, ok := m.timeKey(msg); ok {
 		return m, cmd
 	}
-	return m, m.panes[m.focus].Update(msg)
+	cmd := m.panes[m.focus].Update(msg)
+	m.applyKeyState()
+	return m, cmd
 }
 
 // viewerKey: the op detail or help scrolls; esc closes it (? closes help
@@ -44,8 +52,38 @@ func (m Model) viewerKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, m.keys.Detail.Close), m.viewer.isHelp && key.Matches(msg, g.Help):
 		m.viewer = nil
 		return m, nil
+	case m.viewer.op != nil:
+		if why := m.offKey(msg, []string{"Detail"}); why != "" {
+			m.footer = why
+			return m, nil
+		}
+		if cmd, ok := m.detailKey(msg); ok {
+			return m, cmd
+		}
 	}
 	return m, m.viewer.update(msg, m.keys.Detail)
+}
+
+// detailKey: the op detail kills, bulk-kills and copies as the table does.
+func (m *Model) detailKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	d, op := m.keys.Detail, m.viewer.op.op
+	switch {
+	case key.Matches(msg, d.Kill):
+		if m.viewer.op.gone() {
+			m.footer = "op " + clean(op.OpID) + " " + m.viewer.op.status()
+			return nil, true
+		}
+		if op.System {
+			m.footer = "mongoscope does not kill internal operations (replication, balancer, TTL, monitoring)"
+			return nil, true
+		}
+		return request(killRequestMsg{op}), true
+	case key.Matches(msg, d.KillFiltered):
+		return m.ops.bulkKillRequest(), true
+	case key.Matches(msg, d.Copy):
+		return copyCmd(op), true
+	}
+	return nil, false
 }
 
 // globalKey handles the keys that work in every pane: help, quit, focus,
@@ -72,10 +110,10 @@ func (m *Model) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return m.setView(m.focus, !m.zoomed), true
 	case key.Matches(msg, g.ScopeNext, g.ScopePrev):
 		return m.panes[paneThroughput].Update(msg), true
-	case key.Matches(msg, g.Balancer):
-		m.dialog = newBalancerDialog(m.tl.shown.Balancer, m.keys.Dialog)
+	case key.Matches(msg, g.Balancer): // about the balancer now, whatever moment is shown
+		m.dialog = newBalancerDialog(m.tl.latest.Balancer, m.keys.Dialog)
 	case key.Matches(msg, g.Window):
-		m.dialog = newWindowDialog(m.tl.shown.Balancer, m.keys.Dialog)
+		m.dialog = newWindowDialog(m.tl.latest.Balancer, m.keys.Dialog)
 	default:
 		return nil, false
 	}
@@ -89,13 +127,19 @@ func (m *Model) timeKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, g.Pause):
 		m.tl.togglePause()
 		m.showTimeline()
+	case key.Matches(msg, g.Live):
+		m.tl.toLive()
+		m.showTimeline()
 	case key.Matches(msg, g.Faster, g.Slower):
 		return m.changeInterval(key.Matches(msg, g.Faster)), true
-	case key.Matches(msg, g.ScrubBack):
-		m.tl.scrubTo(m.tl.scrub + 1)
-		m.showTimeline()
-	case key.Matches(msg, g.ScrubForward):
-		m.tl.scrubTo(m.tl.scrub - 1)
+	case key.Matches(msg, g.ScrubBack, g.ScrubForward):
+		dir := 1
+		if key.Matches(msg, g.ScrubBack) {
+			dir = -1
+		}
+		if !m.tl.step(dir) {
+			m.footer = m.scrubEnd(dir)
+		}
 		m.showTimeline()
 	case key.Matches(msg, rk.Pause):
 		r.TogglePause()
@@ -113,6 +157,15 @@ func (m *Model) timeKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	return nil, true
 }
 
+// scrubEnd says why a step went nowhere.
+func (m *Model) scrubEnd(dir int) string {
+	if dir > 0 {
+		return "already live"
+	}
+	oldest, _ := m.tl.hist.At(m.tl.hist.FullLen() - 1)
+	return "the history kept starts at " + oldest.TakenAt.Local().Format("15:04:05")
+}
+
 // setView focuses pane p, zoomed or not, and re-lays the screen out.
 func (m *Model) setView(p int, zoomed bool) tea.Cmd {
 	m.focus = max(min(p, paneCount-1), 0)
@@ -126,7 +179,8 @@ func (m *Model) setView(p int, zoomed bool) tea.Cmd {
 func (m *Model) applyKeyState() {
 	canAct := m.opts.Actor != nil && !m.opts.ReadOnly && m.opts.Replay == nil
 	m.keys.Apply(keymap.State{Kill: canAct && m.privs.KillOp, Balancer: canAct && m.privs.Balancer,
-		Replay: m.opts.Replay != nil, Interval: m.opts.SetInterval != nil, OpsFocused: m.focus == paneOps})
+		Replay: m.opts.Replay != nil, Interval: m.opts.SetInterval != nil, OpsFocused: m.focus == paneOps,
+		Live: m.tl.live(), FilterOK: m.ops == nil || m.ops.filterOK()})
 }
 
 // intervalSteps are the poll intervals + and - step through.

@@ -25,20 +25,23 @@ var reachable = map[string]reach{
 	"Global.Help": {}, "Global.Quit": {}, "Global.ForceQuit": {}, "Global.NextPane": {}, "Global.PrevPane": {},
 	"Global.FocusPane": {setup: []string{"z"}}, "Global.Zoom": {}, "Global.Back": {setup: []string{"z"}},
 	"Global.Pause": {}, "Global.Faster": {}, "Global.Slower": {}, "Global.ScopePrev": {}, "Global.ScopeNext": {},
-	"Global.ScrubBack": {}, "Global.ScrubForward": {setup: []string{"left"}}, "Global.Balancer": {}, "Global.Window": {},
+	"Global.ScrubBack": {}, "Global.ScrubForward": {setup: []string{"left"}}, "Global.Live": {setup: []string{"left"}},
+	"Global.Balancer": {}, "Global.Window": {},
 
-	"Table.Up": {setup: []string{"down"}}, "Table.Down": {}, "Table.PageUp": {setup: []string{"end"}}, "Table.PageDown": {},
-	"Table.Top": {setup: []string{"end"}}, "Table.Bottom": {}, "Table.Detail": {}, "Table.Filter": {}, "Table.Sort": {},
+	"Table.Up": {setup: []string{"down"}}, "Table.Down": {}, "Table.PageUp": {setup: []string{"ctrl+end"}}, "Table.PageDown": {},
+	"Table.Top": {setup: []string{"ctrl+end"}}, "Table.Bottom": {}, "Table.Detail": {}, "Table.Filter": {}, "Table.Sort": {},
 	"Table.SortReverse": {}, "Table.System": {}, "Table.Copy": {}, "Table.Kill": {}, "Table.KillFiltered": {},
 
 	"Dialog.Confirm": {setup: []string{"k"}}, "Dialog.Deny": {setup: []string{"k"}}, "Dialog.Cancel": {setup: []string{"k"}},
 	"Dialog.Switch": {setup: []string{"k"}}, "Dialog.Press": {setup: []string{"k"}},
-	"Filter.Apply": {setup: []string{"/", "x"}}, "Filter.Clear": {setup: []string{"/", "x"}},
+	"Dialog.Session": {setup: []string{"down", "down", "k"}}, // the sharded write with a session
+	"Filter.Apply":   {setup: []string{"/", "x"}}, "Filter.Clear": {setup: []string{"/", "x"}},
 
 	"Detail.Up": {setup: []string{"enter", "down"}}, "Detail.Down": {setup: []string{"enter"}},
 	"Detail.PageUp": {setup: []string{"enter", "end"}}, "Detail.PageDown": {setup: []string{"enter"}},
 	"Detail.Top": {setup: []string{"enter", "end"}}, "Detail.Bottom": {setup: []string{"enter"}},
-	"Detail.Close": {setup: []string{"enter"}},
+	"Detail.Close": {setup: []string{"enter"}}, "Detail.Kill": {setup: []string{"enter"}},
+	"Detail.KillFiltered": {setup: []string{"enter"}}, "Detail.Copy": {setup: []string{"enter"}},
 
 	"Replay.Pause": {replay: true}, "Replay.Faster": {replay: true}, "Replay.Slower": {replay: true},
 	"Replay.Back": {replay: true}, "Replay.Forward": {replay: true},

@@ -10,9 +10,8 @@ const (
 
 // Fixed heights, in lines.
 const (
-	headerH    = 1
 	footerH    = 1
-	topRowH    = 11 // full layout: throughput and replication
+	topRowH    = 11 // full layout at 40 lines: throughput and replication
 	bottomRowH = 8  // full layout: connections, hot collections, balancer
 	stripLines = 2  // compact layout: one-line summaries under the ops table
 )
@@ -38,13 +37,14 @@ type band struct {
 type layout struct {
 	kind   layoutKind
 	w, h   int
+	headH  int    // the header: 1 line, 2 when a source is stale
 	bodyH  int    // between header and footer
 	bands  []band // top to bottom
 	strips int    // summary lines under the bands (compact)
 }
 
-func computeLayout(w, h, focus int, zoomed bool) layout {
-	l := layout{kind: layoutTooSmall, w: w, h: h, bodyH: max(h-headerH-footerH, 0)}
+func computeLayout(w, h, headH, focus int, zoomed bool) layout {
+	l := layout{kind: layoutTooSmall, w: w, h: h, headH: headH, bodyH: max(h-headH-footerH, 0)}
 	switch {
 	case w < minWidth || h < minHeight:
 		l.bodyH = 0
@@ -54,9 +54,12 @@ func computeLayout(w, h, focus int, zoomed bool) layout {
 	case w >= fullWidth && h >= fullHeight:
 		l.kind = layoutFull
 		leftW, third := w*55/100, w/3
+		// A taller terminal gives a third of its extra lines to the top row,
+		// where the replica sets are.
+		top := topRowH + (h-fullHeight)/3
 		l.bands = []band{
-			{h: topRowH, panes: []int{paneThroughput, paneReplication}, widths: []int{leftW, w - leftW}},
-			{h: l.bodyH - topRowH - bottomRowH, panes: []int{paneOps}, widths: []int{w}},
+			{h: top, panes: []int{paneThroughput, paneReplication}, widths: []int{leftW, w - leftW}},
+			{h: l.bodyH - top - bottomRowH, panes: []int{paneOps}, widths: []int{w}},
 			{h: bottomRowH, panes: []int{paneConnections, paneHot, paneBalancer}, widths: []int{third, third, w - 2*third}},
 		}
 	default:
@@ -83,6 +86,6 @@ func (l layout) size(p int) (w, h int, ok bool) {
 // shows reports whether the unzoomed layout at this size draws pane p;
 // a number key opens a pane it does not draw zoomed.
 func shows(w, h, p int) bool {
-	_, _, ok := computeLayout(w, h, p, false).size(p)
+	_, _, ok := computeLayout(w, h, 1, p, false).size(p)
 	return ok
 }

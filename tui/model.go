@@ -8,6 +8,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"time"
 
@@ -27,6 +28,7 @@ type ReplayControl interface {
 	Speed() float64
 	Seek(d time.Duration)
 	Position() (at, start, end time.Time)
+	AtEnd() bool // everything was played; a seek back plays again
 }
 
 // Options are what the command line hands the TUI.
@@ -39,7 +41,12 @@ type Options struct {
 	SetConnectionBreakdown func(bool)
 	Replay                 ReplayControl // nil when live
 	Title                  string
+	Demo                   bool   // the embedded simulator: the header says DEMO
+	AuditLog               string // where actions are recorded, shown in help
+	Notice                 string // shown in the footer from the start (a damaged recording)
 	NoColor                bool
+	ASCII                  bool            // draw with ASCII only (the locale is not UTF-8, or --ascii)
+	Connecting             *Connecting     // set when the TUI starts before discovery ends
 	Context                context.Context // ends actions in flight on quit; default Background
 	History                *probes.History // default: 1 h of points, 10 min of whole snapshots
 	// Marks are the program's own header marks, asked at each draw (the
@@ -70,6 +77,7 @@ type Model struct {
 	footer   string
 	busy     *busyAction
 	privs    probes.Privileges
+	conn     *connectState // nil unless started while connecting
 }
 
 // busyAction is an action waiting for its answer (balancerStop waits for
@@ -91,10 +99,15 @@ func New(opts Options) Model {
 	m := Model{opts: opts, ctx: opts.Context, keys: &keys, styles: NewStyles(true, noColor(opts)),
 		help: help.New(), spin: spinner.New(spinner.WithSpinner(spinner.Line)), tl: timeline{hist: opts.History},
 		interval: opts.Interval, focus: paneOps}
+	m.help.Styles = m.styles.helpStyles()
 	m.panes, m.ops = newPanes(paneEnv{styles: m.styles, keys: m.keys, hist: opts.History})
 	if opts.Actor != nil {
 		m.privs = opts.Actor.Privileges()
 	}
+	if opts.Connecting != nil {
+		m.conn = &connectState{Connecting: *opts.Connecting}
+	}
+	m.footer = clean(opts.Notice)
 	m.applyKeyState()
 	return m
 }
@@ -127,12 +140,19 @@ func waitSnapshot(ch <-chan probes.Snapshot) tea.Cmd {
 
 // Init starts listening for snapshots.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(waitSnapshot(m.opts.Snapshots), tea.RequestBackgroundColor)
+	cmds := []tea.Cmd{waitSnapshot(m.opts.Snapshots), tea.RequestBackgroundColor}
+	if m.conn != nil {
+		cmds = append(cmds, connectTick())
+	}
+	return tea.Batch(cmds...)
 }
 
 // Update routes: keys to handleKey, snapshots to the timeline, requests
 // from panes to the dialogs and footer they ask for.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if m, cmd, ok := m.connectUpdate(msg); ok {
+		return m, cmd
+	}
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
@@ -140,17 +160,20 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.relayout(max(msg.Width, 0), max(msg.Height, 0))
 	case tea.BackgroundColorMsg:
 		m.styles = NewStyles(msg.IsDark(), noColor(m.opts))
+		m.help.Styles = m.styles.helpStyles()
 		m.tell(stylesMsg{m.styles})
 	case snapshotMsg:
 		if m.tl.add(msg.snap) {
-			m.tell(showMsg{m.tl.shown})
+			m.tell(showMsg{m.tl.shown, true})
+			m.followDetail()
 		} else {
-			m.tell(scrubMsg{m.tl.scrub})
+			m.tell(scrubMsg{m.tl.steps})
 		}
+		m.fitHeader()
 		return m, waitSnapshot(m.opts.Snapshots)
 	case streamEndMsg:
 		m.ended = true
-		if m.opts.Replay == nil {
+		if m.opts.Replay == nil && (m.conn == nil || m.conn.failed == "") {
 			m.footer = "polling stopped"
 		}
 	case actionMsg:
@@ -171,12 +194,20 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m Model) handleRequest(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case killRequestMsg:
+		if why := m.pastKill(); why != "" {
+			m.footer = why
+			return m, nil
+		}
 		m.dialog = newKillDialog(msg.op, m.keys.Dialog)
 	case bulkKillRequestMsg:
+		if why := m.pastKill(); why != "" {
+			m.footer = why
+			return m, nil
+		}
 		m.dialog = newBulkKillDialog(msg.ops, msg.filter, m.keys.Dialog)
 		return m, m.dialog.input.Focus()
 	case detailRequestMsg:
-		m.viewer = newDetail(msg.op, m.layout.w-frameSize, m.layout.bodyH-frameSize, m.keys.Detail)
+		m.viewer = newDetail(msg.op, msg.ended, m.tl.shown, m.tl.live(), m.layout.w-frameSize, m.layout.bodyH-frameSize, m.keys.Detail)
 	case footerMsg:
 		m.footer = msg.text
 	}
@@ -186,7 +217,7 @@ func (m Model) handleRequest(msg tea.Msg) (tea.Model, tea.Cmd) {
 // relayout recomputes the layout (size, focus or zoom changed) and sizes
 // the panes to the inside of their frames.
 func (m *Model) relayout(w, h int) {
-	m.layout = computeLayout(w, h, m.focus, m.zoomed)
+	m.layout = computeLayout(w, h, m.headerLines(), m.focus, m.zoomed)
 	for i, p := range m.panes {
 		if pw, ph, ok := m.layout.size(i); ok {
 			p.SetSize(pw-frameSize, ph-frameSize)
@@ -206,6 +237,14 @@ func (m *Model) openHelp() {
 	m.viewer = newHelpViewer(m.helpContent(w), w, h, m.keys.Detail)
 }
 
+// fitHeader re-lays the screen out when the header grows or shrinks (a
+// stale source appears or recovers).
+func (m *Model) fitHeader() {
+	if m.layout.w > 0 && m.headerLines() != m.layout.headH {
+		m.relayout(m.layout.w, m.layout.h)
+	}
+}
+
 // tell gives every pane a message from the root.
 func (m *Model) tell(msg tea.Msg) {
 	for _, p := range m.panes {
@@ -215,8 +254,28 @@ func (m *Model) tell(msg tea.Msg) {
 
 // showTimeline tells the panes the moment on screen after a pause or scrub.
 func (m *Model) showTimeline() {
-	m.tell(scrubMsg{m.tl.scrub})
-	m.tell(showMsg{m.tl.shown})
+	m.tell(scrubMsg{m.tl.steps})
+	m.tell(showMsg{m.tl.shown, m.tl.live()})
+	m.followDetail()
+	m.fitHeader()
+	m.applyKeyState()
+}
+
+// followDetail keeps an open op detail on the moment shown.
+func (m *Model) followDetail() {
+	if m.viewer != nil {
+		m.viewer.follow(m.tl.shown, m.tl.live())
+	}
+}
+
+// pastKill refuses a kill while a past moment is on screen: what is
+// shown may have ended, or be another op by now.
+func (m *Model) pastKill() string {
+	if m.tl.live() {
+		return ""
+	}
+	return fmt.Sprintf("kills act on the present only, not on %s; %s returns to live",
+		m.tl.shown.TakenAt.Local().Format("15:04:05"), m.keys.Global.Live.Help().Key)
 }
 
 // SnapshotMsg wraps a snapshot as a message, for driving the model

@@ -51,6 +51,7 @@ func keyMsg(k string) tea.KeyPressMsg {
 		"left": {Code: tea.KeyLeft}, "right": {Code: tea.KeyRight}, "up": {Code: tea.KeyUp}, "down": {Code: tea.KeyDown},
 		"pgup": {Code: tea.KeyPgUp}, "pgdown": {Code: tea.KeyPgDown}, "home": {Code: tea.KeyHome}, "end": {Code: tea.KeyEnd},
 		"space": {Code: tea.KeySpace, Text: " "}, "ctrl+c": {Code: 'c', Mod: tea.ModCtrl},
+		"ctrl+end": {Code: tea.KeyEnd, Mod: tea.ModCtrl},
 	}
 	if msg, ok := special[k]; ok {
 		return msg
@@ -244,31 +245,81 @@ func TestPauseKeepsSampling(t *testing.T) {
 	if !m.tl.shown.TakenAt.Equal(t0.Add(time.Second)) || m.tl.behind != 2 || m.tl.hist.Len() != 4 {
 		t.Fatalf("paused: shown %v behind %d history %d", m.tl.shown.TakenAt, m.tl.behind, m.tl.hist.Len())
 	}
-	if !strings.Contains(screen(m), "PAUSED (+2)") {
-		t.Fatal("no PAUSED marker")
+	if !strings.Contains(screen(m), "PAUSED 14:02:32, 2.0s behind live (+2) end: live") {
+		t.Fatalf("no PAUSED marker:\n%s", screen(m))
 	}
 	m = press(t, m, "space")
-	if !m.tl.shown.TakenAt.Equal(t0.Add(3 * time.Second)) {
+	if !m.tl.shown.TakenAt.Equal(t0.Add(3*time.Second)) || !m.tl.live() {
 		t.Fatalf("unpaused shows %v", m.tl.shown.TakenAt)
 	}
 }
 
-func TestScrubShowsThePast(t *testing.T) {
+// ← and → move one interval from the moment shown, whatever arrives
+// meanwhile; → onto the latest, end, or a second space is live again.
+func TestScrubStepsFromTheMomentShown(t *testing.T) {
 	m := newTestModel(t, Options{}, 120, 40, 5)
+	at := func(want time.Duration) {
+		t.Helper()
+		if !m.tl.shown.TakenAt.Equal(t0.Add(want)) {
+			t.Fatalf("shows %v, want t0+%v", m.tl.shown.TakenAt.Sub(t0), want)
+		}
+	}
+	m = press(t, m, "left", "left")
+	at(2 * time.Second)
+	for i := 5; i < 30; i++ { // 25 samples arrive while scrubbed back
+		m = send(m, snapshotMsg{sampleSnapshot(i)})
+	}
+	at(2 * time.Second)
+	if !strings.Contains(screen(m), "◀ 14:02:33, 27s behind live (+25) end: live") {
+		t.Fatalf("the header does not say the moment and how far behind:\n%s", screen(m))
+	}
+	m = press(t, m, "left")
+	at(time.Second)
+	m = press(t, m, "right", "right")
+	at(3 * time.Second)
+	m = press(t, m, "end")
+	at(29 * time.Second)
+	if !m.tl.live() || strings.Contains(screen(m), "behind live") {
+		t.Fatal("end does not return to live")
+	}
+	// Paused, five steps back go five seconds back from the paused moment.
+	m = press(t, m, "space")
+	m = send(m, snapshotMsg{sampleSnapshot(30)})
+	m = press(t, m, "left", "left", "left", "left", "left")
+	at(24 * time.Second)
+	m = press(t, m, "space")
+	at(30 * time.Second)
+	if !m.tl.live() {
+		t.Fatal("a second space does not return to live")
+	}
+	m = press(t, m, "right")
+	if !strings.Contains(screen(m), "already live") {
+		t.Fatal("→ when live says nothing")
+	}
+}
+
+// A step lands on the snapshot of that moment even when samples are
+// missing around it (a poll skipped) or the interval changed.
+func TestScrubWithGapsInTheHistory(t *testing.T) {
+	m := newTestModel(t, Options{}, 120, 40, 0)
+	for _, sec := range []int{0, 1, 2, 6, 7, 8} {
+		m = send(m, snapshotMsg{sampleSnapshot(sec)})
+	}
+	m = press(t, m, "left")
+	if !m.tl.shown.TakenAt.Equal(t0.Add(7 * time.Second)) {
+		t.Fatalf("one back from 8s shows %v", m.tl.shown.TakenAt.Sub(t0))
+	}
 	m = press(t, m, "left", "left")
 	if !m.tl.shown.TakenAt.Equal(t0.Add(2 * time.Second)) {
-		t.Fatalf("two steps back shows %v", m.tl.shown.TakenAt)
+		t.Fatalf("back over the gap shows %v", m.tl.shown.TakenAt.Sub(t0))
 	}
-	m = send(m, snapshotMsg{sampleSnapshot(5)})
-	if !m.tl.shown.TakenAt.Equal(t0.Add(2 * time.Second)) {
-		t.Fatal("a new snapshot moved the scrubbed view")
+	m = press(t, m, "right")
+	if !m.tl.shown.TakenAt.Equal(t0.Add(6 * time.Second)) {
+		t.Fatalf("forward over the gap shows %v", m.tl.shown.TakenAt.Sub(t0))
 	}
-	if !strings.Contains(screen(m), "3s ago") {
-		t.Fatalf("no scrub marker:\n%s", screen(m))
-	}
-	m = press(t, m, "right", "right", "right")
-	if !m.tl.shown.TakenAt.Equal(t0.Add(5 * time.Second)) {
-		t.Fatalf("back to now shows %v", m.tl.shown.TakenAt)
+	m = press(t, m, "left", "left", "left", "left", "left")
+	if !m.tl.shown.TakenAt.Equal(t0) || !strings.Contains(screen(m), "the history kept starts at 14:02:31") {
+		t.Fatalf("past the oldest:\n%s", screen(m))
 	}
 }
 
@@ -332,7 +383,7 @@ func TestLayouts(t *testing.T) {
 			t.Errorf("120×40 lacks %q", want)
 		}
 	}
-	if !strings.Contains(full, "9/10 nodes up (down: s0-2:27018)") {
+	if !strings.Contains(full, "12/13 nodes up (down: s0-2:27018)") {
 		t.Errorf("header does not name the down node:\n%s", full)
 	}
 	compact := screen(newTestModel(t, Options{}, 80, 24, 3))
@@ -367,19 +418,24 @@ func TestResizeStorm(t *testing.T) {
 func TestGoldenScreens(t *testing.T) {
 	for _, size := range [][2]int{{120, 40}, {80, 24}} {
 		name := fmt.Sprintf("dashboard-%dx%d.golden", size[0], size[1])
-		got := screen(newTestModel(t, Options{Title: "prod-eu"}, size[0], size[1], 12))
-		path := filepath.Join("testdata", name)
-		if *update {
-			os.MkdirAll("testdata", 0o755)
-			os.WriteFile(path, []byte(got), 0o644)
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run go test ./tui -update to create it)", err)
-		}
-		if got != string(want) {
-			t.Errorf("%s differs (go test ./tui -update rewrites it):\n%s", name, got)
-		}
+		golden(t, name, screen(newTestModel(t, Options{Title: "prod-eu"}, size[0], size[1], 12)))
+	}
+}
+
+// golden compares a screen with testdata/name (-update rewrites it).
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		os.MkdirAll("testdata", 0o755)
+		os.WriteFile(path, []byte(got), 0o644)
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./tui -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (go test ./tui -update rewrites it):\n%s", name, got)
 	}
 }
 
@@ -423,6 +479,7 @@ type fakeReplay struct {
 
 func (r *fakeReplay) TogglePause()         { r.paused = !r.paused }
 func (r *fakeReplay) Paused() bool         { return r.paused }
+func (r *fakeReplay) AtEnd() bool          { return false }
 func (r *fakeReplay) SetSpeed(x float64)   { r.speed = x }
 func (r *fakeReplay) Speed() float64       { return r.speed }
 func (r *fakeReplay) Seek(d time.Duration) { r.seeks = append(r.seeks, d) }

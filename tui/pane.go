@@ -41,10 +41,13 @@ type stripper interface {
 
 // Messages from the root to every pane.
 type (
-	showMsg   struct{ snap probes.Snapshot } // the snapshot on screen changed
-	scrubMsg  struct{ steps int }            // history series end this many steps back
-	zoomMsg   struct{ zoomed bool }          // the pane fills the body
-	stylesMsg struct{ styles Styles }        // the terminal background changed
+	showMsg struct {
+		snap probes.Snapshot
+		live bool // the latest, followed as new ones come
+	} // the snapshot on screen changed
+	scrubMsg  struct{ steps int }     // history series end this many steps back
+	zoomMsg   struct{ zoomed bool }   // the pane fills the body
+	stylesMsg struct{ styles Styles } // the terminal background changed
 )
 
 // paneBase is what every pane keeps and how it absorbs the root's

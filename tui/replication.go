@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/mongoscope/mongoscope/probes"
@@ -19,21 +20,155 @@ func (p *replicationPane) View() string {
 	if len(s.Replication) == 0 {
 		return p.dim("waiting for replSetGetStatus…")
 	}
+	sets := orderSets(s.Replication)
+	if len(sets) > p.h {
+		return p.packedSummaries(sets)
+	}
+	expand := p.expanded(sets)
 	var lines []string
-	for _, rs := range s.Replication {
-		win := ""
-		if rs.OplogWindowHours != nil {
-			win = fmt.Sprintf("  oplog window %.1f h", *rs.OplogWindowHours)
-			if sev := probes.ReplicaSetOplogSeverity(rs); sev > probes.OK {
-				win = p.st.mark(sev, win+" ▲")
+	for i, rs := range sets {
+		lines = append(lines, p.setLine(rs, !expand[i]))
+		if expand[i] {
+			for _, mem := range rs.Members {
+				lines = append(lines, p.memberLine(mem))
 			}
-		}
-		lines = append(lines, p.st.Bold.Render(rs.Set)+win)
-		for _, mem := range rs.Members {
-			lines = append(lines, p.memberLine(mem))
 		}
 	}
 	return cutLines(strings.Join(lines, "\n"), p.h)
+}
+
+// orderSets puts the config servers after the shards (lag matters most on
+// data), whatever order a recording has them in.
+func orderSets(sets []probes.ReplicaSet) []probes.ReplicaSet {
+	out := append([]probes.ReplicaSet(nil), sets...)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Shard != "config" && out[j].Shard == "config" })
+	return out
+}
+
+// expanded chooses which sets show their members: all when they fit;
+// else every set keeps a summary line with its worst lag, and the sets in
+// most trouble (stale, then worst lag) get their members while lines last.
+func (p *replicationPane) expanded(sets []probes.ReplicaSet) []bool {
+	out := make([]bool, len(sets))
+	full := 0
+	for _, rs := range sets {
+		full += 1 + len(rs.Members)
+	}
+	order := make([]int, len(sets))
+	for i := range order {
+		order[i] = i
+		out[i] = full <= p.h
+	}
+	if full <= p.h {
+		return out
+	}
+	sort.SliceStable(order, func(a, b int) bool { return setTrouble(sets[order[a]]) > setTrouble(sets[order[b]]) })
+	room := p.h - len(sets)
+	for _, i := range order {
+		if n := len(sets[i].Members); n <= room {
+			out[i], room = true, room-n
+		}
+	}
+	return out
+}
+
+// setTrouble ranks a set for the room to show its members: a member
+// lagging dangerously first, then a stale status, then by worst lag.
+func setTrouble(rs probes.ReplicaSet) float64 {
+	t := 0.0
+	if rs.MaxLagSeconds != nil {
+		t = *rs.MaxLagSeconds
+	}
+	for _, mem := range rs.Members {
+		if probes.MemberLagSeverity(mem) == probes.Crit {
+			return 2e9 + t
+		}
+	}
+	if rs.Stale != "" || membersDown(rs) > 0 {
+		t += 1e9
+	}
+	return t
+}
+
+// setLine is a set's first line: its name, its age when stale, the oplog
+// window; collapsed, also its worst lag and who has it.
+func (p *replicationPane) setLine(rs probes.ReplicaSet, collapsed bool) string {
+	line := p.st.Bold.Render(clean(rs.Set))
+	if collapsed {
+		line += "  " + p.worstLag(rs)
+		if down := membersDown(rs); down > 0 {
+			line += "  " + p.st.Bad.Render(fmt.Sprintf("%d DOWN", down))
+		}
+	}
+	if rs.Stale != "" {
+		line += "  " + p.st.Warn.Render("("+parseStale(rs.Stale).old()+")")
+	}
+	if rs.OplogWindowHours != nil {
+		win := fmt.Sprintf("  oplog window %.1f h", *rs.OplogWindowHours)
+		if sev := probes.ReplicaSetOplogSeverity(rs); sev > probes.OK {
+			win = p.st.mark(sev, win+" ▲")
+		}
+		line += win
+	}
+	return line
+}
+
+// worstLag is "max lag 30.0s s2-1:27018 ▲", or says no lag is known.
+func (p *replicationPane) worstLag(rs probes.ReplicaSet) string {
+	if rs.MaxLagSeconds == nil {
+		return p.dim("max lag -")
+	}
+	lag := fmt.Sprintf("max lag %.1fs %s", *rs.MaxLagSeconds, shortHost(rs.MaxLagMember))
+	sev := p.lagSeverity(rs)
+	if sev == probes.Crit {
+		lag += " ▲"
+	}
+	return p.st.mark(sev, lag)
+}
+
+func membersDown(rs probes.ReplicaSet) int {
+	n := 0
+	for _, mem := range rs.Members {
+		if mem.Health == 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func (p *replicationPane) lagSeverity(rs probes.ReplicaSet) probes.Severity {
+	for _, mem := range rs.Members {
+		if mem.Address == rs.MaxLagMember {
+			return probes.MemberLagSeverity(mem)
+		}
+	}
+	return probes.OK
+}
+
+// packedSummaries is for more sets than lines: "shard0 0.4s · shard1
+// 30.0s ▲ · …", wrapped, so every set's worst lag is still on screen.
+func (p *replicationPane) packedSummaries(sets []probes.ReplicaSet) string {
+	var cells []string
+	for _, rs := range sets {
+		lag := "-"
+		if rs.MaxLagSeconds != nil {
+			lag = fmt.Sprintf("%.1fs", *rs.MaxLagSeconds)
+		}
+		cell := clean(rs.Set) + " " + lag
+		if rs.Stale != "" {
+			cell += " (" + parseStale(rs.Stale).old() + ")"
+		}
+		cells = append(cells, p.st.mark(max(p.lagSeverity(rs), staleSeverity(rs.Stale)), cell))
+	}
+	cells[0] = "max lag: " + cells[0]
+	return wrapCells(cells, " · ", p.w)
+}
+
+func staleSeverity(text string) probes.Severity {
+	if text != "" {
+		return probes.Warn
+	}
+	return probes.OK
 }
 
 func (p *replicationPane) memberLine(mem probes.Member) string {

@@ -27,7 +27,14 @@ func sampleSnapshot(i int) probes.Snapshot {
 				Shard: fmt.Sprintf("shard%d", s), Set: fmt.Sprintf("shard%d", s), Up: true})
 		}
 	}
-	nodes[3].Up, nodes[3].Error = false, "connection refused"
+	for mem := 0; mem < 3; mem++ {
+		nodes = append(nodes, probes.Node{Address: fmt.Sprintf("cfg-%d:27019", mem), Role: probes.RoleConfig, Shard: "config",
+			Set: "configRepl", Up: true, ConfigPrimary: mem == 0})
+	}
+	for i := range nodes {
+		nodes[i].State = probes.StateUp
+	}
+	nodes[3].Up, nodes[3].State, nodes[3].Error = false, probes.StateDown, "connection refused"
 	wave := float64(i % 10)
 	snap := probes.Snapshot{TakenAt: t0.Add(time.Duration(i) * time.Second),
 		Deployment: probes.Deployment{Kind: probes.KindSharded, Name: "prod-eu", Version: "8.0.4", Nodes: nodes},
@@ -39,24 +46,40 @@ func sampleSnapshot(i int) probes.Snapshot {
 		Queues:      &probes.QueueStats{Nodes: map[string]probes.NodeQueues{"s0-0:27018": {WritersQueued: 14, ReadTicketsOut: 3, ReadTicketsTotal: 128, WriteTicketsOut: 14, WriteTicketsTotal: 128}}},
 		Ops: []probes.Op{
 			{Node: "s0-0:27018", Shard: "shard0", OpID: "shard0:88121", KillVia: "mongos1:27017", Op: "command", NS: "analytics.events", SecsRunning: 412.3, PlanSummary: "COLLSCAN", AppName: "reports", Client: "10.1.4.7:51234", User: "reporter@admin", Flags: []string{probes.FlagCollscan, probes.FlagLong}, Command: `{"aggregate":"events","pipeline":[{"$match":{"ts":{"$gte":1}}}]}`},
-			{Node: "s0-0:27018", Shard: "shard0", OpID: "shard0:88417", KillVia: "mongos1:27017", Op: "update", NS: "app.messages", SecsRunning: 31, PlanSummary: "IXSCAN { user: 1 }", AppName: "api", Client: "10.1.4.9:40000", WaitingForLock: true, Flags: []string{probes.FlagLockWait}},
+			{Node: "s0-0:27018", Shard: "shard0", OpID: "shard0:88417", KillVia: "mongos1:27017", Op: "update", NS: "app.messages", SecsRunning: 31, PlanSummary: "IXSCAN { user: 1 }", AppName: "api", Client: "10.1.4.9:40000", WaitingForLock: true, Flags: []string{probes.FlagLockWait}, LSID: "0123456789abcdef0123456789abcdef"},
 			{Node: "s1-0:27018", Shard: "shard1", OpID: "shard1:1201", KillVia: "mongos1:27017", Op: "command", NS: "app.users", SecsRunning: 88.4, ProgressDone: 63, ProgressTotal: 100, Flags: []string{probes.FlagIndexBuild, probes.FlagLong}},
 			{Node: "s0-0:27018", Shard: "shard0", OpID: "shard0:7", Op: "none", NS: "local.oplog.rs", SecsRunning: 999, Desc: "ReplBatcher", System: true},
 		},
 		OpsTotal:       87,
 		HotCollections: []probes.HotCollection{{NS: "app.messages", ReadMsPerSec: 812, WriteMsPerSec: 640}, {NS: "analytics.events", ReadMsPerSec: 590, WriteMsPerSec: 2}},
-		Replication: []probes.ReplicaSet{{Set: "shard0", Primary: "s0-0:27018", OplogWindowHours: f(31.2), Members: []probes.Member{
-			{Address: "s0-0:27018", State: "PRIMARY", Health: 1},
-			{Address: "s0-1:27018", State: "SECONDARY", Health: 1, LagSeconds: f(0.4)},
-			{Address: "s0-2:27018", State: "SECONDARY", Health: 1, LagSeconds: f(9.8 + wave/10)}}}},
+		Replication: []probes.ReplicaSet{
+			replSet("shard0", "shard0", "s0-%d:27018", 0.4, 9.8+wave/10),
+			replSet("shard1", "shard1", "s1-%d:27018", 0.2, 0.3),
+			replSet("shard2", "shard2", "s2-%d:27018", 0.5, 0.6),
+			replSet("configRepl", "config", "cfg-%d:27019", 0.1, 0.2)},
 		Balancer: &probes.Balancer{Mode: "full", Enabled: true, InRound: true, Rounds: 1579, Window: &probes.Window{Start: "23:00", Stop: "06:00"},
 			InsideWindow: true, UntilWindowChange: probes.Seconds(3*time.Hour + 58*time.Minute),
 			Migrations:       []probes.Migration{{NS: "app.messages", From: "shard0", To: "shard2", ElapsedSecs: 12}},
 			RecentMigrations: []probes.MigrationEvent{{NS: "app.messages", From: "shard0", To: "shard1", DurationSecs: 41}, {NS: "app.messages", From: "shard0", To: "shard2", DurationSecs: 40, Error: "aborted"}},
 			ChunksPerShard:   map[string]int{"shard0": 412, "shard1": 301, "shard2": 298}, RangeDeletionsPending: map[string]int{"shard0": 3}},
-		Overhead: probes.Overhead{CommandsPerSec: 41, BytesPerSec: 96e3},
+		Overhead:        probes.Overhead{CommandsPerSec: 41, BytesPerSec: 96e3},
+		IntervalSeconds: probes.Seconds(time.Second),
 	}
 	return snap
+}
+
+// replSet is a set of a primary and two secondaries lagging lag1 and lag2
+// seconds, its members named by the format addr ("s0-%d:27018").
+func replSet(name, shard, addr string, lag1, lag2 float64) probes.ReplicaSet {
+	rs := probes.ReplicaSet{Set: name, Shard: shard, Primary: fmt.Sprintf(addr, 0), OplogWindowHours: f(31.2), Members: []probes.Member{
+		{Address: fmt.Sprintf(addr, 0), State: "PRIMARY", Health: 1},
+		{Address: fmt.Sprintf(addr, 1), State: "SECONDARY", Health: 1, LagSeconds: f(lag1)},
+		{Address: fmt.Sprintf(addr, 2), State: "SECONDARY", Health: 1, LagSeconds: f(lag2)}}}
+	rs.MaxLagSeconds, rs.MaxLagMember = f(max(lag1, lag2)), rs.Members[2].Address
+	if lag1 > lag2 {
+		rs.MaxLagMember = rs.Members[1].Address
+	}
+	return rs
 }
 
 // fakeActor records what the TUI asked for.

@@ -3,6 +3,8 @@ package tui
 import (
 	"image/color"
 
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/textinput"
 	"charm.land/lipgloss/v2"
 
 	"github.com/mongoscope/mongoscope/probes"
@@ -16,6 +18,7 @@ type Styles struct {
 	Border, BorderFocused                     lipgloss.Style
 	Selected, TableHeader                     lipgloss.Style
 	Button, ButtonActive                      lipgloss.Style
+	cursor                                    color.Color // the text inputs' cursor
 }
 
 // NewStyles builds the styles for a dark or light background; noColor
@@ -45,6 +48,7 @@ func NewStyles(isDark, noColor bool) Styles {
 		TableHeader:   s().Bold(true).Underline(true),
 		Button:        s().Padding(0, 1),
 		ButtonActive:  s().Padding(0, 1).Reverse(true).Bold(true),
+		cursor:        fg("15", "0"),
 	}
 }
 
@@ -57,4 +61,18 @@ func (s Styles) mark(sev probes.Severity, text string) string {
 		return s.Warn.Render(text)
 	}
 	return text
+}
+
+// helpStyles style the footer's keys from the palette (the bubbles
+// defaults are true-colour greys).
+func (s Styles) helpStyles() help.Styles {
+	return help.Styles{ShortKey: s.Bold, ShortDesc: s.Dim, ShortSeparator: s.Dim, Ellipsis: s.Dim,
+		FullKey: s.Bold, FullDesc: s.Dim, FullSeparator: s.Dim}
+}
+
+// inputStyles style a text input from the palette (the bubbles defaults
+// are 256-colour greys).
+func (s Styles) inputStyles() textinput.Styles {
+	state := textinput.StyleState{Text: lipgloss.NewStyle(), Placeholder: s.Dim, Suggestion: s.Dim, Prompt: s.Bold}
+	return textinput.Styles{Focused: state, Blurred: state, Cursor: textinput.CursorStyle{Color: s.cursor, Blink: true}}
 }

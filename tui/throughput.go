@@ -53,7 +53,7 @@ func (p *throughputPane) Strip() string {
 	}
 	c := p.snap.Opcounters.Cluster
 	if c == nil {
-		return "ops/s unknown: " + p.snap.Opcounters.ClusterWhy
+		return p.st.Warn.Render("ops/s - (" + dashIfEmpty(p.snap.Opcounters.ClusterWhy, "not known yet") + ")")
 	}
 	return fmt.Sprintf("ops/s q %s u %s i %s", num(c.Query), num(c.Update), num(c.Insert))
 }
@@ -107,37 +107,100 @@ func (p *throughputPane) View() string {
 }
 
 // rateLines: one line per opcounter with its sparkline and range, the
-// updates ≈ reads hint on the update line.
+// updates ≈ reads hint on the update line. An unknown rate is "-" with the
+// reason on the first line, never 0; its gaps stay blank in the sparkline.
 func (p *throughputPane) rateLines(w int) ([]string, probes.SeriesKey) {
 	st, key := p.st, p.key()
 	spark := max(w-44, 8)
+	cur, why := p.current(key)
 	var lines []string
-	var q, u float64
-	for _, metric := range rateMetrics {
+	for i, metric := range rateMetrics {
 		key.Metric = metric
 		data := p.series(key, spark)
-		cur := math.NaN()
-		if len(data) > 0 {
-			cur = data[len(data)-1]
+		v := "-"
+		if cur != nil {
+			v = num(metricOf(*cur, metric))
 		}
-		lo, hi, ok := minMax(data)
-		mm := ""
-		if ok {
-			mm = st.Dim.Render(fmt.Sprintf(" min %s max %s", num(lo), num(hi)))
+		tail := ""
+		if lo, hi, ok := minMax(data); ok {
+			tail = st.Dim.Render(fmt.Sprintf(" min %s max %s", num(lo), num(hi)))
 		}
-		if metric == probes.MetricQuery {
-			q = cur
+		if i == 0 && cur == nil {
+			tail = " " + st.Warn.Render("unknown: "+why)
 		}
-		if metric == probes.MetricUpdate {
-			u = cur
-		}
-		lines = append(lines, fmt.Sprintf("%-8s%7s/s %s%s", metric, num(cur), st.Accent.Render(sparkline(data, spark)), mm))
+		lines = append(lines, fmt.Sprintf("%-8s%7s/s %s%s", metric, v, st.Accent.Render(sparkline(data, spark)), tail))
 	}
-	if sev := probes.UpdatesNearReadsSeverity(q, u); sev > probes.OK {
-		lines[1] += st.mark(sev, "  ← updates ≈ reads")
+	if cur != nil {
+		if sev := probes.UpdatesNearReadsSeverity(cur.Query, cur.Update); sev > probes.OK {
+			lines[1] += st.mark(sev, "  ← updates ≈ reads")
+		}
 	}
 	key.Metric = ""
 	return lines, key
+}
+
+// current is the scope's rates in the snapshot shown, or nil and why.
+func (p *throughputPane) current(k probes.SeriesKey) (*probes.Rates, string) {
+	oc := p.snap.Opcounters
+	if oc == nil {
+		if why := p.snap.NotAvailable["opcounters"]; why != "" {
+			return nil, why
+		}
+		return nil, "no serverStatus yet"
+	}
+	switch k.Scope {
+	case probes.ScopeCluster:
+		return oc.Cluster, dashIfEmpty(oc.ClusterWhy, "not known yet")
+	case probes.ScopeShard:
+		if r, ok := oc.Shards[k.Name]; ok {
+			return &r, ""
+		}
+		return nil, dashIfEmpty(oc.ShardsWhy[k.Name], "not known yet")
+	}
+	if r, ok := oc.Nodes[k.Name]; ok {
+		return &r, ""
+	}
+	return nil, nodeRateWhy(p.snap, k.Name)
+}
+
+// nodeRateWhy says why a node has no rate: it is down or slow, its
+// serverStatus fails, or it has answered only once.
+func nodeRateWhy(s probes.Snapshot, addr string) string {
+	for _, n := range s.Deployment.Nodes {
+		if n.Address != addr {
+			continue
+		}
+		if ps, ok := n.Probes["serverStatus"]; ok && ps.Error != "" {
+			return "serverStatus failing: " + clean(ps.Error)
+		}
+		if n.Error != "" {
+			return clean(n.Error)
+		}
+	}
+	return "needs two answers"
+}
+
+func dashIfEmpty(s, otherwise string) string {
+	if s == "" {
+		return otherwise
+	}
+	return clean(s)
+}
+
+func metricOf(r probes.Rates, m probes.Metric) float64 {
+	switch m {
+	case probes.MetricQuery:
+		return r.Query
+	case probes.MetricUpdate:
+		return r.Update
+	case probes.MetricInsert:
+		return r.Insert
+	case probes.MetricDelete:
+		return r.Delete
+	case probes.MetricGetmore:
+		return r.Getmore
+	}
+	return r.Command
 }
 
 func (p *throughputPane) networkLine(key probes.SeriesKey) string {
@@ -167,30 +230,37 @@ func nodeShard(s probes.Snapshot, addr string) string {
 	return ""
 }
 
-// shardRow compares shards' total ops; one far above the rest is hot.
+// shardRow compares shards' total ops; one far above the rest is hot. A
+// shard without a rate shows "-" (why is in ShardsWhy, shown by its scope).
 func (p *throughputPane) shardRow(w int) string {
-	s := p.snap
-	if s.Opcounters == nil || len(s.Opcounters.Shards) < 2 {
+	oc := p.snap.Opcounters
+	if oc == nil || len(oc.Shards)+len(oc.ShardsWhy) < 2 {
 		return ""
 	}
 	var names []string
 	total := 0.0
-	for name, r := range s.Opcounters.Shards {
+	for name, r := range oc.Shards {
 		names = append(names, name)
 		total += r.Total()
 	}
-	sort.Strings(names)
-	if total <= 0 {
-		return ""
+	for name := range oc.ShardsWhy {
+		if _, ok := oc.Shards[name]; !ok {
+			names = append(names, name)
+		}
 	}
+	sort.Strings(names)
 	barW := max((w-12)/len(names)-14, 2)
 	var b strings.Builder
 	b.WriteString("per shard ")
 	for _, name := range names {
-		frac := s.Opcounters.Shards[name].Total() / total
+		r, ok := oc.Shards[name]
+		if !ok || total <= 0 {
+			b.WriteString(" " + name + " " + p.st.Warn.Render("-"))
+			continue
+		}
+		frac := r.Total() / total
 		cell := fmt.Sprintf(" %s %s %2.0f%%", name, bar(frac, barW), frac*100)
-		cell = p.st.mark(probes.ShardShareSeverity(frac, len(names)), cell)
-		b.WriteString(cell)
+		b.WriteString(p.st.mark(probes.ShardShareSeverity(frac, len(names)), cell))
 	}
 	return b.String()
 }
@@ -221,16 +291,16 @@ func (p *throughputPane) graph(key probes.SeriesKey, w, h int) string {
 	for _, metric := range rateMetrics[:3] {
 		key.Metric = metric
 		data := p.series(key, w-12)
-		clean := make([]float64, 0, len(data))
+		known := 0
 		for _, v := range data {
 			if !math.IsNaN(v) {
-				clean = append(clean, v)
+				known++
 			}
 		}
-		if len(clean) < 2 {
+		if known < 2 {
 			return p.dim("collecting history…")
 		}
-		series = append(series, clean)
+		series = append(series, data) // unknown points stay gaps
 	}
 	return asciigraph.PlotMany(series, asciigraph.Height(h-1), asciigraph.Width(w-12),
 		asciigraph.Caption("query, update, insert per second"))

@@ -12,14 +12,21 @@ import (
 
 // View draws the screen from the layout; panes draw their insides.
 func (m Model) View() tea.View {
-	v := tea.NewView(m.render())
+	out := m.render()
+	if m.opts.ASCII {
+		out = toASCII(out)
+	}
+	v := tea.NewView(out)
 	v.AltScreen = true
 	return v
 }
 
 func (m *Model) render() string {
 	l := m.layout
-	if l.w == 0 || l.h == 0 {
+	if l.w == 0 || l.h == 0 { // the terminal has not said its size yet
+		if m.conn != nil {
+			return m.connectView()
+		}
 		return "starting mongoscope…"
 	}
 	if l.kind == layoutTooSmall {
@@ -28,9 +35,9 @@ func (m *Model) render() string {
 	var body string
 	switch {
 	case m.viewer != nil:
-		body = box(m.styles, m.viewer.title, m.viewer.view(), l.w, l.bodyH, true)
+		body = box(m.styles, m.viewer.heading(), m.viewer.view(), l.w, l.bodyH, true)
 	case !m.tl.have:
-		body = box(m.styles, "mongoscope", m.styles.Dim.Render("waiting for the first complete poll…"), l.w, l.bodyH, false)
+		body = box(m.styles, "mongoscope", m.connectView(), l.w, l.bodyH, false)
 	default:
 		body = m.bodyView()
 	}
@@ -93,66 +100,8 @@ func (m *Model) stripsView(n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// headerView: deployment, version, nodes up, interval, markers, the time of
-// the last complete poll and mongoscope's own load on the cluster.
-func (m *Model) headerView() string {
-	st, s := m.styles, m.tl.shown
-	d := s.Deployment
-	up, down := 0, []string{}
-	for _, n := range d.Nodes {
-		if n.Up {
-			up++
-		} else {
-			down = append(down, shortHost(n.Address))
-		}
-	}
-	title := m.opts.Title
-	if title == "" {
-		title = d.Name
-	}
-	parts := []string{st.Title.Render(" mongoscope"), fmt.Sprintf("%s (%s, %s)", title, d.Kind, d.Version)}
-	nodes := fmt.Sprintf("%d/%d nodes up", up, len(d.Nodes))
-	if len(down) > 0 {
-		nodes = st.Bad.Render(nodes + " (down: " + strings.Join(down, ", ") + ")")
-	}
-	parts = append(parts, nodes)
-	// Markers first: on a narrow terminal the clock is what gets cut.
-	if m.opts.Replay != nil {
-		at, start, end := m.opts.Replay.Position()
-		state := "playing"
-		if m.opts.Replay.Paused() {
-			state = "paused"
-		}
-		parts = append(parts, st.Warn.Render(fmt.Sprintf("REPLAY %s %gx %s (%s–%s)", state, m.opts.Replay.Speed(),
-			at.Local().Format("15:04:05"), start.Local().Format("15:04"), end.Local().Format("15:04"))))
-	}
-	if m.tl.paused {
-		parts = append(parts, st.Warn.Render(fmt.Sprintf("PAUSED (+%d)", m.tl.behind)))
-	}
-	if m.tl.scrub > 0 {
-		parts = append(parts, st.Warn.Render(fmt.Sprintf("◀ %ds ago (%s to return)", int(m.tl.latest.TakenAt.Sub(s.TakenAt).Seconds()),
-			m.keys.Global.ScrubForward.Help().Key)))
-	}
-	if m.opts.ReadOnly && m.opts.Replay == nil {
-		parts = append(parts, st.Warn.Render("READ-ONLY"))
-	}
-	if m.opts.Marks != nil {
-		for _, mark := range m.opts.Marks() {
-			parts = append(parts, st.Warn.Render(mark))
-		}
-	}
-	if m.opts.Replay == nil {
-		parts = append(parts, "every "+m.interval.String())
-	}
-	if !s.TakenAt.IsZero() {
-		parts = append(parts, s.TakenAt.Local().Format("15:04:05"))
-	}
-	parts = append(parts, st.Dim.Render(fmt.Sprintf("self: %s cmd/s %s", num(s.Overhead.CommandsPerSec), bytesRate(s.Overhead.BytesPerSec))))
-	return fit(strings.Join(parts, "  "), m.layout.w)
-}
-
 // footerView: the last action's outcome, a spinner while one runs, and
-// the keys that apply now.
+// the keys that apply now; "? help • q quit" is never cut.
 func (m *Model) footerView() string {
 	st := m.styles
 	var left string
@@ -164,12 +113,33 @@ func (m *Model) footerView() string {
 	case m.ended:
 		left = st.Dim.Render("no more snapshots")
 	}
-	m.help.SetWidth(max(m.layout.w-lipgloss.Width(left)-2, 10))
-	keys := m.help.ShortHelpView(m.shortHelp())
-	if left != "" {
-		return fit(left+"  "+keys, m.layout.w)
+	always := m.help.ShortHelpView(m.alwaysKeys())
+	room := m.layout.w - lipgloss.Width(always) - 3
+	switch {
+	case left != "" && lipgloss.Width(left) > room: // a long message takes the line until the next key
+		return fit(left, m.layout.w)
+	case left != "" && lipgloss.Width(left) > room-10:
+		return fit(fit(left, room)+"   "+always, m.layout.w)
 	}
-	return fit(keys, m.layout.w)
+	keys := ""
+	if room-lipgloss.Width(left) > 10 {
+		m.help.SetWidth(room - lipgloss.Width(left) - 2)
+		keys = m.help.ShortHelpView(m.shortHelp())
+	}
+	line := strings.TrimSpace(strings.Join([]string{left, keys}, "  "))
+	return fit(fit(line, room)+"   "+always, m.layout.w)
+}
+
+// alwaysKeys end the footer, never cut: help and quit, or where keys are
+// text or answers, the quit that still works.
+func (m *Model) alwaysKeys() []key.Binding {
+	switch {
+	case m.dialog != nil, m.ops.prompting():
+		return []key.Binding{m.keys.Global.ForceQuit}
+	case m.viewer != nil:
+		return []key.Binding{m.keys.Global.Quit}
+	}
+	return m.keys.Always()
 }
 
 // overlay centres a dialog over the screen.
@@ -198,7 +168,10 @@ func (m *Model) shortHelp() []key.Binding {
 		return []key.Binding{k.Filter.Apply, k.Filter.Clear}
 	case m.viewer != nil:
 		d := k.Detail
-		return []key.Binding{d.Close, d.Up, d.Down, d.PageDown, d.PageUp, k.Global.Quit}
+		if m.viewer.op != nil {
+			return []key.Binding{d.Close, d.Kill, d.KillFiltered, d.Copy, d.Up, d.Down, d.PageDown}
+		}
+		return []key.Binding{d.Close, d.Up, d.Down, d.PageDown, d.PageUp}
 	}
 	return append(m.panes[m.focus].ShortHelp(), k.ShortHelp()...)
 }

@@ -39,6 +39,7 @@ type options struct {
 	recordMax      int64
 	recordAppend   bool
 	json           bool
+	ascii          bool
 	version        bool
 	maps           []string // --map FROM=TO, then the lines of --map-file
 	mapFile        string
@@ -130,6 +131,7 @@ func watchFlags() []flagDef {
 		{name: "ssh-insecure-host-key", group: groupReaching, def: false, usage: "do not check the bastion's key against ~/.ssh/known_hosts"},
 		{name: "json", group: groupOutput, def: false, usage: "when stdout is not a terminal, print JSON lines instead of text"},
 		{name: "follow", group: groupOutput, def: false, usage: "with snapshot: print one snapshot JSON document per line every interval until interrupted"},
+		{name: "ascii", group: groupOutput, def: false, usage: "draw with ASCII only (automatic when the locale is not UTF-8)"},
 		{name: "version", group: groupOutput, def: false, usage: "print the version, commit and Go version, and exit"},
 		{name: "help", group: groupOutput, def: false, usage: "print this help and exit"},
 	}
@@ -186,6 +188,7 @@ func optionsFrom(fs *flag.FlagSet) *options {
 		recordAppend:   flagValue[bool](fs, "record-append"),
 		json:           flagValue[bool](fs, "json"),
 		follow:         flagValue[bool](fs, "follow"),
+		ascii:          flagValue[bool](fs, "ascii"),
 		maps:           flagValue[[]string](fs, "map"),
 		mapFile:        flagValue[string](fs, "map-file"),
 		ssh:            flagValue[string](fs, "ssh"),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/mongoscope/mongoscope/probes"
 	"github.com/mongoscope/mongoscope/tui"
@@ -28,6 +29,7 @@ func printLines(ctx context.Context, snaps <-chan probes.Snapshot, asJSON bool, 
 				enc := json.NewEncoder(out)
 				enc.SetEscapeHTML(false) // "<U+202E>" reads as itself
 				for _, r := range rows {
+					r.Time = s.TakenAt.Format(time.RFC3339) // machines get the date and zone; people the short time
 					enc.Encode(r)
 				}
 				continue

@@ -72,3 +72,19 @@ func printed(asJSON bool, snaps ...probes.Snapshot) (string, []string) {
 	printLines(context.Background(), ch, asJSON, &out)
 	return out.String(), strings.Split(strings.TrimSpace(out.String()), "\n")
 }
+
+// JSON lines carry the full time with its zone (RFC 3339); text keeps the
+// short clock time.
+func TestJSONLinesHaveFullTimestamps(t *testing.T) {
+	zone := time.FixedZone("CET", 3600)
+	s := probes.Snapshot{TakenAt: time.Date(2026, 1, 2, 3, 4, 5, 0, zone)}
+	s.Deployment.Nodes = []probes.Node{{Address: "p:1", Role: "primary", Up: true}}
+	out, _ := printed(true, s)
+	if !strings.Contains(out, `"time":"2026-01-02T03:04:05+01:00"`) {
+		t.Fatalf("JSON time: %s", out)
+	}
+	out, lines := printed(false, s)
+	if !strings.HasPrefix(lines[1], "03:04:05 ") {
+		t.Fatalf("text time: %s", out)
+	}
+}

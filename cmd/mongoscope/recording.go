@@ -117,14 +117,18 @@ func runReplay(argv []string, stdout, stderr io.Writer) int {
 	}
 	defer r.Close()
 	snaps, damage := loadRecording(r)
+	notice := ""
 	if damage != nil {
-		fmt.Fprintln(stderr, "mongoscope replay: "+damage.Error()+"; replaying what came before")
+		notice = damage.Error() + "; replaying what came before"
 	}
 	if len(snaps) == 0 {
+		if notice != "" {
+			fmt.Fprintln(stderr, "mongoscope replay: "+notice)
+		}
 		fmt.Fprintln(stderr, "mongoscope replay: the recording holds no snapshot")
 		return exitFailure
 	}
-	return replay(r.Header, snaps, stdout, stderr)
+	return replay(r.Header, snaps, notice, stdout, stderr)
 }
 
 // loadRecording reads every whole snapshot; the error says where damage

@@ -47,6 +47,14 @@ func run(argv, environ []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if isTerminal(stdout) {
+		s, code := prepare(o, env, stdin, stderr)
+		if s == nil {
+			return code
+		}
+		defer s.close()
+		return runTUI(ctx, o, s, stderr) // the screen shows the connecting from its first frame
+	}
 	session, code := connect(ctx, o, env, stdin, stderr)
 	if session == nil {
 		return code
@@ -70,10 +78,13 @@ func reportParse(err error, stdout, stderr io.Writer) (int, bool) {
 
 // session is a connected poller, plus the simulator behind --demo.
 type session struct {
-	poller *probes.Poller
-	dep    probes.Deployment
-	sim    *simcluster.Cluster
-	label  string
+	poller   *probes.Poller
+	dep      probes.Deployment
+	sim      *simcluster.Cluster
+	label    string
+	uri      string
+	password string // only to redact it from errors
+	auditLog string // where actions go; "" when read-only
 	// recMark is the header's recording mark: REC, then REC STOPPED.
 	recMark atomic.Pointer[string]
 }
@@ -88,9 +99,7 @@ func (s *session) marks() []string {
 
 func (s *session) close() {
 	s.poller.Close(context.Background())
-	if s.sim != nil {
-		s.sim.Close()
-	}
+	s.closeSim()
 }
 
 // interruptGrace is how long connecting may take to notice SIGINT/SIGTERM
@@ -136,8 +145,23 @@ func (s *session) closeIfAny() {
 	}
 }
 
-// connectNow starts the demo cluster if asked, then discovers the deployment.
+// connectNow prepares the poller, then discovers the deployment.
 func connectNow(ctx context.Context, o *options, env map[string]string, stdin io.Reader, stderr io.Writer) (*session, int) {
+	s, code := prepare(o, env, stdin, stderr)
+	if s == nil {
+		return nil, code
+	}
+	if msg, code := s.discover(ctx); code != exitOK {
+		fmt.Fprintln(stderr, "mongoscope: "+msg)
+		s.close()
+		return nil, code
+	}
+	return s, exitOK
+}
+
+// prepare starts the demo cluster if asked, asks for the password, opens
+// the audit log and builds the poller; nothing is dialled yet.
+func prepare(o *options, env map[string]string, stdin io.Reader, stderr io.Writer) (*session, int) {
 	s := &session{}
 	uri := o.uri
 	if o.demo {
@@ -154,16 +178,14 @@ func connectNow(ctx context.Context, o *options, env map[string]string, stdin io
 		s.closeSim()
 		return nil, exitUsage
 	}
-	var audit *probes.AuditLog
-	if !o.readOnly {
-		if audit, err = probes.OpenAuditLog(o.auditLog); err != nil {
-			fmt.Fprintln(stderr, "mongoscope: "+err.Error()+" (set --audit-log to a writable file, or use --read-only)")
-			s.closeSim()
-			return nil, exitUsage
-		}
-		if notice := audit.Notice(); notice != "" {
-			fmt.Fprintln(stderr, "mongoscope: "+notice)
-		}
+	audit, err := s.openAudit(o)
+	if err != nil {
+		fmt.Fprintln(stderr, "mongoscope: "+err.Error()+" (set --audit-log to a writable file, or use --read-only)")
+		s.closeSim()
+		return nil, exitUsage
+	}
+	if notice := audit.Notice(); notice != "" {
+		fmt.Fprintln(stderr, "mongoscope: "+notice)
 	}
 	p, err := probes.NewPoller(probes.Config{URI: uri, Username: o.username, Password: password,
 		TLSCAFile: o.tlsCAFile, TLSCertKeyFile: o.tlsCertKeyFile, TLSInsecure: o.tlsInsecure,
@@ -178,22 +200,45 @@ func connectNow(ctx context.Context, o *options, env map[string]string, stdin io
 		}
 		return nil, exitUsage
 	}
-	dep, err := p.Connect(ctx)
-	if err != nil {
-		fmt.Fprintln(stderr, "mongoscope: "+probes.Redact(err.Error(), password))
-		p.Close(context.Background())
-		s.closeSim()
-		if errors.Is(err, probes.ErrBadURI) {
-			return nil, exitUsage
-		}
-		return nil, exitFailure
+	s.poller, s.uri, s.password = p, uri, password
+	return s, exitOK
+}
+
+// openAudit opens the audit log, none when read-only. The demo's actions
+// go to a temporary file: it is a place to practise, not the operator's
+// record of what was done to real deployments.
+func (s *session) openAudit(o *options) (*probes.AuditLog, error) {
+	if o.readOnly {
+		return nil, nil
 	}
-	s.poller, s.dep = p, dep
-	s.label = dep.Name
+	s.auditLog = o.auditLog
 	if o.demo {
+		f, err := os.CreateTemp("", "mongoscope-demo-audit-*.log")
+		if err != nil {
+			return nil, err
+		}
+		f.Close()
+		s.auditLog = f.Name()
+	}
+	return probes.OpenAuditLog(s.auditLog)
+}
+
+// discover finds the deployment; on failure it returns the one-line
+// message (the password redacted) and the exit code.
+func (s *session) discover(ctx context.Context) (string, int) {
+	dep, err := s.poller.Connect(ctx)
+	if err != nil {
+		msg := probes.Redact(err.Error(), s.password)
+		if errors.Is(err, probes.ErrBadURI) {
+			return msg, exitUsage
+		}
+		return msg, exitFailure
+	}
+	s.dep, s.label = dep, dep.Name
+	if s.sim != nil {
 		s.label = "demo"
 	}
-	return s, exitOK
+	return "", exitOK
 }
 
 // knownHostsFile is ~/.ssh/known_hosts, where ssh keeps the keys of hosts.
@@ -240,21 +285,26 @@ func uriHasUserWithoutPassword(uri string) bool {
 	return !strings.Contains(creds, ":")
 }
 
-// watch shows the deployment: the TUI on a terminal, lines otherwise.
+// watch prints lines (stdout is not a terminal) until interrupted.
 func watch(ctx context.Context, o *options, s *session, stdout, stderr io.Writer) int {
-	f, ok := stdout.(*os.File)
-	tty := ok && term.IsTerminal(f.Fd())
-	snaps := s.poller.Run(ctx)
-	if o.record != "" {
-		var err error
-		snaps, err = recordTo(ctx, o, s, snaps, tty, stderr)
-		if err != nil {
-			fmt.Fprintln(stderr, "mongoscope: "+err.Error())
-			return exitUsage
-		}
-	}
-	if tty {
-		return runTUI(ctx, o, s, snaps, stderr)
+	snaps, err := startPolling(ctx, o, s, false, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "mongoscope: "+err.Error())
+		return exitUsage
 	}
 	return printLines(ctx, snaps, o.json, stdout)
+}
+
+// startPolling runs the poller, teeing into the recording if asked.
+func startPolling(ctx context.Context, o *options, s *session, tty bool, stderr io.Writer) (<-chan probes.Snapshot, error) {
+	snaps := s.poller.Run(ctx)
+	if o.record == "" {
+		return snaps, nil
+	}
+	return recordTo(ctx, o, s, snaps, tty, stderr)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(f.Fd())
 }
