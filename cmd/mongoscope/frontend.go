@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -64,7 +66,10 @@ type connectFailure struct {
 // it snapshots until ctx ends.
 func connectAndFeed(ctx context.Context, o *options, s *session, prog *tea.Program, feed chan<- probes.Snapshot,
 	stderr io.Writer) connectFailure {
-	if msg, code := s.discover(ctx); code != exitOK {
+	stopProgress := tellDialProgress(ctx, s.poller, prog)
+	msg, code := s.discover(ctx)
+	stopProgress()
+	if code != exitOK {
 		prog.Send(tui.ConnectFailedMsg{Err: msg})
 		return connectFailure{msg, code}
 	}
@@ -82,6 +87,48 @@ func connectAndFeed(ctx context.Context, o *options, s *session, prog *tea.Progr
 		}
 	}
 	return connectFailure{}
+}
+
+// tellDialProgress tells the connecting screen, as it happens, how each
+// connection attempt went ("127.0.0.1:27018: connection refused"), until
+// the returned function is called.
+func tellDialProgress(ctx context.Context, p *probes.Poller, prog *tea.Program) func() {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		told := map[string]string{}
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			}
+			dialed := p.Dialed()
+			for _, addr := range slices.Sorted(maps.Keys(dialed)) {
+				why := dialed[addr]
+				if was, ok := told[addr]; ok && was == why {
+					continue
+				}
+				told[addr] = why
+				prog.Send(tui.ConnectProgressMsg{Text: addr + ": " + firstNonEmpty(why, "connected")})
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // uriHosts are the hosts a connection string names, for the connecting
