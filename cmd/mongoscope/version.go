@@ -20,16 +20,9 @@ var (
 	modified   = ""
 )
 
-// BuildVersion says which mongoscope this is. Its JSON form is meant for
-// the snapshot header and the audit log records.
-type BuildVersion struct {
-	Version    string `json:"version"`
-	Commit     string `json:"commit,omitempty"`
-	CommitDate string `json:"commitDate,omitempty"`
-	Modified   bool   `json:"modified,omitempty"`
-	GoVersion  string `json:"goVersion"`
-	Platform   string `json:"platform"`
-}
+// BuildVersion says which mongoscope this is: the snapshot header's and
+// the audit log's probes.BuildInfo, with the ways the command line prints it.
+type BuildVersion struct{ probes.BuildInfo }
 
 // versionInfo is this binary's version, from -ldflags and the build
 // information the go tool embeds.
@@ -41,8 +34,8 @@ func versionInfo() BuildVersion {
 // buildVersion prefers the go tool's VCS stamp (it describes the exact tree
 // that was compiled) and falls back to what -ldflags -X set.
 func buildVersion(bi *debug.BuildInfo) BuildVersion {
-	v := BuildVersion{Version: version, Commit: commit, CommitDate: commitDate, Modified: modified == "true",
-		GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+	v := BuildVersion{probes.BuildInfo{Version: version, Commit: commit, CommitDate: commitDate, Modified: modified == "true",
+		GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}}
 	if bi == nil {
 		bi = &debug.BuildInfo{}
 	}
@@ -107,6 +100,6 @@ func printVersion(w io.Writer, v BuildVersion) {
 
 // buildInfo is versionInfo as the snapshot header carries it.
 func buildInfo() *probes.BuildInfo {
-	b := probes.BuildInfo(versionInfo())
+	b := versionInfo().BuildInfo
 	return &b
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/mongoscope/mongoscope/probes"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -25,8 +26,8 @@ func TestBuildVersionPrefersTheVCSStamp(t *testing.T) {
 		Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "18f23a710d78bfa9829a343a049746c2575ff115"},
 			{Key: "vcs.time", Value: "2026-12-02T03:35:08Z"}, {Key: "vcs.modified", Value: "true"}}}
 	v := buildVersion(bi)
-	want := BuildVersion{Version: "v0.0.0-20261202033508-18f23a710d78+dirty", Commit: "18f23a710d78bfa9829a343a049746c2575ff115",
-		CommitDate: "2026-12-02T03:35:08Z", Modified: true, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+	want := BuildVersion{probes.BuildInfo{Version: "v0.0.0-20261202033508-18f23a710d78+dirty", Commit: "18f23a710d78bfa9829a343a049746c2575ff115",
+		CommitDate: "2026-12-02T03:35:08Z", Modified: true, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}}
 	if v != want {
 		t.Fatalf("got %+v\nwant %+v", v, want)
 	}
