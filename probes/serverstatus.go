@@ -298,6 +298,7 @@ func (sp *statusProbe) forget(st *state) {
 // fresh. A node without a fresh pair has no rate (unknown, never zero), and
 // a cluster or shard total missing one of its nodes is null with the reason.
 func (sp *statusProbe) fill(snap *Snapshot, st *state) {
+	sp.forget(st)
 	agg := newStatusTotals()
 	for _, n := range snap.Deployment.Nodes {
 		pair, ok := sp.pairs[n.Address]

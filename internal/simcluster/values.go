@@ -50,14 +50,6 @@ func toFloat(v any) (float64, bool) {
 	return 0, false
 }
 
-func truthy(v any) bool {
-	if b, ok := v.(bool); ok {
-		return b
-	}
-	f, ok := toFloat(v)
-	return ok && f != 0
-}
-
 // checkMaxTimeMS validates the generic maxTimeMS argument as the server's
 // parseMaxTimeMS does (BadValue); aggregate parses it with its IDL struct,
 // so a value of the wrong type is a TypeMismatch there.
