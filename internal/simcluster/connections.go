@@ -89,6 +89,15 @@ func connIDs(ops []simOp) map[int64]bool {
 // connectionsLocked is connections.current: every connection $currentOp
 // would list with idleConnections: true.
 func (n *node) connectionsLocked(now time.Time) int64 {
-	busy := workloadConns(n.workloadLiveLocked(now))
-	return int64(len(n.srv.Conns()) + max(busy, n.simConnTarget(n.c.tau(now))))
+	target := n.simConnTarget(n.c.tau(now))
+	busy := 0
+	if n.rs == nil || target < maxWorkloadConns+len(n.rs.members) {
+		busy = workloadConns(n.workloadLiveLocked(now)) // rarely: the workload could hold more than the pool
+	}
+	return int64(len(n.srv.Conns()) + max(busy, target))
 }
+
+// maxWorkloadConns bounds the connections the workload's ops sit on (the
+// web tier's queries and update, analytics, an index build and the op
+// queued behind it, a migration), besides one oplog fetcher per member.
+const maxWorkloadConns = 10

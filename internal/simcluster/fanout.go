@@ -31,13 +31,10 @@ func bsonSize(d bson.D) int {
 // chargeCurrentOp charges each node the mongos asked for $currentOp: its
 // aggregate with fromMongos, answered with its own ops after the stages a
 // mongos pushes down to the shards ($match, $project and the like).
+// The documents' bytes are settled once the reply is encoded (settleFanout):
+// encoding them twice would double the simulator's own cost.
 func (n *node) chargeCurrentOp(r *request, docs []bson.D, rest []bson.D) {
 	pushed := pushedDownStages(rest)
-	var cmd bson.D
-	_ = bson.Unmarshal(r.body, &cmd)
-	cmd = append(cmd, bson.E{Key: "fromMongos", Value: true}, bson.E{Key: "needsMerge", Value: true})
-	n.c.mu.Lock()
-	defer n.c.mu.Unlock()
 	for _, t := range r.targets {
 		var mine []bson.D
 		for _, d := range docs {
@@ -48,7 +45,35 @@ func (n *node) chargeCurrentOp(r *request, docs []bson.D, rest []bson.D) {
 		if out, err := qAggregate(mine, pushed); err == nil {
 			mine = out
 		}
-		t.chargeFanoutLocked(r.appName, "aggregate", cmd, cursorReply("admin.$cmd.aggregate", mine))
+		r.fanout = append(r.fanout, fanoutCharge{node: t, docs: len(mine)})
+	}
+}
+
+// fanoutCharge is a $currentOp a shard node answered for the mongos.
+type fanoutCharge struct {
+	node *node
+	docs int
+}
+
+// settleFanout charges the $currentOp fan-out once the mongos's reply is
+// encoded: the request is the client's plus fromMongos and needsMerge, each
+// node's reply its documents at the reply's average size per document.
+func (n *node) settleFanout(r *request, raw bson.Raw) {
+	if len(r.fanout) == 0 {
+		return
+	}
+	const envelope, perOpDoc, extraFields = 120, 700, 32
+	batch, _ := raw.Lookup("cursor", "firstBatch").ArrayOK()
+	vals, _ := batch.Values()
+	per := perOpDoc
+	if len(vals) > 0 {
+		per = len(batch) / len(vals)
+	}
+	n.c.mu.Lock()
+	defer n.c.mu.Unlock()
+	for _, f := range r.fanout {
+		f.node.countServedLocked("aggregate", false)
+		f.node.srv.Charge(r.appName, "aggregate", opMsgOverhead+len(r.body)+extraFields, opMsgOverhead+envelope+per*f.docs)
 	}
 }
 

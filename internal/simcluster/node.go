@@ -97,6 +97,8 @@ type request struct {
 	targets []*node
 	// privs are the user's roles resolved to privileges.
 	privs []Privilege
+	// fanout is what the mongos's $currentOp asked each shard node.
+	fanout []fanoutCharge
 }
 
 // Handle answers one command; the reply always carries ok. A bug in a
@@ -124,6 +126,7 @@ func (n *node) Handle(ctx context.Context, wr *wire.Request) (reply bson.Raw) {
 	if err != nil {
 		raw, _ = bson.Marshal(errorReply(codeInternalError, "InternalError", "simcluster could not encode its reply: "+err.Error()))
 	}
+	n.settleFanout(r, raw)
 	return raw
 }
 
