@@ -241,7 +241,7 @@ func (p *Poller) otherRouters(ctx context.Context, ans seedAnswer, known []Node)
 	for _, n := range known {
 		seen[n.Address] = true
 	}
-	if ss, err := ans.conn.command(ctx, t, "admin", ServerStatusCommand("mongos", false)); err == nil {
+	if ss, err := ans.conn.command(ctx, t, "admin", ServerStatusCommand("mongos", false, false)); err == nil {
 		seen[withDefaultPort(getText(ss, "host"))] = true
 	}
 	var out []Node

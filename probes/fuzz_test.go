@@ -49,7 +49,7 @@ func FuzzDecodeServerStatus(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := DecodeServerStatus(bson.Raw(b))
 		if err == nil {
-			ServerStatusCommand(s.Process, true)
+			ServerStatusCommand(s.Process, true, false)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package probes
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -181,13 +182,16 @@ func decodeTickets(raw bson.Raw) *struct {
 
 // ServerStatusCommand is the cheap serverStatus mongoscope sends. The
 // heavy sections (wiredTiger's hundreds of stats, locks, tcmalloc, the
-// per-command metrics) are excluded; what we lose is the ≤7.0 ticket counts
-// under wiredTiger.concurrentTransactions, which 8.0 reports in `queues`.
-// The oplog section (first/last optime, i.e. the oplog window) is opt-in and
-// asked for only on replica set members, and only when wantOplog.
-func ServerStatusCommand(process string, wantOplog bool) bson.D {
+// per-command metrics) are excluded. Before 8.0 the ticket counts live only
+// in wiredTiger.concurrentTransactions (8.0 moved them to `queues`), so
+// wantWiredTiger keeps that section, every few polls. The oplog section
+// (first/last optime, i.e. the oplog window) is opt-in: wantOplog.
+func ServerStatusCommand(process string, wantOplog, wantWiredTiger bool) bson.D {
 	cmd := bson.D{{Key: "serverStatus", Value: 1}}
-	for _, section := range []string{"wiredTiger", "locks", "tcmalloc", "transactions", "flowControl",
+	if !wantWiredTiger {
+		cmd = append(cmd, bson.E{Key: "wiredTiger", Value: 0})
+	}
+	for _, section := range []string{"locks", "tcmalloc", "transactions", "flowControl",
 		"electionMetrics", "storageEngine", "logicalSessionRecordCache", "catalogStats", "indexBuilds",
 		"twoPhaseCommitCoordinator", "encryptionAtRest", "security", "sharding", "shardingStatistics", "asserts",
 		"extra_info", "opLatencies", "opWorkingTime", "planCache", "queryAnalyzers", "readConcernCounters",
@@ -249,7 +253,8 @@ func (sp *statusProbe) ask(ctx context.Context, n nodeCall) (func(*state), error
 	fromHere := n.node.Role == RolePrimary || n.node.Role == RoleConfig || n.seed && n.node.Set != ""
 	wantOplog := fromHere && (n.cycle == 1 || n.cycle%oplogEvery == 1)
 	sent := time.Now()
-	raw, err := n.conn.command(ctx, n.cfg.DownAfter, "admin", ServerStatusCommand(process, wantOplog))
+	wantWT := process == "mongod" && ticketsInWiredTiger(n.node.Version) && (n.cycle == 1 || n.cycle%everyFewPolls == 1)
+	raw, err := n.conn.command(ctx, n.cfg.DownAfter, "admin", ServerStatusCommand(process, wantOplog, wantWT))
 	if err != nil {
 		return nil, err
 	}
@@ -271,6 +276,9 @@ func (sp *statusProbe) apply(st *state, addr string, sample *statusSample) {
 	if !ok {
 		pair = &statusPair{}
 		sp.pairs[addr] = pair
+	}
+	if sample.s.Tickets == nil && pair.cur != nil && ticketsInWiredTiger(sample.s.Version) {
+		sample.s.Tickets = pair.cur.s.Tickets // read every few polls before 8.0: held between
 	}
 	pair.prev, pair.cur = pair.cur, sample
 	pair.gap = ""
@@ -327,4 +335,12 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// ticketsInWiredTiger says whether a release (unknown: assume so) reports
+// its tickets under wiredTiger.concurrentTransactions only (before 8.0).
+func ticketsInWiredTiger(version string) bool {
+	major, _, _ := strings.Cut(version, ".")
+	n, err := strconv.Atoi(major)
+	return err != nil || n < 8
 }

@@ -216,7 +216,7 @@ func (b *bench) statusSizes(ctx context.Context, dep probes.Deployment) (int, in
 		}
 		defer c.Disconnect(context.Background())
 		full, _ := c.Database("admin").RunCommand(ctx, bson.D{{Key: "serverStatus", Value: 1}}).Raw()
-		trimmed, _ := c.Database("admin").RunCommand(ctx, probes.ServerStatusCommand("mongod", false)).Raw()
+		trimmed, _ := c.Database("admin").RunCommand(ctx, probes.ServerStatusCommand("mongod", false, false)).Raw()
 		return len(full), len(trimmed)
 	}
 	return 0, 0
