@@ -113,10 +113,14 @@ func TestOperatorSeesFaults(t *testing.T) {
 	up := func(n int) string { return fmt.Sprintf("%d/%d nodes up", n, all) }
 	o.until(up(all), 20)
 
-	// 1. A secondary stops: down, with its address, within two intervals.
+	// 1. A secondary stops: down, with its address, within a few intervals
+	// (other nodes may be shown slow meanwhile on a busy machine: the
+	// header lists them apart).
 	sec := role("secondary", "shard1")
 	sim.Fault(simcluster.Fault{Kind: "stop", Node: sec})
-	o.until(up(all-1)+" (down: "+sec+")", 3)
+	if scr := o.until("(down: "+sec+")", 5); !strings.Contains(scr, up(all-1)) {
+		t.Errorf("the header does not count the stopped node out:\n%s", scr)
+	}
 	o.key("7") // the nodes pane says why
 	scr := o.until("connection refused", 10)
 	if !strings.Contains(scr, "DOWN") {
@@ -146,9 +150,11 @@ func TestOperatorSeesFaults(t *testing.T) {
 	}
 	sim.Fault(simcluster.Fault{Kind: "clear", Node: slow})
 
-	// 6. A connection reset mid-reply: an error, then recovery.
+	// 6. Every reply reset mid-way: down at once when the reset reaches a
+	// request, at the latest once DownAfter (the 3 s connect timeout) passes
+	// while the driver waits for the node; then recovery.
 	sim.Fault(simcluster.Fault{Kind: "reset", Node: sec})
-	o.until("(down: "+sec+")", 10)
+	o.until("(down: "+sec+")", 25)
 	sim.Fault(simcluster.Fault{Kind: "clear", Node: sec})
 	o.until(up(all), 40)
 }
