@@ -41,7 +41,7 @@ func (m *Model) alert(started []probes.Finding, now time.Time) tea.Cmd {
 }
 
 // alertEscape is the bell, then the notification as OSC 9 (iTerm2,
-// Windows Terminal, kitty, WezTerm; tmux passes it on) and OSC 777
+// Windows Terminal, kitty, WezTerm) and OSC 777
 // (urxvt, foot, Ghostty, VTE terminals).
 func alertEscape(summary string) string {
 	text := oscText(summary)
