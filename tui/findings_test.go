@@ -16,28 +16,24 @@ import (
 // collection scan on analytics.events running 412 s (missing-index, from
 // the 7th poll) and s0-0 holding 89% of its connections (connection-storm,
 // after 20 s; both critical and held since the first poll, it sorts
-// first by its name). findingsModel feeds n of its polls.
-func findingsModel(t *testing.T, opts Options, w, h, n int) Model {
-	t.Helper()
-	return newTestModel(t, opts, w, h, n)
-}
+// first by its name).
 
 // headerLine is line i of the screen.
 func headerLine(m Model, i int) string { return strings.Split(screen(m), "\n")[i] }
 
 func TestFindingsLineWorstFirstWithTheCountOfTheRest(t *testing.T) {
-	m := findingsModel(t, Options{}, 120, 40, 3)
+	m := newTestModel(t, Options{}, 120, 40, 3)
 	if got := headerLine(m, 1); strings.TrimSpace(got) != "no findings" {
 		t.Fatalf("before any finding the line says %q", got)
 	}
-	m = findingsModel(t, Options{}, 120, 40, 8)
+	m = newTestModel(t, Options{}, 120, 40, 8)
 	line := headerLine(m, 1)
 	for _, want := range []string{"▲ CRIT missing-index  analytics.events: 1 collection scans (412 s)", "8: details"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("the findings line lacks %q: %q", want, line)
 		}
 	}
-	m = findingsModel(t, Options{}, 80, 24, 22)
+	m = newTestModel(t, Options{}, 80, 24, 22)
 	line = headerLine(m, 1)
 	if !strings.HasPrefix(line, " ▲ CRIT connection-storm  s0-0:27018 holds 8912 connections") || !strings.HasSuffix(line, "+1 more · 8: all") || ansi.StringWidth(line) != 80 {
 		t.Errorf("with two findings the line is %q", line)
@@ -62,7 +58,7 @@ func TestFindingsLineColours(t *testing.T) {
 }
 
 func TestFindingsPaneListsEvidenceAndAction(t *testing.T) {
-	m := press(t, findingsModel(t, Options{}, 120, 40, 22), "8", "down")
+	m := press(t, newTestModel(t, Options{}, 120, 40, 22), "8", "down")
 	if m.focus != paneFindings || !m.zoomed {
 		t.Fatalf("8 does not open the findings pane (focus %d, zoomed %v)", m.focus, m.zoomed)
 	}
@@ -83,7 +79,7 @@ func TestFindingsPaneListsEvidenceAndAction(t *testing.T) {
 }
 
 func TestEnterOnAFindingJumpsToTheFilteredOps(t *testing.T) {
-	m := press(t, findingsModel(t, Options{}, 120, 40, 22), "8", "down", "enter")
+	m := press(t, newTestModel(t, Options{}, 120, 40, 22), "8", "down", "enter")
 	if m.focus != paneOps || m.zoomed {
 		t.Fatalf("enter went to pane %d (zoomed %v), not the operations", m.focus+1, m.zoomed)
 	}
@@ -98,7 +94,7 @@ func TestEnterOnAFindingJumpsToTheFilteredOps(t *testing.T) {
 	}
 	// The second finding is the connections' story: its pane opens zoomed
 	// (who holds them is read while it is).
-	m = press(t, findingsModel(t, Options{}, 120, 40, 22), "8", "enter")
+	m = press(t, newTestModel(t, Options{}, 120, 40, 22), "8", "enter")
 	if m.focus != paneConnections || !m.zoomed || m.ops.filter.Value() != "" {
 		t.Fatalf("enter on connection-storm: pane %d zoomed %v filter %q", m.focus+1, m.zoomed, m.ops.filter.Value())
 	}
@@ -107,7 +103,7 @@ func TestEnterOnAFindingJumpsToTheFilteredOps(t *testing.T) {
 // A finding about system ops (the TTL monitor) shows them when it jumps:
 // the filter would match nothing with system ops hidden.
 func TestJumpShowsSystemOpsWhenTheFindingIsAboutThem(t *testing.T) {
-	m := findingsModel(t, Options{}, 120, 40, 2)
+	m := newTestModel(t, Options{}, 120, 40, 2)
 	m.jump(probes.Finding{Kind: probes.FindingTTLDeletes, Action: probes.Action{Pane: probes.PaneOps, Filter: "replbatcher"}})
 	if !m.ops.showSystem || len(m.ops.visible) != 1 || m.ops.visible[0].OpID != "shard0:7" {
 		t.Fatalf("the jump shows %v (system shown %v)", m.ops.visible, m.ops.showSystem)
@@ -129,7 +125,7 @@ func clipboardText(msgs []tea.Msg) (clip string, footer string) {
 }
 
 func TestCCopiesTheSuggestion(t *testing.T) {
-	m := press(t, findingsModel(t, Options{}, 120, 40, 22), "8", "down")
+	m := press(t, newTestModel(t, Options{}, 120, 40, 22), "8", "down")
 	_, cmd := m.Update(keyMsg("c"))
 	clip, footer := clipboardText(runActions(cmd))
 	if clip != `db.getSiblingDB("analytics").getCollection("events").createIndex({ ts: 1 })` {
@@ -148,7 +144,7 @@ func TestCCopiesTheSuggestion(t *testing.T) {
 // Findings are judged on every poll as it arrives, also while the screen
 // shows a past moment; the line then says they are of now.
 func TestFindingsFollowThePollsWhileScrubbed(t *testing.T) {
-	m := press(t, findingsModel(t, Options{}, 120, 40, 4), "left", "left")
+	m := press(t, newTestModel(t, Options{}, 120, 40, 4), "left", "left")
 	for i := 4; i < 10; i++ {
 		m = send(m, snapshotMsg{sampleSnapshot(i)})
 	}
@@ -164,7 +160,7 @@ func TestFindingsFollowThePollsWhileScrubbed(t *testing.T) {
 // A replay seeking back starts the judgment again: the findings of the
 // later moment are gone.
 func TestReplaySeekingBackResetsTheFindings(t *testing.T) {
-	m := findingsModel(t, Options{Replay: &fakeReplay{speed: 1}}, 120, 40, 10)
+	m := newTestModel(t, Options{Replay: &fakeReplay{speed: 1}}, 120, 40, 10)
 	if len(m.active) == 0 {
 		t.Fatal("no finding after 10 polls")
 	}
@@ -178,17 +174,23 @@ func TestReplaySeekingBackResetsTheFindings(t *testing.T) {
 // bounds (golden screens, looked at).
 func TestGoldenFindingsPane(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {120, 40}, {200, 60}} {
-		m := press(t, findingsModel(t, Options{Title: "prod-eu"}, size[0], size[1], 22), "8")
+		m := press(t, newTestModel(t, Options{Title: "prod-eu"}, size[0], size[1], 22), "8")
 		scr := screen(m)
 		golden(t, fmt.Sprintf("findings-%dx%d.golden", size[0], size[1]), scr)
-		lines := strings.Split(scr, "\n")
-		if len(lines) != size[1] {
-			t.Errorf("%v: %d lines", size, len(lines))
-		}
-		for i, l := range lines {
-			if w := ansi.StringWidth(l); w > size[0] {
-				t.Errorf("%v: line %d is %d wide", size, i, w)
-			}
+		fitsScreen(t, fmt.Sprint(size), scr, size[0], size[1])
+	}
+}
+
+// fitsScreen checks a screen is exactly h lines of at most w cells.
+func fitsScreen(t *testing.T, what, scr string, w, h int) {
+	t.Helper()
+	lines := strings.Split(scr, "\n")
+	if len(lines) != h {
+		t.Errorf("%s: %d lines, want %d", what, len(lines), h)
+	}
+	for i, l := range lines {
+		if n := ansi.StringWidth(l); n > w {
+			t.Errorf("%s: line %d is %d wide", what, i, n)
 		}
 	}
 }

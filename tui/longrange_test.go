@@ -1,12 +1,11 @@
 package tui
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/mongoscope/mongoscope/probes"
 )
@@ -102,15 +101,7 @@ func TestZoomedLongViewsFit(t *testing.T) {
 					m = press(t, m, "z")
 				}
 				scr := screen(m)
-				lines := strings.Split(scr, "\n")
-				if len(lines) != size[1] {
-					t.Errorf("%v pane %s: %d lines", size, pane, len(lines))
-				}
-				for i, l := range lines {
-					if w := ansi.StringWidth(l); w > size[0] {
-						t.Errorf("%v pane %s: line %d is %d wide", size, pane, i, w)
-					}
-				}
+				fitsScreen(t, fmt.Sprintf("%v pane %s", size, pane), scr, size[0], size[1])
 				if !strings.Contains(scr, "minute means") {
 					t.Errorf("%v pane %s: no long view:\n%s", size, pane, scr)
 				}
