@@ -2,7 +2,7 @@
 // constructor, Default, no package-level state. The keys follow what
 // operators already have in their fingers from htop, k9s, innotop and
 // pg_activity. Bindings come in groups by where they act (global, table,
-// dialog, filter, detail, replay); the bubbles table and viewport keymaps
+// dialog, filter, detail, replay, findings); the bubbles table and viewport keymaps
 // are built from them, so no key moves anything this package does not
 // list. On the dashboard every key has one meaning whatever is enabled
 // (k kills and never moves the table); the modal groups (dialog, filter,
@@ -22,6 +22,9 @@ type KeyMap struct {
 	Filter FilterKeys
 	Detail DetailKeys
 	Replay ReplayKeys
+	// Findings act in the findings pane when it has the focus; they share
+	// keys with the table (enter, c, the arrows), which is off then.
+	Findings FindingsKeys
 }
 
 // GlobalKeys work on the dashboard whatever pane has the focus.
@@ -66,6 +69,11 @@ type ReplayKeys struct {
 	Pause, Faster, Slower, Back, Forward key.Binding
 }
 
+// FindingsKeys act on the findings pane's selected finding.
+type FindingsKeys struct {
+	Up, Down, Jump, Copy key.Binding
+}
+
 func bind(help, desc string, keys ...string) key.Binding {
 	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
 }
@@ -79,7 +87,7 @@ func Default() KeyMap {
 			ForceQuit:    bind("ctrl+c", "quit, even while typing", "ctrl+c"),
 			NextPane:     bind("tab", "next pane", "tab"),
 			PrevPane:     bind("shift+tab", "previous pane", "shift+tab"),
-			FocusPane:    bind("1-7", "focus pane", "1", "2", "3", "4", "5", "6", "7"),
+			FocusPane:    bind("1-8", "focus pane", "1", "2", "3", "4", "5", "6", "7", "8"),
 			Zoom:         bind("z", "zoom pane", "z"),
 			Back:         bind("esc", "unzoom", "esc"),
 			Pause:        bind("space", "pause display", "space"),
@@ -139,6 +147,12 @@ func Default() KeyMap {
 			Slower:  bind("<", "replay slower", "<"),
 			Back:    bind(",", "replay: back 1 min", ","),
 			Forward: bind(".", "replay: ahead 1 min", "."),
+		},
+		Findings: FindingsKeys{
+			Up:   bind("↑", "previous finding", "up"),
+			Down: bind("↓", "next finding", "down"),
+			Jump: bind("enter", "jump to what shows it", "enter"),
+			Copy: bind("c", "copy the suggestion to review", "c"),
 		},
 	}
 }

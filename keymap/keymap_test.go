@@ -103,6 +103,7 @@ func TestOneMeaningPerKey(t *testing.T) {
 		}
 	}
 	check("dashboard", k.Global, k.Table, k.Replay)
+	check("findings pane", k.Global, k.Findings, k.Replay)
 	check("dialog", k.Dialog)
 	check("filter", k.Filter)
 	check("detail", k.Detail, GlobalKeys{Quit: k.Global.Quit, Help: k.Global.Help})
@@ -136,5 +137,29 @@ func TestBubblesKeymapsAreBuiltFromTheKeymap(t *testing.T) {
 		if used == 0 {
 			t.Errorf("the %s keymap has no keys", name)
 		}
+	}
+}
+
+// The findings pane shares enter, c and the arrows with the table: the two
+// groups are never on at once, so each key still has one meaning.
+func TestFindingsAndTableKeysAreNeverOnTogether(t *testing.T) {
+	k := Default()
+	for _, s := range []State{{OpsFocused: true}, {FindingsFocused: true}, {OpsFocused: true, FindingsFocused: true}, {}} {
+		k.Apply(s)
+		for _, f := range k.Findings.all() {
+			for _, tb := range k.Table.all() {
+				if f.Enabled() && tb.Enabled() && slices.ContainsFunc(f.Keys(), func(key string) bool { return slices.Contains(tb.Keys(), key) }) {
+					t.Errorf("%+v: %q means %s and %s", s, f.Keys(), f.Help().Desc, tb.Help().Desc)
+				}
+			}
+		}
+	}
+	k.Apply(State{FindingsFocused: true})
+	if !key.Matches(press("enter"), k.Findings.Jump) || !key.Matches(press("c"), k.Findings.Copy) || key.Matches(press("c"), k.Table.Copy) {
+		t.Fatal("with the findings pane focused, enter and c act on findings only")
+	}
+	k.Apply(State{OpsFocused: true})
+	if key.Matches(press("enter"), k.Findings.Jump) || !key.Matches(press("enter"), k.Table.Detail) {
+		t.Fatal("with the table focused, enter opens the op detail only")
 	}
 }

@@ -16,8 +16,11 @@ type State struct {
 	Replay     bool // a recording plays: replay keys instead of live time keys
 	Interval   bool // the poll interval can change
 	OpsFocused bool // the operations table has the focus
-	Live       bool // the present is on screen: kills act on the present only
-	FilterOK   bool // the operations filter applies as typed: bulk kill takes what it shows
+	// FindingsFocused: the findings pane has the focus (never with
+	// OpsFocused: the two share enter, c and the arrows).
+	FindingsFocused bool
+	Live            bool // the present is on screen: kills act on the present only
+	FilterOK        bool // the operations filter applies as typed: bulk kill takes what it shows
 }
 
 // Apply enables exactly the bindings that apply in s.
@@ -29,6 +32,9 @@ func (k *KeyMap) Apply(s State) {
 	k.Table.KillFiltered.SetEnabled(s.OpsFocused && s.Kill && s.Live && s.FilterOK)
 	k.Detail.Kill.SetEnabled(s.Kill && s.Live)
 	k.Detail.KillFiltered.SetEnabled(s.Kill && s.Live && s.FilterOK)
+	for _, b := range k.Findings.all() {
+		b.SetEnabled(s.FindingsFocused && !s.OpsFocused)
+	}
 	k.Global.Balancer.SetEnabled(s.Balancer)
 	k.Global.Window.SetEnabled(s.Balancer)
 	for _, b := range k.Replay.all() {
@@ -44,6 +50,10 @@ func (t *TableKeys) all() []*key.Binding {
 		&t.Sort, &t.SortReverse, &t.System, &t.Copy, &t.Kill, &t.KillFiltered}
 }
 
+func (f *FindingsKeys) all() []*key.Binding {
+	return []*key.Binding{&f.Up, &f.Down, &f.Jump, &f.Copy}
+}
+
 func (r *ReplayKeys) all() []*key.Binding {
 	return []*key.Binding{&r.Pause, &r.Faster, &r.Slower, &r.Back, &r.Forward}
 }
@@ -56,12 +66,13 @@ type Group struct {
 
 // Groups are every binding, each once, titled for the help screen.
 func (k KeyMap) Groups() []Group {
-	g, t, d, r := k.Global, k.Table, k.Detail, k.Replay
+	g, t, d, r, f := k.Global, k.Table, k.Detail, k.Replay, k.Findings
 	return []Group{
 		{"Panes", []key.Binding{g.NextPane, g.PrevPane, g.FocusPane, g.Zoom, g.Back, g.Help, g.Quit, g.ForceQuit}},
 		{"Time", []key.Binding{g.Pause, g.ScrubBack, g.ScrubForward, g.Live, g.Faster, g.Slower, g.ScopePrev, g.ScopeNext}},
 		{"Operations table", []key.Binding{t.Up, t.Down, t.PageUp, t.PageDown, t.Top, t.Bottom, t.Detail, t.Filter,
 			t.Sort, t.SortReverse, t.System, t.Copy}},
+		{"Findings pane", []key.Binding{f.Up, f.Down, f.Jump, f.Copy}},
 		{"Actions", []key.Binding{t.Kill, t.KillFiltered, g.Balancer, g.Window}},
 		{"Replay", []key.Binding{r.Pause, r.Faster, r.Slower, r.Back, r.Forward}},
 		{"In a dialog", []key.Binding{k.Dialog.Confirm, k.Dialog.Deny, k.Dialog.Session, k.Dialog.Cancel, k.Dialog.Switch,

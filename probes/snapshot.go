@@ -69,6 +69,10 @@ type Snapshot struct {
 	// Stale names each section drawn from an answer older than its cadence
 	// allows, with its age and why: "ops": "as of 12:34:56, 23s old: …".
 	Stale map[string]string `json:"stale,omitempty"`
+	// Findings are the incident stories active at this moment, worst
+	// first, as a Findings tracker fed every snapshot judged them; the
+	// poller leaves it nil (its owner, which keeps the history, fills it).
+	Findings []Finding `json:"findings"`
 }
 
 // BuildInfo says which mongoscope took a snapshot (or an action): the

@@ -9,7 +9,8 @@ import (
 )
 
 // connectionsPane: per node current/available/% used with a sparkline,
-// busiest first; created per second (churn); zoomed, who holds them.
+// busiest first; created per second (churn); zoomed, who holds them and
+// the last hour in minute means.
 type connectionsPane struct{ paneBase }
 
 func (p *connectionsPane) View() string {
@@ -44,6 +45,9 @@ func (p *connectionsPane) View() string {
 		churn = st.mark(sev, churn+" ▲ churn")
 	}
 	lines := []string{churn}
+	if p.zoomed { // who holds them first: a long node list would push it off
+		lines = append(append(lines, p.breakdown()...), "")
+	}
 	spark := max(p.w-39, 0) // what the address, counts and percentage leave
 	for _, r := range rows {
 		pct := fmt.Sprintf("%3.0f%%", r.c.PercentUsed)
@@ -59,8 +63,8 @@ func (p *connectionsPane) View() string {
 		lines = append(lines, line)
 	}
 	if p.zoomed {
-		lines = append(lines, "")
-		lines = append(lines, p.breakdown()...)
+		day := func(h int) string { return drawDay(st, dayOfConnections(p.hist, s), p.w, h) }
+		return withDay(strings.Join(lines, "\n"), day, p.h)
 	}
 	return cutLines(strings.Join(lines, "\n"), p.h)
 }

@@ -28,21 +28,29 @@ const (
 )
 
 // headerView is one line (who, nodes up, mode markers, the moment shown),
-// and a second line naming each stale source when there is one.
+// a second line naming each stale source when there is one, then, once
+// polling has begun, the findings line.
 func (m *Model) headerView() string {
 	line := fitParts(m.headerParts(), m.layout.w)
 	if alerts := m.alertLine(); alerts != "" {
 		line += "\n" + alerts
+	}
+	if m.tl.have {
+		line += "\n" + m.findingsLine()
 	}
 	return line
 }
 
 // headerLines is how many lines headerView takes for the snapshot shown.
 func (m *Model) headerLines() int {
-	if len(staleSources(m.tl.shown)) > 0 {
-		return 2
+	n := 1
+	if m.tl.have {
+		n++
 	}
-	return 1
+	if len(staleSources(m.tl.shown)) > 0 {
+		n++
+	}
+	return n
 }
 
 func (m *Model) headerParts() []headerPart {

@@ -180,7 +180,7 @@ func (m *Model) applyKeyState() {
 	canAct := m.opts.Actor != nil && !m.opts.ReadOnly && m.opts.Replay == nil
 	m.keys.Apply(keymap.State{Kill: canAct && m.privs.KillOp, Balancer: canAct && m.privs.Balancer,
 		Replay: m.opts.Replay != nil, Interval: m.opts.SetInterval != nil, OpsFocused: m.focus == paneOps,
-		Live: m.tl.live(), FilterOK: m.ops == nil || m.ops.filterOK()})
+		FindingsFocused: m.focus == paneFindings, Live: m.tl.live(), FilterOK: m.ops == nil || m.ops.filterOK()})
 }
 
 // intervalSteps are the poll intervals + and - step through.

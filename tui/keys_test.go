@@ -45,18 +45,23 @@ var reachable = map[string]reach{
 
 	"Replay.Pause": {replay: true}, "Replay.Faster": {replay: true}, "Replay.Slower": {replay: true},
 	"Replay.Back": {replay: true}, "Replay.Forward": {replay: true},
+
+	"Findings.Up": {setup: []string{"8", "down"}}, "Findings.Down": {setup: []string{"8"}},
+	"Findings.Jump": {setup: []string{"8"}}, "Findings.Copy": {setup: []string{"8"}},
 }
 
 // reachModel is a model where every action is allowed, with an op whose
-// detail is longer than the screen (so the detail scrolls).
+// detail is longer than the screen (so the detail scrolls), fed long
+// enough for two findings to have started (missing-index, then
+// connection-storm after 20 s), so the findings pane's keys act.
 func reachModel(t *testing.T, replay bool) Model {
 	opts := Options{Actor: &fakeActor{privs: probes.Privileges{KillOp: true, Balancer: true}, outcome: probes.OutcomeGone},
 		SetInterval: func(time.Duration) {}, SetConnectionBreakdown: func(bool) {}}
 	if replay {
 		opts = Options{Replay: &fakeReplay{speed: 4}}
 	}
-	m := newTestModel(t, opts, 120, 40, 5)
-	s := sampleSnapshot(5)
+	m := newTestModel(t, opts, 120, 40, 21)
+	s := sampleSnapshot(21)
 	s.Ops[0].Command = `{"aggregate":"events","pipeline":[` + strings.Repeat(`{"$match":{"ts":{"$gte":1}}},`, 20) + `{"$limit":1}]}`
 	return send(m, snapshotMsg{s})
 }
@@ -99,6 +104,7 @@ func TestHelpListsExactlyTheEnabledBindings(t *testing.T) {
 		"read-only":              {opts: Options{Actor: a, ReadOnly: true}},
 		"replay":                 {opts: Options{Replay: &fakeReplay{speed: 1}}},
 		"replay, nodes zoomed":   {opts: Options{Replay: &fakeReplay{speed: 1}}, keys: []string{"7"}},
+		"findings pane":          {opts: Options{Actor: a}, keys: []string{"8"}},
 		"no actor, ops unzoomed": {keys: []string{"z", "z"}},
 	}
 	for name, c := range cases {

@@ -52,6 +52,9 @@ type Options struct {
 	// Marks are the program's own header marks, asked at each draw (the
 	// recording's state: REC, REC STOPPED); nil for none.
 	Marks func() []string
+	// NoAlerts turns off the bell and desktop notification when a finding
+	// starts (--no-alerts).
+	NoAlerts bool
 }
 
 // Model is the root model: it routes messages to the dialog, the prompt,
@@ -77,7 +80,10 @@ type Model struct {
 	footer   string
 	busy     *busyAction
 	privs    probes.Privileges
-	conn     *connectState // nil unless started while connecting
+	conn     *connectState        // nil unless started while connecting
+	findings *probes.Findings     // judges every snapshot polled
+	active   []probes.Finding     // the findings as of the latest poll, worst first
+	alerted  map[string]time.Time // finding ID -> when its alert went out
 }
 
 // busyAction is an action waiting for its answer (balancerStop waits for
@@ -98,7 +104,7 @@ func New(opts Options) Model {
 	keys := keymap.Default()
 	m := Model{opts: opts, ctx: opts.Context, keys: &keys, styles: NewStyles(true, noColor(opts)),
 		help: help.New(), spin: spinner.New(spinner.WithSpinner(spinner.Line)), tl: timeline{hist: opts.History},
-		interval: opts.Interval, focus: paneOps}
+		interval: opts.Interval, focus: paneOps, findings: probes.NewFindings(), alerted: map[string]time.Time{}}
 	m.help.Styles = m.styles.helpStyles()
 	m.panes, m.ops = newPanes(paneEnv{styles: m.styles, keys: m.keys, hist: opts.History})
 	if opts.Actor != nil {
@@ -169,8 +175,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		} else {
 			m.tell(scrubMsg{m.tl.steps})
 		}
+		alerts := m.judge(msg.snap) // after the history has it
 		m.fitHeader()
-		return m, waitSnapshot(m.opts.Snapshots)
+		return m, tea.Batch(waitSnapshot(m.opts.Snapshots), alerts)
 	case streamEndMsg:
 		m.ended = true
 		if m.opts.Replay == nil && (m.conn == nil || m.conn.failed == "") {
@@ -210,6 +217,8 @@ func (m Model) handleRequest(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.viewer = newDetail(msg.op, msg.ended, m.tl.shown, m.tl.live(), m.layout.w-frameSize, m.layout.bodyH-frameSize, m.keys.Detail)
 	case footerMsg:
 		m.footer = msg.text
+	case jumpRequestMsg:
+		return m, m.jump(msg.f)
 	}
 	return m, nil
 }

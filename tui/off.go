@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -12,15 +13,20 @@ import (
 // reasons the help gives.
 
 // dashboardGroups are the keymap groups live on the dashboard; a key has
-// one meaning across them.
-var dashboardGroups = []string{"Global", "Table", "Replay"}
+// one meaning across them, but for the table's and the findings pane's,
+// which are never on together.
+var dashboardGroups = []string{"Global", "Table", "Replay", "Findings"}
 
 // offKey is why the key pressed is off, when it belongs to a disabled
-// binding of the groups and no enabled one; "" otherwise.
+// binding of the groups and no enabled one; "" otherwise. When two
+// disabled bindings share the key (c copies in the table and in the
+// findings pane), the last by name says why, the same every time.
 func (m *Model) offKey(msg tea.KeyPressMsg, groups []string) string {
 	pressed := msg.String()
 	off := ""
-	for name, b := range m.keys.Named() {
+	named := m.keys.Named()
+	for _, name := range slices.Sorted(maps.Keys(named)) {
+		b := named[name]
 		group, _, _ := strings.Cut(name, ".")
 		if !slices.Contains(groups, group) || !slices.Contains(b.Keys(), pressed) {
 			continue
@@ -54,6 +60,8 @@ func (m *Model) whyOff(name string) string {
 		return "only while replaying a recording (mongoscope replay FILE)"
 	case strings.HasPrefix(name, "Table."):
 		return m.opsFocusNote()
+	case strings.HasPrefix(name, "Findings."):
+		return fmt.Sprintf("it works in the findings pane: %s focuses it", m.keys.Global.FocusPane.Keys()[paneFindings])
 	}
 	return "not available now"
 }

@@ -62,7 +62,7 @@ func newOpsPane(env paneEnv) *opsPane {
 	ti.Prompt = env.keys.Table.Filter.Help().Key // the prompt echoes the key that opened it
 	ti.Placeholder = "text, user: app: ns: op: secs>N"
 	ti.SetWidth(len(ti.Placeholder) + 1) // else the placeholder shows one letter
-	p := &opsPane{paneBase: newPaneBase("Operations", env), filter: ti,
+	p := &opsPane{paneBase: newPaneBase(paneTitles[paneOps], env), filter: ti,
 		table: table.New(table.WithFocused(true), table.WithKeyMap(env.keys.Table.TableKeyMap()))}
 	p.natural = naturalWidths(nil)
 	p.sizeTable(fullWidth, 10) // columns must exist before the first rows
@@ -212,6 +212,20 @@ func (p *opsPane) bulkKillRequest() tea.Cmd {
 		return request(footerMsg{"no user operation matches the filter"})
 	}
 	return request(bulkKillRequestMsg{ops: ops, filter: p.filter.Value()})
+}
+
+// applyFilter sets the filter from a finding's action. When it matches
+// only system ops (the TTL monitor's deletes), those are shown: the
+// finding is about them.
+func (p *opsPane) applyFilter(v string) {
+	p.filtering = false
+	p.filter.Blur()
+	p.filter.SetValue(v)
+	p.refresh()
+	if len(p.visible) == 0 && p.hidden > 0 {
+		p.showSystem = true
+		p.refresh()
+	}
 }
 
 // filterOK says the filter applies as typed (bulk kill is on only then).

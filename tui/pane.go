@@ -8,7 +8,7 @@ import (
 	"github.com/mongoscope/mongoscope/probes"
 )
 
-// Pane numbers, as the keys 1–7 reach them.
+// Pane numbers, as the keys 1–8 reach them.
 const (
 	paneThroughput = iota
 	paneReplication
@@ -17,8 +17,18 @@ const (
 	paneHot
 	paneBalancer
 	paneNodes
+	paneFindings
 	paneCount
 )
+
+// paneByName maps an Action's pane to the pane that key reaches.
+var paneByName = map[string]int{probes.PaneThroughput: paneThroughput, probes.PaneReplication: paneReplication,
+	probes.PaneOps: paneOps, probes.PaneConnections: paneConnections, probes.PaneHot: paneHot,
+	probes.PaneBalancer: paneBalancer, probes.PaneNodes: paneNodes}
+
+// paneTitles name the panes in the words of their frames.
+var paneTitles = [paneCount]string{"Throughput", "Replication", "Operations", "Connections", "Hot collections", "Balancer",
+	"Nodes", "Findings"}
 
 // pane is one panel of the dashboard. The root model tells every pane what
 // is on screen (showMsg, scrubMsg, zoomMsg, stylesMsg) and how big its
@@ -109,6 +119,7 @@ var (
 	_ pane     = (*hotPane)(nil)
 	_ pane     = (*balancerPane)(nil)
 	_ pane     = (*nodesPane)(nil)
+	_ pane     = (*findingsPane)(nil)
 	_ stripper = (*throughputPane)(nil)
 	_ stripper = (*replicationPane)(nil)
 	_ stripper = (*connectionsPane)(nil)
@@ -121,12 +132,13 @@ var (
 func newPanes(env paneEnv) ([paneCount]pane, *opsPane) {
 	ops := newOpsPane(env)
 	return [paneCount]pane{
-		paneThroughput:  &throughputPane{paneBase: newPaneBase("Throughput", env)},
-		paneReplication: &replicationPane{paneBase: newPaneBase("Replication", env)},
+		paneThroughput:  &throughputPane{paneBase: newPaneBase(paneTitles[paneThroughput], env)},
+		paneReplication: &replicationPane{paneBase: newPaneBase(paneTitles[paneReplication], env)},
 		paneOps:         ops,
-		paneConnections: &connectionsPane{paneBase: newPaneBase("Connections", env)},
-		paneHot:         &hotPane{paneBase: newPaneBase("Hot collections", env)},
-		paneBalancer:    &balancerPane{paneBase: newPaneBase("Balancer", env)},
-		paneNodes:       &nodesPane{paneBase: newPaneBase("Nodes", env)},
+		paneConnections: &connectionsPane{paneBase: newPaneBase(paneTitles[paneConnections], env)},
+		paneHot:         &hotPane{paneBase: newPaneBase(paneTitles[paneHot], env)},
+		paneBalancer:    &balancerPane{paneBase: newPaneBase(paneTitles[paneBalancer], env)},
+		paneNodes:       &nodesPane{paneBase: newPaneBase(paneTitles[paneNodes], env)},
+		paneFindings:    &findingsPane{paneBase: newPaneBase(paneTitles[paneFindings], env)},
 	}, ops
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // replicationPane: per set, members with state, lag (and its sparkline),
-// ping and sync source when zoomed; the oplog window, warned when short.
+// ping and sync source when zoomed; the oplog window, warned when short;
+// zoomed, the day's worst lag in minute means.
 type replicationPane struct{ paneBase }
 
 func (p *replicationPane) View() string {
@@ -21,10 +22,20 @@ func (p *replicationPane) View() string {
 		return p.dim("waiting for replSetGetStatus…")
 	}
 	sets := orderSets(s.Replication)
-	if len(sets) > p.h {
+	if !p.zoomed {
+		return p.setsView(sets, p.h)
+	}
+	day := func(h int) string { return drawDay(p.st, dayOfWorstLag(p.hist, s), p.w, h) }
+	return withDay(p.setsView(sets, p.h-dayHeight(p.h)), day, p.h)
+}
+
+// setsView is every set in h lines: each with its members when they fit,
+// else the sets in most trouble expanded, else packed summaries.
+func (p *replicationPane) setsView(sets []probes.ReplicaSet, h int) string {
+	if len(sets) > h {
 		return p.packedSummaries(sets)
 	}
-	expand := p.expanded(sets)
+	expand := p.expanded(sets, h)
 	var lines []string
 	for i, rs := range sets {
 		lines = append(lines, p.setLine(rs, !expand[i]))
@@ -34,7 +45,7 @@ func (p *replicationPane) View() string {
 			}
 		}
 	}
-	return cutLines(strings.Join(lines, "\n"), p.h)
+	return cutLines(strings.Join(lines, "\n"), h)
 }
 
 // orderSets puts the config servers after the shards (lag matters most on
@@ -48,7 +59,7 @@ func orderSets(sets []probes.ReplicaSet) []probes.ReplicaSet {
 // expanded chooses which sets show their members: all when they fit;
 // else every set keeps a summary line with its worst lag, and the sets in
 // most trouble (stale, then worst lag) get their members while lines last.
-func (p *replicationPane) expanded(sets []probes.ReplicaSet) []bool {
+func (p *replicationPane) expanded(sets []probes.ReplicaSet, h int) []bool {
 	out := make([]bool, len(sets))
 	full := 0
 	for _, rs := range sets {
@@ -57,13 +68,13 @@ func (p *replicationPane) expanded(sets []probes.ReplicaSet) []bool {
 	order := make([]int, len(sets))
 	for i := range order {
 		order[i] = i
-		out[i] = full <= p.h
+		out[i] = full <= h
 	}
-	if full <= p.h {
+	if full <= h {
 		return out
 	}
 	sort.SliceStable(order, func(a, b int) bool { return setTrouble(sets[order[a]]) > setTrouble(sets[order[b]]) })
-	room := p.h - len(sets)
+	room := h - len(sets)
 	for _, i := range order {
 		if n := len(sets[i].Members); n <= room {
 			out[i], room = true, room-n

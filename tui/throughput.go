@@ -91,7 +91,8 @@ func scopeLabel(k probes.SeriesKey) string {
 }
 
 // View: opcounters per second with sparklines and min/max, the network, a
-// per-shard comparison row (a hot shard stands out) and queues.
+// per-shard comparison row (a hot shard stands out) and queues; zoomed,
+// a graph of the recent points and the day's minute means.
 func (p *throughputPane) View() string {
 	w, h := p.w, p.h
 	lines, key := p.rateLines(w)
@@ -100,10 +101,23 @@ func (p *throughputPane) View() string {
 		lines = append(lines, row)
 	}
 	lines = append(lines, p.queueLine())
-	if h > len(lines)+4 && p.zoomed {
-		lines = append(lines, "", p.graph(key, w, h-len(lines)-2))
+	if !p.zoomed {
+		return cutLines(strings.Join(lines, "\n"), h)
 	}
-	return cutLines(strings.Join(lines, "\n"), h)
+	if room := h - dayHeight(h) - len(lines); room > 4 {
+		lines = append(lines, "", p.graph(key, w, room-2))
+	}
+	return withDay(strings.Join(lines, "\n"), func(dh int) string { return p.day(key, w, dh) }, h)
+}
+
+// day is the long view of the scope: the cluster's or a shard's minute
+// means (nodes have none).
+func (p *throughputPane) day(key probes.SeriesKey, w, h int) string {
+	if key.Scope == probes.ScopeNode {
+		return p.dim("the day's minute means are kept for the cluster and each shard: " +
+			p.keys.Global.ScopePrev.Help().Key + " " + p.keys.Global.ScopeNext.Help().Key + " choose one")
+	}
+	return drawDay(p.st, dayOfRates(p.hist, key), w, h)
 }
 
 // rateLines: one line per opcounter with its sparkline and range, the

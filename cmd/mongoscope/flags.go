@@ -40,6 +40,7 @@ type options struct {
 	recordAppend   bool
 	json           bool
 	ascii          bool
+	noAlerts       bool
 	version        bool
 	maps           []string // --map FROM=TO, then the lines of --map-file
 	mapFile        string
@@ -132,6 +133,7 @@ func watchFlags() []flagDef {
 		{name: "json", group: groupOutput, def: false, usage: "when stdout is not a terminal, print JSON lines instead of text"},
 		{name: "follow", group: groupOutput, def: false, usage: "with snapshot: print one snapshot JSON document per line every interval until interrupted"},
 		{name: "ascii", group: groupOutput, def: false, usage: "draw with ASCII only (automatic when the locale is not UTF-8)"},
+		{name: "no-alerts", group: groupOutput, def: false, usage: "no bell or desktop notification when a finding of warning severity or worse starts"},
 		{name: "version", group: groupOutput, def: false, usage: "print the version, commit and Go version, and exit"},
 		{name: "help", group: groupOutput, def: false, usage: "print this help and exit"},
 	}
@@ -189,6 +191,7 @@ func optionsFrom(fs *flag.FlagSet) *options {
 		json:           flagValue[bool](fs, "json"),
 		follow:         flagValue[bool](fs, "follow"),
 		ascii:          flagValue[bool](fs, "ascii"),
+		noAlerts:       flagValue[bool](fs, "no-alerts"),
 		maps:           flagValue[[]string](fs, "map"),
 		mapFile:        flagValue[string](fs, "map-file"),
 		ssh:            flagValue[string](fs, "ssh"),

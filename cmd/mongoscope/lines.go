@@ -8,14 +8,18 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mongoscope/mongoscope/internal/safetext"
 	"github.com/mongoscope/mongoscope/probes"
 	"github.com/mongoscope/mongoscope/tui"
 )
 
 // printLines is the non-terminal mode: one mongostat-like line per node
-// per interval, with a header, until interrupted (for watch, tee, CI logs).
+// per interval, with a header, until interrupted (for watch, tee, CI logs);
+// and one line per finding that starts or ends, judged from its own
+// history as the TUI judges them.
 func printLines(ctx context.Context, snaps <-chan probes.Snapshot, asJSON bool, out io.Writer) int {
 	header := true
+	j := newJudge()
 	for {
 		select {
 		case <-ctx.Done():
@@ -24,14 +28,9 @@ func printLines(ctx context.Context, snaps <-chan probes.Snapshot, asJSON bool, 
 			if !ok {
 				return exitOK
 			}
-			rows := nodeLines(s)
+			_, started, ended := j.update(s)
 			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetEscapeHTML(false) // "<U+202E>" reads as itself
-				for _, r := range rows {
-					r.Time = s.TakenAt.Format(time.RFC3339) // machines get the date and zone; people the short time
-					enc.Encode(r)
-				}
+				printJSONLines(out, s, started, ended)
 				continue
 			}
 			if header {
@@ -40,17 +39,96 @@ func printLines(ctx context.Context, snaps <-chan probes.Snapshot, asJSON bool, 
 					"netIn/s", "netOut/s", "conn", "ops", "health")
 				header = false
 			}
-			for _, r := range rows {
-				if !r.Up {
-					fmt.Fprintf(out, "%-8s %-21s %-9s %-7s %s\n", r.Time, r.Node, r.Role, r.Shard, "DOWN: "+r.Error)
-					continue
-				}
-				fmt.Fprintf(out, "%-8s %-21s %-9s %-7s %s %9s %9s %6d %5d %s\n",
-					r.Time, r.Node, r.Role, r.Shard, rateColumns(r.Rates),
-					bytesColumn(r.NetInPerSec), bytesColumn(r.NetOutPerSec), r.Connections, r.Ops, healthColumn(r))
-			}
+			printTextLines(out, s, started, ended)
 		}
 	}
+}
+
+// printTextLines writes a snapshot's node lines, then its finding events:
+// "12:34:56 FINDING warn missing-index  <summary>", "… ENDED …".
+func printTextLines(out io.Writer, s probes.Snapshot, started, ended []probes.Finding) {
+	for _, r := range nodeLines(s) {
+		if !r.Up {
+			fmt.Fprintf(out, "%-8s %-21s %-9s %-7s %s\n", r.Time, r.Node, r.Role, r.Shard, "DOWN: "+r.Error)
+			continue
+		}
+		fmt.Fprintf(out, "%-8s %-21s %-9s %-7s %s %9s %9s %6d %5d %s\n",
+			r.Time, r.Node, r.Role, r.Shard, rateColumns(r.Rates),
+			bytesColumn(r.NetInPerSec), bytesColumn(r.NetOutPerSec), r.Connections, r.Ops, healthColumn(r))
+	}
+	for _, e := range findingEvents(s, started, ended) {
+		word := "FINDING"
+		if e.Event == eventEnded {
+			word = "ENDED"
+		}
+		f := e.Finding
+		fmt.Fprintf(out, "%s %s %s %s  %s\n", s.TakenAt.Format("15:04:05"), word, f.Severity, f.Kind, safetext.Line(f.Summary))
+	}
+}
+
+// printJSONLines writes a snapshot's node lines, then its finding events,
+// each one JSON line.
+func printJSONLines(out io.Writer, s probes.Snapshot, started, ended []probes.Finding) {
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false) // "<U+202E>" reads as itself
+	for _, r := range nodeLines(s) {
+		r.Time = s.TakenAt.Format(time.RFC3339) // machines get the date and zone; people the short time
+		enc.Encode(r)
+	}
+	for _, e := range findingEvents(s, started, ended) {
+		enc.Encode(e)
+	}
+}
+
+// Finding events of line mode.
+const (
+	eventStarted = "finding-started"
+	eventEnded   = "finding-ended"
+)
+
+// findingEvent is a finding that started or ended, as a JSON line.
+type findingEvent struct {
+	Time    string         `json:"time"` // RFC 3339
+	Event   string         `json:"event"`
+	Finding probes.Finding `json:"finding"`
+}
+
+// findingEvents are the findings that started, then those that ended, at s.
+func findingEvents(s probes.Snapshot, started, ended []probes.Finding) []findingEvent {
+	at := s.TakenAt.Format(time.RFC3339)
+	var out []findingEvent
+	for _, f := range started {
+		out = append(out, findingEvent{at, eventStarted, f})
+	}
+	for _, f := range ended {
+		out = append(out, findingEvent{at, eventEnded, f})
+	}
+	return out
+}
+
+// judge keeps the history and the findings tracker of a mode without the
+// TUI (line mode, snapshot --follow), which judge every snapshot as the
+// TUI does.
+type judge struct {
+	history  *probes.History
+	findings *probes.Findings
+}
+
+func newJudge() *judge {
+	// An hour of points as the TUI keeps (the findings look back up to 15
+	// minutes, the minute tier a day); no whole snapshots: nothing scrubs.
+	return &judge{history: probes.NewHistory(3600, 1), findings: probes.NewFindings()}
+}
+
+// update judges s: the active findings (never nil: JSON says []), and
+// those that started and ended with it.
+func (j *judge) update(s probes.Snapshot) (active, started, ended []probes.Finding) {
+	j.history.Add(s)
+	active, started, ended = j.findings.Update(s, j.history)
+	if active == nil {
+		active = []probes.Finding{}
+	}
+	return active, started, ended
 }
 
 // nodeLine is one node at one moment, for the line printer.

@@ -43,6 +43,9 @@ func runSnapshot(argv []string, env map[string]string, stdin io.Reader, stdout, 
 		last = snap
 	}
 	cancel()
+	// Findings start only after their condition has held for seconds to
+	// minutes: two polls never start one.
+	last.Findings = []probes.Finding{}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(last); err != nil {
@@ -58,10 +61,13 @@ func runSnapshot(argv []string, env map[string]string, stdin io.Reader, stdout, 
 }
 
 // followSnapshots is `snapshot --follow`: every snapshot as one line of JSON,
-// the same schema as a single snapshot, until interrupted.
+// the same schema as a single snapshot, until interrupted; its findings
+// are the ones active then, judged over the snapshots so far.
 func followSnapshots(snaps <-chan probes.Snapshot, stdout, stderr io.Writer) int {
 	enc := json.NewEncoder(stdout)
+	j := newJudge()
 	for snap := range snaps {
+		snap.Findings, _, _ = j.update(snap)
 		if err := enc.Encode(snap); err != nil {
 			fmt.Fprintln(stderr, "mongoscope: cannot write the snapshot: "+err.Error())
 			return exitFailure

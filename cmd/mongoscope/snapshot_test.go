@@ -33,10 +33,13 @@ func TestSnapshotJSONAgainstTheSimulator(t *testing.T) {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
 	for _, field := range []string{"takenAt", "deployment", "opcounters", "network", "connections", "ops", "opsTotal",
-		"hotCollections", "replication", "balancer", "overhead"} {
+		"hotCollections", "replication", "balancer", "overhead", "findings"} {
 		if _, ok := doc[field]; !ok {
 			t.Errorf("snapshot lacks %q", field)
 		}
+	}
+	if f, ok := doc["findings"].([]any); !ok || len(f) != 0 { // two polls start none: an empty array, not null
+		t.Errorf("findings = %#v", doc["findings"])
 	}
 	var snap probes.Snapshot
 	json.Unmarshal([]byte(out), &snap)
