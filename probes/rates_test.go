@@ -68,7 +68,8 @@ func TestRatesRefuseAbsurdSamples(t *testing.T) {
 func TestWrongTypedCountersAreUnknown(t *testing.T) {
 	t0, mono := time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC), time.Now()
 	st := &state{cfg: &Config{Now: func() time.Time { return t0.Add(time.Second) }, MaxOps: 10}, interval: time.Second,
-		dep: Deployment{Kind: KindReplicaSet}, nodes: map[string]*nodeState{}, oplog: map[string]oplogWindow{}}
+		dep: Deployment{Kind: KindReplicaSet}, nodes: map[string]*nodeState{"a:1": {node: Node{Address: "a:1", Role: RolePrimary}}},
+		oplog: map[string]oplogWindow{}}
 	sp := newStatusProbe()
 	sp.apply(st, "a:1", sampleAt(t, statusDoc("a", 7, 100, t0, `{"$numberLong": "1000"}`, "5"), mono))
 	sp.apply(st, "a:1", sampleAt(t, statusDoc("a", 7, 101, t0.Add(time.Second), `"lots"`, "-3"), mono.Add(time.Second)))
