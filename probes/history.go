@@ -43,8 +43,9 @@ type SeriesKey struct {
 // History keeps bounded ring buffers of every series derived from the
 // snapshots: one point per snapshot for the recent past, 1-minute means of
 // the cluster, shard and member-lag series for the last 24 hours beyond it
-// (per-node minutes would cost 6.5 MiB at 94 nodes for little use), and whole snapshots (ops included) for the
-// last minutes so the display can be scrubbed back in time. Points are
+// (per-node minutes would cost 6.5 MiB at 94 nodes for little use), and the
+// snapshots themselves (ops included) for the last minutes so the display
+// can be scrubbed back in time (scrub.go: kept as deltas). Points are
 // float32: a sparkline needs no more, and 94 nodes × 1 h fit in ~16 MiB.
 // It is not safe for concurrent use: the TUI owns it.
 type History struct {
@@ -52,8 +53,7 @@ type History struct {
 	head, n  int // head: index of the next write
 	times    []time.Time
 	series   map[SeriesKey][]float32
-	full     []Snapshot // ring of the newest fullCap snapshots
-	fullCap  int
+	scrub    *scrubStore   // the newest snapshots, for At
 	minutes  minuteHistory // beyond the recent points: 1-minute means for a day
 }
 
@@ -79,7 +79,7 @@ func NewHistory(points, fullPoints int) *History {
 	points = max(points, 2)
 	fullPoints = max(min(fullPoints, points), 1)
 	return &History{capacity: points, times: make([]time.Time, points), series: map[SeriesKey][]float32{},
-		full: make([]Snapshot, fullPoints), fullCap: fullPoints,
+		scrub:   newScrubStore(fullPoints),
 		minutes: minuteHistory{times: make([]time.Time, minutesKept), series: map[SeriesKey][]float32{}, acc: map[SeriesKey]*meanAcc{}}}
 }
 
@@ -148,7 +148,7 @@ func (h *History) Add(s Snapshot) {
 			}
 		}
 	}
-	h.full[h.n%h.fullCap] = s
+	h.scrub.add(s)
 	h.head = (h.head + 1) % h.capacity
 	h.n++
 }
@@ -203,16 +203,16 @@ func (h *History) Times(n int) []time.Time {
 }
 
 // At returns the whole snapshot stepsBack points before the newest (0 is
-// the newest), while it is still kept.
-func (h *History) At(stepsBack int) (Snapshot, bool) {
-	if stepsBack < 0 || stepsBack >= min(h.n, h.fullCap) {
-		return Snapshot{}, false
-	}
-	return h.full[(h.n-1-stepsBack)%h.fullCap], true
-}
+// the newest), while it is still kept. It shares memory with the snapshots
+// around it: like every snapshot, it must not be modified.
+func (h *History) At(stepsBack int) (Snapshot, bool) { return h.scrub.at(stepsBack) }
 
 // FullLen is how many whole snapshots can be scrubbed back to.
-func (h *History) FullLen() int { return min(h.n, h.fullCap) }
+func (h *History) FullLen() int { return h.scrub.len() }
+
+// ScrubBytes is the memory the snapshots kept for At hold, beyond the
+// newest.
+func (h *History) ScrubBytes() int { return h.scrub.bytes() }
 
 // roll closes the minute being accumulated when at is in a later minute.
 func (mh *minuteHistory) roll(at time.Time) {
