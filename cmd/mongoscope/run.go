@@ -184,7 +184,7 @@ func watch(ctx context.Context, o *options, s *session, stdout, stderr io.Writer
 			return exitUsage
 		}
 	}
-	if f, ok := stdout.(*os.File); ok && term.IsTerminal(f.Fd()) {
+	if isTerminal(stdout) {
 		return runTUI(ctx, o, s, snaps, stderr)
 	}
 	return printLines(ctx, snaps, o.json, stdout)
