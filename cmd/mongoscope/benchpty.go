@@ -72,39 +72,49 @@ var ansiSequence = regexp.MustCompile(`\x1b(\[[0-9;:?<=>]*[ -/]*[@-~]|\][^\x07\x
 // waitFor waits until the output since the last mark, escape sequences
 // removed, holds one of texts; it returns when that was seen.
 func (r *ptyRun) waitFor(within time.Duration, texts ...string) (time.Time, error) {
+	at, _, err := r.waitForWhich(within, texts...)
+	return at, err
+}
+
+// waitForWhich is waitFor, saying which text was seen.
+func (r *ptyRun) waitForWhich(within time.Duration, texts ...string) (time.Time, int, error) {
 	deadline := time.NewTimer(within)
 	defer deadline.Stop()
 	for {
 		r.mu.Lock()
 		plain := ansiSequence.ReplaceAll(r.out.Bytes(), nil)
 		r.mu.Unlock()
-		for _, t := range texts {
+		for i, t := range texts {
 			if bytes.Contains(plain, []byte(t)) {
-				return time.Now(), nil
+				return time.Now(), i, nil
 			}
 		}
 		select {
 		case <-r.arrived:
 		case err := <-r.exited:
 			r.exited <- err
-			return time.Time{}, fmt.Errorf("mongoscope exited (%v) before showing %q", err, texts)
+			return time.Time{}, -1, fmt.Errorf("mongoscope exited (%v) before showing %q", err, texts)
 		case <-deadline.C:
-			return time.Time{}, fmt.Errorf("the screen never showed %q in %s", texts, within)
+			return time.Time{}, -1, fmt.Errorf("the screen never showed %q in %s", texts, within)
 		}
 	}
 }
 
 // press writes a key's bytes and times until the output shows one of texts.
 func (r *ptyRun) press(key string, texts ...string) (time.Duration, error) {
-	r.mu.Lock()
-	r.out.Reset()
-	r.mu.Unlock()
+	d, _, err := r.pressWhich(key, texts...)
+	return d, err
+}
+
+// pressWhich is press, saying which text was seen.
+func (r *ptyRun) pressWhich(key string, texts ...string) (time.Duration, int, error) {
+	r.mark()
 	start := time.Now()
 	if _, err := r.tty.Write([]byte(key)); err != nil {
-		return 0, err
+		return 0, -1, err
 	}
-	seen, err := r.waitFor(20*time.Second, texts...)
-	return seen.Sub(start), err
+	seen, which, err := r.waitForWhich(20*time.Second, texts...)
+	return seen.Sub(start), which, err
 }
 
 // mark forgets the output so far: waitFor looks at what comes next.
