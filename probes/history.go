@@ -52,7 +52,7 @@ type History struct {
 	capacity int
 	head, n  int // head: index of the next write
 	times    []time.Time
-	series   map[SeriesKey][]float32
+	series   map[SeriesKey]*pointRing
 	scrub    *scrubStore   // the newest snapshots, for At
 	minutes  minuteHistory // beyond the recent points: 1-minute means for a day
 }
@@ -78,7 +78,7 @@ const minutesKept = 24 * 60
 func NewHistory(points, fullPoints int) *History {
 	points = max(points, 2)
 	fullPoints = max(min(fullPoints, points), 1)
-	return &History{capacity: points, times: make([]time.Time, points), series: map[SeriesKey][]float32{},
+	return &History{capacity: points, times: make([]time.Time, points), series: map[SeriesKey]*pointRing{},
 		scrub:   newScrubStore(fullPoints),
 		minutes: minuteHistory{times: make([]time.Time, minutesKept), series: map[SeriesKey][]float32{}, acc: map[SeriesKey]*meanAcc{}}}
 }
@@ -88,23 +88,20 @@ func (h *History) Add(s Snapshot) {
 	i := h.head
 	h.times[i] = s.TakenAt
 	nan := float32(math.NaN())
-	for _, buf := range h.series {
-		buf[i] = nan
+	for _, ring := range h.series {
+		ring.set(i, nan)
 	}
 	h.minutes.roll(s.TakenAt)
 	set := func(k SeriesKey, v float64) {
 		if k.Scope != ScopeNode { // per-node detail stays at 1 s for the recent past only
 			h.minutes.add(k, v)
 		}
-		buf, ok := h.series[k]
+		ring, ok := h.series[k]
 		if !ok {
-			buf = make([]float32, h.capacity)
-			for j := range buf {
-				buf[j] = nan
-			}
-			h.series[k] = buf
+			ring = newPointRing(h.capacity)
+			h.series[k] = ring
 		}
-		buf[i] = float32(v)
+		ring.set(i, float32(v))
 	}
 	if oc := s.Opcounters; oc != nil {
 		if oc.Cluster != nil { // unknown stays a gap, never a zero
@@ -172,14 +169,14 @@ func (h *History) Len() int { return min(h.n, h.capacity) }
 func (h *History) Series(k SeriesKey, n int) []float64 {
 	n = min(n, h.Len())
 	out := make([]float64, n)
-	buf, ok := h.series[k]
+	ring, ok := h.series[k]
 	for j := 0; j < n; j++ {
 		idx := (h.head - n + j + 2*h.capacity) % h.capacity
 		if !ok {
 			out[j] = math.NaN()
 			continue
 		}
-		out[j] = float64(buf[idx])
+		out[j] = float64(ring.get(idx))
 	}
 	return out
 }
@@ -286,4 +283,64 @@ func (h *History) MinuteTimes(n int) []time.Time {
 		out[j] = mh.times[(mh.head-n+j+2*minutesKept)%minutesKept]
 	}
 	return out
+}
+
+// pointRing is one series' points, in blocks: a block whose points are all
+// the same (a counter that stays at 0, an empty queue, a node's reads on a
+// secondary) is kept as that one value. About half of a cluster's per-node
+// series are such, most of the time: 94 nodes' hour took 25 MiB as plain
+// float32 rings.
+type pointRing struct {
+	blocks [][]float32 // nil: every point of the block is same[b]
+	same   []float32
+	n      int
+}
+
+const ringBlock = 64
+
+func newPointRing(n int) *pointRing {
+	nb := (n + ringBlock - 1) / ringBlock
+	r := &pointRing{blocks: make([][]float32, nb), same: make([]float32, nb), n: n}
+	for b := range r.same {
+		r.same[b] = float32(math.NaN())
+	}
+	return r
+}
+
+func (r *pointRing) get(i int) float32 {
+	if blk := r.blocks[i/ringBlock]; blk != nil {
+		return blk[i%ringBlock]
+	}
+	return r.same[i/ringBlock]
+}
+
+// set writes point i. Points are written in order, so a block is whole
+// again when its last point is written: it is folded back to one value
+// then if it can be.
+func (r *pointRing) set(i int, v float32) {
+	b := i / ringBlock
+	blk := r.blocks[b]
+	if blk == nil {
+		if math.Float32bits(v) == math.Float32bits(r.same[b]) {
+			return
+		}
+		blk = make([]float32, min(ringBlock, r.n-b*ringBlock))
+		for j := range blk {
+			blk[j] = r.same[b]
+		}
+		r.blocks[b] = blk
+	}
+	blk[i%ringBlock] = v
+	if i%ringBlock == len(blk)-1 && allSame(blk) {
+		r.blocks[b], r.same[b] = nil, blk[0]
+	}
+}
+
+func allSame(blk []float32) bool {
+	for _, v := range blk[1:] {
+		if math.Float32bits(v) != math.Float32bits(blk[0]) {
+			return false
+		}
+	}
+	return true
 }

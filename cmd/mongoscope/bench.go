@@ -44,7 +44,6 @@ func runBench(argv []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(argv); err != nil {
 		return exitUsage
 	}
-	debug.SetMemoryLimit(math.MaxInt64) // each phase sets its own
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	uri, stop, err := startSimChild(ctx, *shards, *members, 10) // 10 simulated seconds a second: every 100 ms poll differs
@@ -224,28 +223,34 @@ func (b *bench) fillHistory(p *probes.Poller, snaps <-chan probes.Snapshot, hist
 	return nil
 }
 
-// steadyStates polls at the interval, keeping the history as the TUI does,
-// with the 52 MiB soft memory limit mongoscope used to set and without it.
+// steadyStates polls at the interval, keeping the history as the TUI does:
+// with mongoscope's collector setting, with the 52 MiB soft memory limit
+// mongoscope used to set, and with Go's defaults.
 func (b *bench) steadyStates(ctx context.Context, snaps <-chan probes.Snapshot, hist *probes.History) {
-	for _, limit := range []int64{52 << 20, -1} {
-		name := "no memory limit (GOGC 100)"
-		if limit > 0 {
-			name = "52 MiB soft memory limit"
-		}
-		debug.SetMemoryLimit(math.MaxInt64)
-		if limit > 0 {
-			debug.SetMemoryLimit(limit)
-		}
+	gcPercent := debug.SetGCPercent(-1)
+	debug.SetGCPercent(gcPercent)
+	phases := []struct {
+		name      string
+		gcPercent int
+		limit     int64
+	}{{fmt.Sprintf("mongoscope's setting (GOGC %d)", gcPercent), gcPercent, math.MaxInt64},
+		{"the old 52 MiB soft limit (GOGC 100)", 100, 52 << 20},
+		{"Go's defaults (GOGC 100, no limit)", 100, math.MaxInt64}}
+	for i, ph := range phases {
+		debug.SetGCPercent(ph.gcPercent)
+		debug.SetMemoryLimit(ph.limit)
 		before := b.served(ctx)
-		cpu, polls, gcs := b.steady(snaps, hist, limit < 0)
+		cpu, polls, gcs := b.steady(snaps, hist, i == 0)
 		heap, rss := memory()
-		b.row("poller CPU, "+name, fmt.Sprintf("%.2f%% of a core (%d GCs)", cpu, gcs),
+		b.row("poller CPU, "+ph.name, fmt.Sprintf("%.2f%% of a core (%d GCs)", cpu, gcs),
 			fmt.Sprintf("≤ %.0f%%", b.targets.cpu), cpu <= b.targets.cpu)
-		b.row("heap / RSS, "+name, fmt.Sprintf("%.1f MiB / %.1f MiB", heap, rss), fmt.Sprintf("≤ %.0f MiB RSS", b.targets.rss), rss <= b.targets.rss)
-		if limit < 0 {
+		b.row("heap / RSS, "+ph.name, fmt.Sprintf("%.1f MiB / %.1f MiB", heap, rss), fmt.Sprintf("≤ %.0f MiB RSS", b.targets.rss), rss <= b.targets.rss)
+		if i == 0 {
 			b.load(ctx, before, polls)
 		}
 	}
+	debug.SetGCPercent(gcPercent)
+	debug.SetMemoryLimit(math.MaxInt64)
 }
 
 // steady polls for the duration; it returns the CPU used (% of a core),

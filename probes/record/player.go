@@ -17,6 +17,7 @@ type Player struct {
 	mu      sync.Mutex
 	pos     int // the next snapshot to send
 	paused  bool
+	sought  bool // show the snapshot sought even while paused
 	speed   float64
 	spacing time.Duration
 	first   time.Time // the first snapshot's time, once sent
@@ -49,7 +50,7 @@ func (p *Player) Run(ctx context.Context) <-chan probes.Snapshot {
 // be due; false when playing is over.
 func (p *Player) step(ctx context.Context, out chan<- probes.Snapshot) bool {
 	p.mu.Lock()
-	pos, paused, wait := p.pos, p.paused, time.Duration(float64(p.spacing)/p.speed)
+	pos, paused, wait := p.pos, p.paused && !p.sought, time.Duration(float64(p.spacing)/p.speed)
 	p.mu.Unlock()
 	if pos >= p.rec.Len() {
 		if done, _, _ := p.rec.Indexed(); done {
@@ -90,6 +91,7 @@ func (p *Player) sent(pos int, at time.Time) {
 	p.shown = at
 	if p.pos == pos { // not moved by a seek meanwhile
 		p.pos++
+		p.sought = false
 	}
 }
 
@@ -149,6 +151,7 @@ func (p *Player) Seek(d time.Duration) {
 	p.mu.Lock()
 	shown := max(p.pos-1, 0)
 	p.pos = min(max(shown+int(d/p.spacing), 0), max(p.rec.Len()-1, 0))
+	p.sought = true
 	p.mu.Unlock()
 	p.poke()
 }
