@@ -43,17 +43,17 @@ type SeriesKey struct {
 // History keeps bounded ring buffers of every series derived from the
 // snapshots: one point per snapshot for the recent past, 1-minute means of
 // the cluster, shard and member-lag series for the last 24 hours beyond it
-// (per-node minutes would cost 6.5 MiB at 94 nodes for little use), and whole snapshots (ops included) for the
-// last minutes so the display can be scrubbed back in time. Points are
+// (per-node minutes would cost 6.5 MiB at 94 nodes for little use), and the
+// snapshots themselves (ops included) for the last minutes so the display
+// can be scrubbed back in time (scrub.go: kept as deltas). Points are
 // float32: a sparkline needs no more, and 94 nodes × 1 h fit in ~16 MiB.
 // It is not safe for concurrent use: the TUI owns it.
 type History struct {
 	capacity int
 	head, n  int // head: index of the next write
 	times    []time.Time
-	series   map[SeriesKey][]float32
-	full     []Snapshot // ring of the newest fullCap snapshots
-	fullCap  int
+	series   map[SeriesKey]*pointRing
+	scrub    *scrubStore   // the newest snapshots, for At
 	minutes  minuteHistory // beyond the recent points: 1-minute means for a day
 }
 
@@ -78,8 +78,8 @@ const minutesKept = 24 * 60
 func NewHistory(points, fullPoints int) *History {
 	points = max(points, 2)
 	fullPoints = max(min(fullPoints, points), 1)
-	return &History{capacity: points, times: make([]time.Time, points), series: map[SeriesKey][]float32{},
-		full: make([]Snapshot, fullPoints), fullCap: fullPoints,
+	return &History{capacity: points, times: make([]time.Time, points), series: map[SeriesKey]*pointRing{},
+		scrub:   newScrubStore(fullPoints),
 		minutes: minuteHistory{times: make([]time.Time, minutesKept), series: map[SeriesKey][]float32{}, acc: map[SeriesKey]*meanAcc{}}}
 }
 
@@ -88,23 +88,20 @@ func (h *History) Add(s Snapshot) {
 	i := h.head
 	h.times[i] = s.TakenAt
 	nan := float32(math.NaN())
-	for _, buf := range h.series {
-		buf[i] = nan
+	for _, ring := range h.series {
+		ring.set(i, nan)
 	}
 	h.minutes.roll(s.TakenAt)
 	set := func(k SeriesKey, v float64) {
 		if k.Scope != ScopeNode { // per-node detail stays at 1 s for the recent past only
 			h.minutes.add(k, v)
 		}
-		buf, ok := h.series[k]
+		ring, ok := h.series[k]
 		if !ok {
-			buf = make([]float32, h.capacity)
-			for j := range buf {
-				buf[j] = nan
-			}
-			h.series[k] = buf
+			ring = newPointRing(h.capacity)
+			h.series[k] = ring
 		}
-		buf[i] = float32(v)
+		ring.set(i, float32(v))
 	}
 	if oc := s.Opcounters; oc != nil {
 		if oc.Cluster != nil { // unknown stays a gap, never a zero
@@ -148,7 +145,7 @@ func (h *History) Add(s Snapshot) {
 			}
 		}
 	}
-	h.full[h.n%h.fullCap] = s
+	h.scrub.add(s)
 	h.head = (h.head + 1) % h.capacity
 	h.n++
 }
@@ -172,14 +169,14 @@ func (h *History) Len() int { return min(h.n, h.capacity) }
 func (h *History) Series(k SeriesKey, n int) []float64 {
 	n = min(n, h.Len())
 	out := make([]float64, n)
-	buf, ok := h.series[k]
+	ring, ok := h.series[k]
 	for j := 0; j < n; j++ {
 		idx := (h.head - n + j + 2*h.capacity) % h.capacity
 		if !ok {
 			out[j] = math.NaN()
 			continue
 		}
-		out[j] = float64(buf[idx])
+		out[j] = float64(ring.get(idx))
 	}
 	return out
 }
@@ -203,16 +200,16 @@ func (h *History) Times(n int) []time.Time {
 }
 
 // At returns the whole snapshot stepsBack points before the newest (0 is
-// the newest), while it is still kept.
-func (h *History) At(stepsBack int) (Snapshot, bool) {
-	if stepsBack < 0 || stepsBack >= min(h.n, h.fullCap) {
-		return Snapshot{}, false
-	}
-	return h.full[(h.n-1-stepsBack)%h.fullCap], true
-}
+// the newest), while it is still kept. It shares memory with the snapshots
+// around it: like every snapshot, it must not be modified.
+func (h *History) At(stepsBack int) (Snapshot, bool) { return h.scrub.at(stepsBack) }
 
 // FullLen is how many whole snapshots can be scrubbed back to.
-func (h *History) FullLen() int { return min(h.n, h.fullCap) }
+func (h *History) FullLen() int { return h.scrub.len() }
+
+// ScrubBytes is the memory the snapshots kept for At hold, beyond the
+// newest.
+func (h *History) ScrubBytes() int { return h.scrub.bytes() }
 
 // roll closes the minute being accumulated when at is in a later minute.
 func (mh *minuteHistory) roll(at time.Time) {
@@ -286,4 +283,64 @@ func (h *History) MinuteTimes(n int) []time.Time {
 		out[j] = mh.times[(mh.head-n+j+2*minutesKept)%minutesKept]
 	}
 	return out
+}
+
+// pointRing is one series' points, in blocks: a block whose points are all
+// the same (a counter that stays at 0, an empty queue, a node's reads on a
+// secondary) is kept as that one value. About half of a cluster's per-node
+// series are such, most of the time: 94 nodes' hour took 25 MiB as plain
+// float32 rings.
+type pointRing struct {
+	blocks [][]float32 // nil: every point of the block is same[b]
+	same   []float32
+	n      int
+}
+
+const ringBlock = 64
+
+func newPointRing(n int) *pointRing {
+	nb := (n + ringBlock - 1) / ringBlock
+	r := &pointRing{blocks: make([][]float32, nb), same: make([]float32, nb), n: n}
+	for b := range r.same {
+		r.same[b] = float32(math.NaN())
+	}
+	return r
+}
+
+func (r *pointRing) get(i int) float32 {
+	if blk := r.blocks[i/ringBlock]; blk != nil {
+		return blk[i%ringBlock]
+	}
+	return r.same[i/ringBlock]
+}
+
+// set writes point i. Points are written in order, so a block is whole
+// again when its last point is written: it is folded back to one value
+// then if it can be.
+func (r *pointRing) set(i int, v float32) {
+	b := i / ringBlock
+	blk := r.blocks[b]
+	if blk == nil {
+		if math.Float32bits(v) == math.Float32bits(r.same[b]) {
+			return
+		}
+		blk = make([]float32, min(ringBlock, r.n-b*ringBlock))
+		for j := range blk {
+			blk[j] = r.same[b]
+		}
+		r.blocks[b] = blk
+	}
+	blk[i%ringBlock] = v
+	if i%ringBlock == len(blk)-1 && allSame(blk) {
+		r.blocks[b], r.same[b] = nil, blk[0]
+	}
+}
+
+func allSame(blk []float32) bool {
+	for _, v := range blk[1:] {
+		if math.Float32bits(v) != math.Float32bits(blk[0]) {
+			return false
+		}
+	}
+	return true
 }

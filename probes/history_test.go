@@ -2,6 +2,7 @@ package probes
 
 import (
 	"math"
+	"math/rand"
 	"runtime"
 	"testing"
 	"time"
@@ -105,4 +106,32 @@ func bigSnapshot(nodes int) Snapshot {
 		s.Queues.Nodes[addr] = NodeQueues{}
 	}
 	return s
+}
+
+// TestPointRingMatchesPlainRing: folding constant blocks never changes a
+// point, whatever runs of equal values, gaps and wraps come.
+func TestPointRingMatchesPlainRing(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	for _, n := range []int{1, 63, 64, 65, 200, 3600} {
+		r, plain := newPointRing(n), make([]float32, n)
+		for i := range plain {
+			plain[i] = float32(math.NaN())
+		}
+		v := float32(0)
+		for step := range 5 * n {
+			switch rng.Intn(10) {
+			case 0:
+				v = float32(rng.Intn(3))
+			case 1:
+				v = float32(math.NaN())
+			}
+			r.set(step%n, v)
+			plain[step%n] = v
+			for _, j := range []int{step % n, rng.Intn(n)} {
+				if math.Float32bits(r.get(j)) != math.Float32bits(plain[j]) {
+					t.Fatalf("n %d step %d: point %d is %v, want %v", n, step, j, r.get(j), plain[j])
+				}
+			}
+		}
+	}
 }

@@ -97,10 +97,13 @@ func simFlags() []flagDef {
 
 func benchFlags() []flagDef {
 	return []flagDef{
-		{name: "shards", def: 30, arg: "N", usage: "shards of the simulated cluster"},
+		{name: "shards", def: 30, arg: "N", usage: "shards of the simulated cluster (30: 94 nodes; 100: 304)"},
 		{name: "members", def: 3, arg: "N", usage: "members per shard"},
 		{name: "interval", def: time.Second, arg: "DURATION", usage: "polling interval"},
-		{name: "duration", def: 30 * time.Second, arg: "DURATION", usage: "how long to poll in steady state"},
+		{name: "duration", def: 30 * time.Second, arg: "DURATION", usage: "how long each steady state lasts"},
+		{name: "fill-interval", def: 100 * time.Millisecond, arg: "DURATION", usage: "polling interval while filling the history with distinct polls"},
+		{name: "fill-points", def: 3600, arg: "N", usage: "distinct polls to fill the history with (3600: the whole hour)"},
+		{name: "replay-mb", def: 0, arg: "MB", usage: "instead: make a recording of this many MB from real polls and time replaying it"},
 	}
 }
 

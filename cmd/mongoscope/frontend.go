@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/term"
 	"io"
 	"maps"
 	"os"
@@ -34,7 +36,12 @@ func runTUI(ctx context.Context, o *options, s *session, stderr io.Writer) int {
 		Title: title, Demo: o.demo, AuditLog: s.auditLog, ASCII: o.ascii || !utf8Locale(os.Environ()), Context: uiCtx, Marks: s.marks,
 		NoAlerts:   o.noAlerts,
 		Connecting: &tui.Connecting{Seeds: uriHosts(s.uri), Since: time.Now(), Timeout: o.connectTimeout}})
-	prog := tea.NewProgram(m, tea.WithContext(ctx))
+	prog, stopResizes, err := newProgram(ctx, m)
+	if err != nil {
+		fmt.Fprintln(stderr, "mongoscope: the terminal UI cannot start: "+err.Error())
+		return exitFailure
+	}
+	defer stopResizes()
 	failed := make(chan connectFailure, 1)
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -43,7 +50,7 @@ func runTUI(ctx context.Context, o *options, s *session, stderr io.Writer) int {
 		defer close(feed)
 		failed <- connectAndFeed(uiCtx, o, s, prog, feed, stderr)
 	}()
-	_, err := prog.Run()
+	_, err = prog.Run()
 	cancel()
 	wg.Wait()
 	if f := <-failed; f.code != exitOK {
@@ -162,30 +169,17 @@ func utf8Locale(environ []string) bool {
 	return false
 }
 
-// replay plays a recording: the TUI on a terminal, lines otherwise. A
-// damaged recording's notice goes where the user looks: the TUI's footer
-// (and stderr once the screen is gone), or stderr before the lines.
-func replay(h record.Header, snaps []probes.Snapshot, notice string, stdout, stderr io.Writer) int {
-	if !isTerminal(stdout) {
-		if notice != "" {
-			fmt.Fprintln(stderr, "mongoscope replay: "+notice)
-		}
-		ch := make(chan probes.Snapshot, len(snaps))
-		for _, s := range snaps {
-			ch <- s
-		}
-		close(ch)
-		return printLines(context.Background(), ch, false, stdout)
-	}
+// replayTUI plays a recording in the TUI. A damaged recording's notice
+// shows in the footer (and on stderr once the screen is gone).
+func replayTUI(h record.Header, player *record.Player, notice string, stderr io.Writer) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	player := newPlayer(snaps, h.Interval)
-	ch := player.run(ctx)
-	m := tui.New(tui.Options{Snapshots: ch, ReadOnly: true, Interval: h.Interval, Replay: player,
+	m := tui.New(tui.Options{Snapshots: player.Run(ctx), ReadOnly: true, Interval: h.Interval, Replay: player,
 		Title: "replay of " + h.Deployment.Name, Notice: notice, ASCII: !utf8Locale(os.Environ())})
-	_, err := tea.NewProgram(m).Run()
-	if notice != "" {
-		fmt.Fprintln(stderr, "mongoscope replay: "+notice)
+	prog, stopResizes, err := newProgram(ctx, m)
+	if err == nil {
+		defer stopResizes()
+		_, err = prog.Run()
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "mongoscope: the terminal UI stopped: "+err.Error())
@@ -194,107 +188,36 @@ func replay(h record.Header, snaps []probes.Snapshot, notice string, stdout, std
 	return exitOK
 }
 
-// player feeds recorded snapshots at 1x–60x their recorded pace. At the
-// end it pauses, and stays ready: a seek back plays again.
-type player struct {
-	mu      sync.Mutex
-	snaps   []probes.Snapshot
-	pos     int // the next snapshot to send
-	paused  bool
-	atEnd   bool // paused because everything was sent
-	speed   float64
-	spacing time.Duration
-	nudge   chan struct{} // a seek or unpause: do not wait out the spacing
-}
+// The largest terminal drawn, in cells: the renderer keeps cells for the
+// whole terminal and the panes draw to its size, so a 10000×10000 terminal
+// took 3.6 GB and ignored q for 40 s. No one reads more than this; a larger
+// terminal shows the screen in its top left corner.
+const maxColumns, maxRows = 640, 240
 
-func newPlayer(snaps []probes.Snapshot, interval time.Duration) *player {
-	if interval <= 0 {
-		interval = time.Second
+func capSize(w, h int) (int, int) { return min(w, maxColumns), min(h, maxRows) }
+
+// newProgram makes the program for m with the terminal's size capped:
+// bubbletea gets stdout as a plain writer, so it never asks the terminal's
+// size itself, and the capped size now and after every resize (until the
+// returned function is called).
+func newProgram(ctx context.Context, m tea.Model) (*tea.Program, func(), error) {
+	w, h, err := term.GetSize(os.Stdout.Fd())
+	if err != nil {
+		return nil, nil, err
 	}
-	return &player{snaps: snaps, speed: 1, spacing: interval, nudge: make(chan struct{}, 1)}
-}
-
-func (p *player) run(ctx context.Context) <-chan probes.Snapshot {
-	out := make(chan probes.Snapshot)
-	go func() {
-		defer close(out)
-		for {
-			p.mu.Lock()
-			pos, paused, wait := p.pos, p.paused, time.Duration(float64(p.spacing)/p.speed)
-			p.mu.Unlock()
-			if !paused && pos < len(p.snaps) {
-				select {
-				case out <- p.snaps[pos]:
-					p.sent(pos)
-				case <-ctx.Done():
-					return
-				}
-			}
-			select {
-			case <-time.After(wait):
-			case <-p.nudge:
-			case <-ctx.Done():
-				return
-			}
+	w, h = capSize(w, h)
+	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithOutput(plainWriter{os.Stdout}), tea.WithWindowSize(w, h),
+		tea.WithColorProfile(colorprofile.Detect(os.Stdout, os.Environ())))
+	stop := onResize(func() {
+		if w, h, err := term.GetSize(os.Stdout.Fd()); err == nil {
+			w, h = capSize(w, h)
+			p.Send(tea.WindowSizeMsg{Width: w, Height: h})
 		}
-	}()
-	return out
+	})
+	return p, stop, nil
 }
 
-// sent moves past the snapshot at pos (unless a seek moved meanwhile),
-// pausing at the end.
-func (p *player) sent(pos int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.pos == pos {
-		p.pos++
-	}
-	if p.pos >= len(p.snaps) {
-		p.paused, p.atEnd = true, true
-	}
-}
+// plainWriter hides that stdout is a terminal from bubbletea (see newProgram).
+type plainWriter struct{ w io.Writer }
 
-func (p *player) wake() {
-	select {
-	case p.nudge <- struct{}{}:
-	default:
-	}
-}
-
-func (p *player) TogglePause() {
-	p.mu.Lock()
-	if !p.atEnd {
-		p.paused = !p.paused
-	}
-	p.mu.Unlock()
-	p.wake()
-}
-
-func (p *player) Paused() bool { p.mu.Lock(); defer p.mu.Unlock(); return p.paused }
-func (p *player) AtEnd() bool  { p.mu.Lock(); defer p.mu.Unlock(); return p.atEnd }
-func (p *player) SetSpeed(x float64) {
-	p.mu.Lock()
-	p.speed = min(max(x, 1), 60)
-	p.mu.Unlock()
-}
-func (p *player) Speed() float64 { p.mu.Lock(); defer p.mu.Unlock(); return p.speed }
-
-// Seek moves by d in recorded time (negative: back) from the snapshot on
-// screen; a seek back from the end plays again.
-func (p *player) Seek(d time.Duration) {
-	p.mu.Lock()
-	steps := int(d / p.spacing)
-	p.pos = min(max(p.pos+steps, 0), len(p.snaps))
-	if p.atEnd && p.pos < len(p.snaps) {
-		p.paused, p.atEnd = false, false
-	}
-	p.mu.Unlock()
-	p.wake()
-}
-
-func (p *player) Position() (at, start, end time.Time) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	i := min(max(p.pos-1, 0), len(p.snaps)-1)
-	return p.snaps[i].TakenAt, p.snaps[0].TakenAt, p.snaps[len(p.snaps)-1].TakenAt
-}
+func (p plainWriter) Write(b []byte) (int, error) { return p.w.Write(b) }

@@ -104,45 +104,62 @@ func recordingStopped(o *options, err error, last time.Time) string {
 	return fmt.Sprintf("recording stopped: cannot write %s (%v); %s", o.record, err, holds)
 }
 
-// runReplay is `mongoscope replay FILE`.
+// runReplay is `mongoscope replay FILE`: the TUI on a terminal, lines
+// otherwise. Neither holds more than a snapshot or two of the recording.
 func runReplay(argv []string, stdout, stderr io.Writer) int {
 	if len(argv) != 1 {
 		fmt.Fprintln(stderr, "mongoscope replay: give exactly one recording file (made with --record FILE)")
 		return exitUsage
 	}
-	r, err := record.Open(argv[0])
+	if !isTerminal(stdout) {
+		return replayLines(argv[0], stdout, stderr)
+	}
+	rec, err := record.OpenRecording(argv[0])
+	if err != nil {
+		fmt.Fprintln(stderr, "mongoscope replay: "+err.Error())
+		return exitUsage
+	}
+	defer rec.Close()
+	player := record.NewPlayer(rec)
+	code := replayTUI(rec.Header, player, "", stderr)
+	if err := player.Err(); err != nil {
+		fmt.Fprintln(stderr, "mongoscope replay: "+err.Error())
+	}
+	return code
+}
+
+// replayLines prints a recording as lines, reading it as it goes.
+func replayLines(path string, stdout, stderr io.Writer) int {
+	r, err := record.Open(path)
 	if err != nil {
 		fmt.Fprintln(stderr, "mongoscope replay: "+err.Error())
 		return exitUsage
 	}
 	defer r.Close()
-	snaps, damage := loadRecording(r)
-	notice := ""
-	if damage != nil {
-		notice = damage.Error() + "; replaying what came before"
-	}
-	if len(snaps) == 0 {
-		if notice != "" {
-			fmt.Fprintln(stderr, "mongoscope replay: "+notice)
+	snaps := make(chan probes.Snapshot)
+	var damage error
+	n := 0
+	go func() {
+		defer close(snaps)
+		for {
+			s, err := r.Next()
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					damage = err
+				}
+				return
+			}
+			n++
+			snaps <- s
 		}
+	}()
+	code := printLines(context.Background(), snaps, false, stdout)
+	switch {
+	case damage != nil:
+		fmt.Fprintln(stderr, "mongoscope replay: "+damage.Error()+"; replayed what came before")
+	case n == 0:
 		fmt.Fprintln(stderr, "mongoscope replay: the recording holds no snapshot")
 		return exitFailure
 	}
-	return replay(r.Header, snaps, notice, stdout, stderr)
-}
-
-// loadRecording reads every whole snapshot; the error says where damage
-// stopped it (nil at a clean end).
-func loadRecording(r *record.Reader) ([]probes.Snapshot, error) {
-	var out []probes.Snapshot
-	for {
-		s, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-		out = append(out, s)
-	}
+	return code
 }

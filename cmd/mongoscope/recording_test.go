@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -137,5 +139,21 @@ func TestRecordAppendAddsToARecording(t *testing.T) {
 	_, err = recordTo(context.Background(), o, &session{}, make(chan probes.Snapshot), false, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "--record "+notes+": cannot append: "+notes+" is not a mongoscope recording") {
 		t.Fatalf("--record-append to a file that is no recording: %v", err)
+	}
+}
+
+// loadRecording reads every whole snapshot of a recording; the error says
+// where damage stopped it (nil at a clean end).
+func loadRecording(r *record.Reader) ([]probes.Snapshot, error) {
+	var out []probes.Snapshot
+	for {
+		s, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, s)
 	}
 }

@@ -111,7 +111,7 @@ func TestPasswordNeverAppears(t *testing.T) {
 		all += string(b)
 	}
 	if r, err := record.Open(rec); err == nil {
-		snaps, _ := loadRecording(r)
+		snaps, _ := readRecording(r)
 		r.Close()
 		js, _ := json.Marshal(snaps)
 		all += string(js) + r.Header.Deployment.Name

@@ -157,7 +157,7 @@ func TestRecordReplayRoundTripAndDamage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snaps, damage := loadRecording(r)
+	snaps, damage := readRecording(r)
 	r.Close()
 	if damage != nil || len(snaps) != 5 || snaps[4].OpsTotal != 4 || snaps[3].Ops[0].SecsRunning != 3 || r.Header.Deployment.Name != "rs0" {
 		t.Fatalf("round trip: %d snapshots, damage %v", len(snaps), damage)
@@ -169,7 +169,7 @@ func TestRecordReplayRoundTripAndDamage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snaps, damage = loadRecording(r)
+	snaps, damage = readRecording(r)
 	r.Close()
 	if len(snaps) != 4 || damage == nil || !strings.Contains(damage.Error(), "damaged after 4 snapshots") {
 		t.Fatalf("truncated: %d snapshots, %v", len(snaps), damage)
@@ -182,6 +182,22 @@ func TestRecordReplayRoundTripAndDamage(t *testing.T) {
 	os.WriteFile(path, []byte("hello"), 0o600)
 	if code, _, errOut := runCapture(t, nil, "replay", path); code != exitUsage || !strings.Contains(errOut, "not a mongoscope recording") {
 		t.Fatalf("garbage: exit %d %q", code, errOut)
+	}
+}
+
+// readRecording reads every whole snapshot; the error says where damage
+// stopped it (nil at a clean end).
+func readRecording(r *record.Reader) ([]probes.Snapshot, error) {
+	var out []probes.Snapshot
+	for {
+		s, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, s)
 	}
 }
 
