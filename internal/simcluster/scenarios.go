@@ -111,23 +111,29 @@ func scenarioFor(cfg Config) (*scenario, error) {
 	return sc, sc.needs.check(cfg)
 }
 
-// CheckScenario says whether name is a scenario (or "" for the default
-// workload), for command lines to refuse a mistake before starting.
-func CheckScenario(name string) error {
-	_, err := scenarioFor(withDefaults(Config{Scenario: name}))
+// CheckScenario says whether cfg.Scenario is a scenario ("" is the default
+// workload) that cfg's deployment can tell, for command lines to refuse a
+// mistake before starting.
+func CheckScenario(cfg Config) error {
+	_, err := scenarioFor(withDefaults(cfg))
 	return err
 }
 
 func (nd needs) check(cfg Config) error {
-	members := cfg.Members
+	dataMembers := cfg.Members
 	if cfg.MembersSpec != "" {
-		members = strings.Count(cfg.MembersSpec, ",") + 1
+		dataMembers = 0
+		for _, kind := range strings.Split(cfg.MembersSpec, ",") {
+			if strings.TrimSpace(kind) != "arbiter" {
+				dataMembers++
+			}
+		}
 	}
 	switch {
 	case nd.sharded && (cfg.Topology != Sharded || cfg.Shards < 2):
 		return fmt.Errorf("simcluster: scenario %s needs a sharded cluster of 2 shards or more", cfg.Scenario)
-	case nd.secondary && (cfg.Topology == Standalone || members < 2):
-		return fmt.Errorf("simcluster: scenario %s needs replica sets of 2 members or more", cfg.Scenario)
+	case nd.secondary && (cfg.Topology == Standalone || dataMembers < 2):
+		return fmt.Errorf("simcluster: scenario %s needs replica sets of 2 members or more that hold data", cfg.Scenario)
 	}
 	return nil
 }
