@@ -29,6 +29,7 @@ type scenarioRun struct {
 	start   time.Time
 	started map[string]Finding // the first start of each kind
 	at      map[string]time.Duration
+	starts  map[string]int // how often each kind started
 	last    Snapshot
 }
 
@@ -49,7 +50,7 @@ func newScenarioRun(t *testing.T, name string, step time.Duration) *scenarioRun 
 	}
 	p.SetConnectionBreakdown(true) // as with the connections pane open
 	return &scenarioRun{t: t, clock: clock, sim: sim, p: p, h: NewHistory(3600, 60), f: NewFindings(), step: step,
-		start: clock.Now(), started: map[string]Finding{}, at: map[string]time.Duration{}}
+		start: clock.Now(), started: map[string]Finding{}, at: map[string]time.Duration{}, starts: map[string]int{}}
 }
 
 // poll advances the clock one step, polls, and judges the snapshot.
@@ -59,6 +60,7 @@ func (r *scenarioRun) poll() {
 	r.h.Add(s)
 	_, started, _ := r.f.Update(s, r.h)
 	for _, inc := range started {
+		r.starts[inc.Kind]++
 		if _, ok := r.started[inc.Kind]; !ok {
 			r.started[inc.Kind], r.at[inc.Kind] = inc, r.elapsed()
 		}
@@ -200,9 +202,13 @@ var scenarioCases = []scenarioCase{
 // interval).
 const scenarioStep = 2 * time.Second
 
-// scenarioAfter is how long each scenario runs past its finding, for
-// findings of other kinds to show up if the story made them.
-const scenarioAfter = time.Minute
+// Each scenario runs at least scenarioLength, and scenarioAfter past its
+// finding, for findings of other kinds to show up if the story made them,
+// and for its own to flap if it would.
+const (
+	scenarioLength = 6 * time.Minute
+	scenarioAfter  = time.Minute
+)
 
 func TestScenarioTellsItsStory(t *testing.T) {
 	for _, sc := range scenarioCases {
@@ -216,18 +222,21 @@ func TestScenarioTellsItsStory(t *testing.T) {
 			for _, miss := range sc.check(r, inc) {
 				t.Errorf("evidence: %s in %+v", miss, inc.Evidence)
 			}
-			r.pollFor(scenarioAfter)
+			r.pollFor(max(scenarioAfter, scenarioLength-r.elapsed()))
 			if other := r.others(sc.kind); len(other) > 0 {
 				t.Errorf("the %s scenario also made: %s", sc.kind, strings.Join(other, "; "))
+			}
+			if n := r.starts[sc.kind]; n != 1 {
+				t.Errorf("%s started %d times in %v", sc.kind, n, r.elapsed())
 			}
 		})
 	}
 }
 
 // TestScenarioCalmTellsNothing: half an hour of the calm cluster starts no
-// finding (polled every 5 simulated seconds: 360 polls).
+// finding (900 polls).
 func TestScenarioCalmTellsNothing(t *testing.T) {
-	r := newScenarioRun(t, simcluster.ScenarioCalm, 5*time.Second)
+	r := newScenarioRun(t, simcluster.ScenarioCalm, scenarioStep)
 	r.pollFor(30 * time.Minute)
 	if other := r.others(""); len(other) > 0 {
 		t.Errorf("the calm cluster made findings: %s", strings.Join(other, "; "))
@@ -257,9 +266,12 @@ func TestScenarioPeriodicSpike(t *testing.T) {
 		evHas(inc.Evidence.Series, "cluster query"), evCheck(period == 5, fmt.Sprintf("a period of 5 min, not %v", period))) {
 		t.Errorf("evidence: %s in %+v", miss, inc.Evidence)
 	}
-	r.pollFor(5 * time.Minute)
+	r.pollFor(10 * time.Minute)
 	if other := r.others(FindingPeriodicSpike); len(other) > 0 {
 		t.Errorf("the periodic-spike scenario also made: %s", strings.Join(other, "; "))
+	}
+	if n := r.starts[FindingPeriodicSpike]; n != 1 {
+		t.Errorf("periodic-spike started %d times in %v", n, r.elapsed())
 	}
 }
 
