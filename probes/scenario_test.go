@@ -2,6 +2,7 @@ package probes
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"slices"
 	"strings"
@@ -33,13 +34,24 @@ type scenarioRun struct {
 	last    Snapshot
 }
 
+// scenarioSeed is the demo's (mongoscope --demo --scenario NAME); the
+// topology is the demo's too (simcluster's defaults).
+var scenarioSeed = flag.Int64("scenario-seed", 1, "workload seed of the scenario tests")
+
 // scenarioStart is minute-aligned, as the minute history is.
 var scenarioStart = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 
 func newScenarioRun(t *testing.T, name string, step time.Duration) *scenarioRun {
 	t.Helper()
+	return newScenarioRunOn(t, simcluster.Config{Scenario: name}, step)
+}
+
+// newScenarioRunOn runs cfg's scenario on cfg's deployment.
+func newScenarioRunOn(t *testing.T, cfg simcluster.Config, step time.Duration) *scenarioRun {
+	t.Helper()
 	clock := &fakeClock{now: scenarioStart}
-	sim := startSim(t, simcluster.Config{Scenario: name, Now: clock.Now, ConfigMembers: 1})
+	cfg.Now, cfg.Seed = clock.Now, *scenarioSeed
+	sim := startSim(t, cfg)
 	p, err := NewPoller(Config{URI: sim.URI(), Interval: step, ConnectTimeout: 5 * time.Second, Now: clock.Now, Rediscover: time.Hour})
 	if err != nil {
 		t.Fatal(err)
@@ -205,38 +217,76 @@ const scenarioStep = 2 * time.Second
 // Each scenario runs at least scenarioLength, and scenarioAfter past its
 // finding, for findings of other kinds to show up if the story made them,
 // and for its own to flap if it would.
-const (
-	scenarioLength = 6 * time.Minute
-	scenarioAfter  = time.Minute
-)
+const scenarioAfter = time.Minute
+
+// scenarioLength, calmStep and periodicAfter are shorter or coarser with
+// -short and under the race detector (which slows each poll about
+// tenfold), so the set stays quick in CI.
+func scenarioSizes() (length, calmStep, periodicAfter time.Duration) {
+	if testing.Short() || raceEnabled {
+		return 4 * time.Minute, 6 * time.Second, 5 * time.Minute
+	}
+	return 6 * time.Minute, scenarioStep, 10 * time.Minute
+}
 
 func TestScenarioTellsItsStory(t *testing.T) {
 	for _, sc := range scenarioCases {
 		t.Run(sc.kind, func(t *testing.T) {
 			r := newScenarioRun(t, sc.kind, scenarioStep)
-			inc, ok := r.until(sc.kind, sc.budget)
-			if !ok {
-				t.Fatalf("no %s finding within %v of simulated time; others: %v", sc.kind, sc.budget, r.others(sc.kind))
-			}
-			t.Logf("%s after %v: %s", sc.kind, r.at[sc.kind], inc.Summary)
+			inc := r.tellsOnly(sc.kind, sc.budget)
 			for _, miss := range sc.check(r, inc) {
 				t.Errorf("evidence: %s in %+v", miss, inc.Evidence)
-			}
-			r.pollFor(max(scenarioAfter, scenarioLength-r.elapsed()))
-			if other := r.others(sc.kind); len(other) > 0 {
-				t.Errorf("the %s scenario also made: %s", sc.kind, strings.Join(other, "; "))
-			}
-			if n := r.starts[sc.kind]; n != 1 {
-				t.Errorf("%s started %d times in %v", sc.kind, n, r.elapsed())
 			}
 		})
 	}
 }
 
+// tellsOnly polls until kind's finding starts within budget, then on to
+// the scenario's length, and checks that it started once and nothing else
+// did. It returns the finding as it stood when it started.
+func (r *scenarioRun) tellsOnly(kind string, budget time.Duration) Finding {
+	r.t.Helper()
+	inc, ok := r.until(kind, budget)
+	if !ok {
+		r.t.Fatalf("no %s finding within %v of simulated time; others: %v", kind, budget, r.others(kind))
+	}
+	r.t.Logf("%s after %v: %s", kind, r.at[kind], inc.Summary)
+	length, _, _ := scenarioSizes()
+	r.pollFor(max(scenarioAfter, length-r.elapsed()))
+	if other := r.others(kind); len(other) > 0 {
+		r.t.Errorf("the %s scenario also made: %s", kind, strings.Join(other, "; "))
+	}
+	if n := r.starts[kind]; n != 1 {
+		r.t.Errorf("%s started %d times in %v", kind, n, r.elapsed())
+	}
+	return inc
+}
+
+// TestScenarioOnEveryTopology: on a replica set and a standalone, every
+// scenario they can tell makes its finding as soon, and nothing else; the
+// others are refused when the cluster starts.
+func TestScenarioOnEveryTopology(t *testing.T) {
+	for _, topo := range []simcluster.Topology{simcluster.ReplSet, simcluster.Standalone} {
+		for _, sc := range scenarioCases {
+			t.Run(string(topo)+"/"+sc.kind, func(t *testing.T) {
+				cfg := simcluster.Config{Topology: topo, Scenario: sc.kind}
+				if err := simcluster.CheckScenario(cfg); err != nil {
+					if _, startErr := simcluster.Start(cfg); startErr == nil || startErr.Error() != err.Error() {
+						t.Fatalf("refused by CheckScenario (%v) but Start says %v", err, startErr)
+					}
+					return
+				}
+				newScenarioRunOn(t, cfg, scenarioStep).tellsOnly(sc.kind, sc.budget)
+			})
+		}
+	}
+}
+
 // TestScenarioCalmTellsNothing: half an hour of the calm cluster starts no
-// finding (900 polls).
+// finding (900 polls; 300 with -short).
 func TestScenarioCalmTellsNothing(t *testing.T) {
-	r := newScenarioRun(t, simcluster.ScenarioCalm, scenarioStep)
+	_, step, _ := scenarioSizes()
+	r := newScenarioRun(t, simcluster.ScenarioCalm, step)
 	r.pollFor(30 * time.Minute)
 	if other := r.others(""); len(other) > 0 {
 		t.Errorf("the calm cluster made findings: %s", strings.Join(other, "; "))
@@ -266,7 +316,8 @@ func TestScenarioPeriodicSpike(t *testing.T) {
 		evHas(inc.Evidence.Series, "cluster query"), evCheck(period == 5, fmt.Sprintf("a period of 5 min, not %v", period))) {
 		t.Errorf("evidence: %s in %+v", miss, inc.Evidence)
 	}
-	r.pollFor(10 * time.Minute)
+	_, _, after := scenarioSizes()
+	r.pollFor(after)
 	if other := r.others(FindingPeriodicSpike); len(other) > 0 {
 		t.Errorf("the periodic-spike scenario also made: %s", strings.Join(other, "; "))
 	}

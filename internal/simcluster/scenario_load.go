@@ -10,25 +10,31 @@ import (
 // Stories told by load: a connection storm and a periodic job.
 
 // connectionStormStory: 10 s in, a checkout worker fleet restarts with a
-// pool per thread against a mongos capped at 1,000 connections
-// (net.maxIncomingConnections): it opens 200 connections a second, most of
-// them timing out and reopening, and the connections held climb 80 a
-// second to 880 (88 % of the limit), where they stay. Its requests crowd
-// each shard primary through the mongos's pool.
+// pool per thread against a mongos (or primary) capped at 1,000
+// connections (net.maxIncomingConnections): it opens 200 connections a
+// second, most of them timing out and reopening, and the connections held
+// climb 80 a second until the node holds 880 (88 % of the limit), where
+// they stay. Its requests crowd each shard primary through the mongos's
+// pool.
 type connectionStormStory struct{ quiet }
 
 const (
 	stormFrom      = 10.0
 	stormClimb     = 80.0  // connections held: more a second…
-	stormHeld      = 760.0 // …up to this many beyond the usual
+	stormTotal     = 880.0 // …until the node holds this many
+	stormShardRamp = 25.0  // the storm holds one more request on each shard primary per this many connections
 	stormOpened    = 200.0 // connections opened a second
 	stormLimit     = 1000
 	stormShardOps  = 30   // the storm's requests in flight on each shard primary
 	stormConnIDs   = 440  // the requests' connections, among the workload's
 	stormIdleIDs   = 5000 // the held ones: above the idle pool's, below real connections
 	stormAppName   = "checkout-worker"
-	stormShardRamp = stormHeld / stormShardOps
 )
+
+// stormHeld is how many connections the storm holds on the entry node.
+func stormHeld(n *node, tau float64) float64 {
+	return ramp(tau, stormFrom, stormClimb, stormTotal-n.load.connBase)
+}
 
 func (connectionStormStory) connLimit(n *node) int64 {
 	if n.entryLocked() {
@@ -42,13 +48,13 @@ func (connectionStormStory) inFlight(n *node, tau float64) int {
 	if !n.dataPrimaryLocked() {
 		return 0
 	}
-	return int(ramp(tau, stormFrom, stormClimb, stormHeld) / stormShardRamp)
+	return min(int(ramp(tau, stormFrom, stormClimb, stormTotal)/stormShardRamp), stormShardOps)
 }
 
 func (s connectionStormStory) conns(n *node, tau float64) float64 {
 	held := 0.0
 	if n.entryLocked() {
-		held = ramp(tau, stormFrom, stormClimb, stormHeld)
+		held = stormHeld(n, tau)
 	}
 	if n.c.mongos != nil {
 		held += float64(s.inFlight(n, tau)) // the mongos's pool to the shard grows with them
@@ -62,7 +68,7 @@ func (connectionStormStory) idleConns(n *node, tau float64) []simOp {
 	if !n.entryLocked() {
 		return nil
 	}
-	held := int(ramp(tau, stormFrom, stormClimb, stormHeld))
+	held := int(stormHeld(n, tau))
 	out := make([]simOp, held)
 	for i := range out {
 		id := int64(stormIdleIDs + i)

@@ -38,15 +38,16 @@ type scenario struct {
 	name string
 	// hotFactor is shard0's traffic against the others' (1: none is hot).
 	hotFactor float64
-	// updateShare, when set, makes a primary's updates this share of its
-	// reads (with the reads' wobble); 0 keeps the default mix.
-	updateShare float64
-	spikes      bool // the analytics spike every 10 minutes, in rates, queues and connections
-	analytics   bool // its long COLLSCAN aggregation on shard0
-	indexBuild  bool // the createIndexes on shop.events, with an op waiting for its lock
-	lagEpisodes bool // a shard0 secondary falling 10 s behind every 5 minutes
-	story       story
-	needs       needs
+	// readScale, when set, multiplies a primary's reads; updateShare, when
+	// set, makes its updates this share of its reads (with the reads'
+	// wobble). 0 keeps the default mix.
+	readScale, updateShare float64
+	spikes                 bool // the analytics spike every 10 minutes, in rates, queues and connections
+	analytics              bool // its long COLLSCAN aggregation on shard0
+	indexBuild             bool // the createIndexes on shop.events, with an op waiting for its lock
+	lagEpisodes            bool // a shard0 secondary falling 10 s behind every 5 minutes
+	story                  story
+	needs                  needs
 }
 
 // needs is the deployment a story needs.
@@ -78,7 +79,7 @@ func scenarioFor(cfg Config) (*scenario, error) {
 		sc = calmScenario(cfg.Scenario, missingIndexStory{})
 	case "needless-updates":
 		sc = calmScenario(cfg.Scenario, needlessUpdatesStory{})
-		sc.updateShare = 0.95
+		sc.readScale, sc.updateShare = 2, 0.95 // a busy order page
 	case "connection-storm":
 		sc = calmScenario(cfg.Scenario, connectionStormStory{})
 	case "index-build":
@@ -164,6 +165,9 @@ func (sc *scenario) mix(shapes [numOpKinds]rateShape) [numOpKinds]rateShape {
 		for i := range shapes {
 			shapes[i].spike = 0
 		}
+	}
+	if sc.readScale > 0 {
+		shapes[opQuery] = shapes[opQuery].scaled(sc.readScale)
 	}
 	if sc.updateShare > 0 {
 		shapes[opUpdate] = shapes[opQuery].scaled(sc.updateShare)
