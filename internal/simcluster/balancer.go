@@ -53,7 +53,6 @@ type balancer struct {
 	roundStart float64
 	inRound    bool
 	length     float64 // how long a round (and its migration) lasts: roundLength unless a scenario says
-
 	migrations int64
 	colls      []*shardedColl
 	changelog  []bson.D

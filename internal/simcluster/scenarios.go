@@ -35,7 +35,6 @@ var ScenarioNames = []string{ScenarioCalm, "missing-index", "needless-updates", 
 // scenario is what the workload consults: which of the default workload's
 // stories run, and the scenario's own story.
 type scenario struct {
-	name string
 	// hotFactor is shard0's traffic against the others' (1: none is hot).
 	hotFactor float64
 	// readScale, when set, multiplies a primary's reads; updateShare, when
@@ -63,8 +62,8 @@ func defaultScenario() *scenario {
 
 // calmScenario is a healthy cluster: updates a quarter of the reads, every
 // shard its share, nothing running long.
-func calmScenario(name string, st story) *scenario {
-	return &scenario{name: name, hotFactor: 1, updateShare: 0.25, story: st}
+func calmScenario(st story) *scenario {
+	return &scenario{hotFactor: 1, updateShare: 0.25, story: st}
 }
 
 // scenarioFor resolves Config.Scenario.
@@ -74,38 +73,38 @@ func scenarioFor(cfg Config) (*scenario, error) {
 	case "":
 		return defaultScenario(), nil
 	case ScenarioCalm:
-		sc = calmScenario(cfg.Scenario, quiet{})
+		sc = calmScenario(quiet{})
 	case "missing-index":
-		sc = calmScenario(cfg.Scenario, missingIndexStory{})
+		sc = calmScenario(missingIndexStory{})
 	case "needless-updates":
-		sc = calmScenario(cfg.Scenario, needlessUpdatesStory{})
+		sc = calmScenario(needlessUpdatesStory{})
 		sc.readScale, sc.updateShare = 2, 0.95 // a busy order page
 	case "connection-storm":
-		sc = calmScenario(cfg.Scenario, connectionStormStory{})
+		sc = calmScenario(connectionStormStory{})
 	case "index-build":
-		sc = calmScenario(cfg.Scenario, quiet{})
+		sc = calmScenario(quiet{})
 		sc.indexBuild = true
 	case "ttl-deletes":
-		sc = calmScenario(cfg.Scenario, ttlDeletesStory{})
+		sc = calmScenario(ttlDeletesStory{})
 	case "range-deletions":
-		sc = calmScenario(cfg.Scenario, rangeDeletionsStory{})
+		sc = calmScenario(rangeDeletionsStory{})
 		sc.needs.sharded = true
 	case "hot-shard":
-		sc = calmScenario(cfg.Scenario, quiet{})
+		sc = calmScenario(quiet{})
 		sc.hotFactor, sc.needs.sharded = hotShardFactor(cfg.Shards), true
 	case "lagging-secondary":
-		sc = calmScenario(cfg.Scenario, laggingSecondaryStory{})
+		sc = calmScenario(laggingSecondaryStory{})
 		sc.needs.secondary = true
 	case "balancer-window-closing":
-		sc = calmScenario(cfg.Scenario, windowClosingStory{})
+		sc = calmScenario(windowClosingStory{})
 		sc.needs.sharded = true
 	case "oplog-window-short":
-		sc = calmScenario(cfg.Scenario, oplogWindowStory{})
+		sc = calmScenario(oplogWindowStory{})
 		sc.needs.secondary = true
 	case "tickets-exhausted":
-		sc = calmScenario(cfg.Scenario, ticketsStory{})
+		sc = calmScenario(ticketsStory{})
 	case "periodic-spike":
-		sc = calmScenario(cfg.Scenario, periodicSpikeStory{})
+		sc = calmScenario(periodicSpikeStory{})
 	default:
 		return nil, fmt.Errorf("simcluster: unknown scenario %q: use one of %s", cfg.Scenario, strings.Join(ScenarioNames, ", "))
 	}
