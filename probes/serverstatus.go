@@ -224,8 +224,10 @@ type statusProbe struct {
 }
 
 // statusSample is one serverStatus with when it was taken: the server's
-// localTime (at), and mongoscope's monotonic clock when the request was
-// sent and the reply received (the server's moment lies between).
+// localTime (at), and the poller's clock (Config.Now: time.Now, monotonic,
+// unless a test or soak run fakes it, as it fakes the server's) when the
+// request was sent and the reply received (the server's moment lies
+// between).
 type statusSample struct {
 	s          ServerStatus
 	at         time.Time
@@ -252,13 +254,13 @@ func (sp *statusProbe) ask(ctx context.Context, n nodeCall) (func(*state), error
 	// The seed's own window stands in when its primary is not polled.
 	fromHere := n.node.Role == RolePrimary || n.node.Role == RoleConfig || n.seed && n.node.Set != ""
 	wantOplog := fromHere && (n.cycle == 1 || n.cycle%oplogEvery == 1)
-	sent := time.Now()
+	sent := n.cfg.Now()
 	wantWT := process == "mongod" && ticketsInWiredTiger(n.node.Version) && (n.cycle == 1 || n.cycle%everyFewPolls == 1)
 	raw, err := n.conn.command(ctx, n.cfg.DownAfter, "admin", ServerStatusCommand(process, wantOplog, wantWT))
 	if err != nil {
 		return nil, err
 	}
-	recv := time.Now()
+	recv := n.cfg.Now()
 	s, err := DecodeServerStatus(raw)
 	if err != nil {
 		return nil, err
@@ -324,9 +326,7 @@ func (sp *statusProbe) fill(snap *Snapshot, st *state) {
 }
 
 // recvWall is the wall time of receipt, for ages.
-func (s *statusSample) recvWall(st *state) time.Time {
-	return st.now().Add(-time.Since(s.recv))
-}
+func (s *statusSample) recvWall(*state) time.Time { return s.recv }
 
 func firstNonEmpty(s ...string) string {
 	for _, v := range s {

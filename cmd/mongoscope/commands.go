@@ -92,6 +92,7 @@ func simFlags() []flagDef {
 			values: []string{"4.4", "5.0", "6.0", "7.0", "8.0"}},
 		{name: "members-spec", def: "", arg: "SPEC", usage: "every shard's members by kind, e.g. data,data,priority0,hidden,delayed=3600,arbiter (overrides --members)"},
 		{name: "advertise-host", def: "", arg: "TEMPLATE", usage: "name the nodes give of themselves, e.g. 'rs0-data-{n}.mongo.svc' ({set}, {n} member, {i} node index; the real port unless given)"},
+		scenarioFlag(""),
 	}
 }
 

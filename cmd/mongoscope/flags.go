@@ -35,6 +35,7 @@ type options struct {
 	readOnly       bool
 	auditLog       string
 	demo           bool
+	scenario       string // --demo --scenario NAME
 	record         string
 	recordMax      int64
 	recordAppend   bool
@@ -111,6 +112,7 @@ func watchFlags() []flagDef {
 	return []flagDef{
 		{name: "interval", group: groupWatching, def: time.Second, arg: "DURATION", usage: "polling interval (minimum 100ms)"},
 		{name: "demo", group: groupWatching, def: false, usage: "run on an embedded simulated sharded cluster"},
+		scenarioFlag(groupWatching),
 		{name: "username", group: groupReaching, def: "", arg: "NAME", usage: "user name (overrides the URI's)"},
 		{name: "password-prompt", group: groupReaching, def: false, usage: "ask for the password on the terminal (never echoed)"},
 		{name: "tls-ca-file", group: groupReaching, def: "", arg: "FILE", usage: "PEM file of the CA that signed the servers' certificates"},
@@ -185,6 +187,7 @@ func optionsFrom(fs *flag.FlagSet) *options {
 		readOnly:       flagValue[bool](fs, "read-only"),
 		auditLog:       flagValue[string](fs, "audit-log"),
 		demo:           flagValue[bool](fs, "demo"),
+		scenario:       flagValue[string](fs, "scenario"),
 		record:         flagValue[string](fs, "record"),
 		recordMax:      flagValue[int64](fs, "record-max"),
 		recordAppend:   flagValue[bool](fs, "record-append"),
@@ -230,6 +233,9 @@ func parseArgs(name string, argv []string, env map[string]string, stderr io.Writ
 	}
 	if o.connectTimeout <= 0 {
 		return nil, usageError{"--connect-timeout must be positive, e.g. 10s"}
+	}
+	if err := checkDemoScenario(o); err != nil {
+		return nil, err
 	}
 	for _, f := range []struct{ flag, path string }{{"--tls-ca-file", o.tlsCAFile}, {"--tls-cert-key-file", o.tlsCertKeyFile}} {
 		if f.path == "" {

@@ -119,9 +119,11 @@ func TestConnectAsAProcess(t *testing.T) {
 	env := []string{"HOME=" + dir, "PATH=" + os.Getenv("PATH")}
 
 	t.Run("1000 hosts", func(t *testing.T) {
+		// Port 1 of 1000 loopback addresses: nothing listens there (a
+		// "free" ephemeral port can be taken by another test meanwhile).
 		hosts := make([]string, 1000)
 		for i := range hosts {
-			hosts[i] = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+			hosts[i] = fmt.Sprintf("127.0.%d.%d:1", i/250, i%250+1)
 		}
 		p := startProcess(t, bin, env, "snapshot", "--connect-timeout", "30s", "mongodb://"+strings.Join(hosts, ",")+"/")
 		code, stderr := p.waitExit(t, 60*time.Second)

@@ -165,7 +165,7 @@ func prepare(o *options, env map[string]string, stdin io.Reader, stderr io.Write
 	s := &session{}
 	uri := o.uri
 	if o.demo {
-		sim, err := simcluster.Start(simcluster.Config{Seed: 1, Speed: 10})
+		sim, err := simcluster.Start(demoCluster(o.scenario))
 		if err != nil {
 			fmt.Fprintln(stderr, "mongoscope: cannot start the demo cluster: "+err.Error())
 			return nil, exitFailure

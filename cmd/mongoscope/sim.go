@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/mongoscope/mongoscope/internal/simcluster"
@@ -42,10 +43,15 @@ func runSim(argv []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mongoscope sim: --version %q: use 4.4, 5.0, 6.0, 7.0 or 8.0\n", version)
 		return exitUsage
 	}
-	advertise := flagValue[string](fs, "advertise-host")
-	c, err := simcluster.Start(simcluster.Config{Topology: simcluster.Topology(topology), Shards: shards,
+	advertise, scenario := flagValue[string](fs, "advertise-host"), flagValue[string](fs, "scenario")
+	cfg := simcluster.Config{Topology: simcluster.Topology(topology), Shards: shards,
 		Members: members, BasePort: port, Seed: seed, Speed: speed, Version: version, MembersSpec: membersSpec,
-		AdvertiseHost: advertise})
+		AdvertiseHost: advertise, Scenario: scenario}
+	if err := simcluster.CheckScenario(cfg); err != nil {
+		fmt.Fprintf(stderr, "mongoscope sim: --scenario: %s\n", strings.TrimPrefix(err.Error(), "simcluster: "))
+		return exitUsage
+	}
+	c, err := simcluster.Start(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "mongoscope sim: cannot start: %v (is port %d free? try --port 0 for free ports)\n", err, port)
 		return exitFailure
@@ -57,6 +63,9 @@ func runSim(argv []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	fmt.Fprintf(stdout, "simulated %s cluster (MongoDB %s wire protocol) running; Ctrl-C stops it\n", topology, version)
+	if scenario != "" {
+		fmt.Fprintf(stdout, "scenario: %s\n", scenario)
+	}
 	fmt.Fprintf(stdout, "URI: %s\n", c.URI())
 	if advertise != "" {
 		fmt.Fprintf(stdout, "one node, as through a tunnel: mongodb://%s/?directConnection=true\n", c.Nodes()[0].Address)
@@ -89,4 +98,38 @@ func advertisedAs(addr string, names map[string]string) string {
 		return ""
 	}
 	return "advertised as " + names[addr]
+}
+
+// scenarioFlag is --scenario, for `sim` and (with --demo) the watch command.
+func scenarioFlag(group string) flagDef {
+	usage := "tell one incident story on a calm cluster: " + strings.Join(simcluster.ScenarioNames, ", ") + " (see README)"
+	if group != "" {
+		usage = "with --demo, " + usage
+	}
+	return flagDef{name: "scenario", group: group, def: "", arg: "NAME", usage: usage, values: simcluster.ScenarioNames}
+}
+
+// checkDemoScenario refuses --scenario without --demo, and unknown names.
+func checkDemoScenario(o *options) error {
+	if o.scenario == "" {
+		return nil
+	}
+	if !o.demo {
+		return usageError{"--scenario tells a story on the demo cluster: add --demo"}
+	}
+	if err := simcluster.CheckScenario(demoCluster(o.scenario)); err != nil {
+		return usageError{"--scenario: " + strings.TrimPrefix(err.Error(), "simcluster: ")}
+	}
+	return nil
+}
+
+// demoCluster is the cluster --demo runs: the default workload, where
+// several stories overlap, ten times faster than life; or one scenario in
+// real time, since the findings judge stories in wall time (how long a
+// condition held, spikes in the minute history).
+func demoCluster(scenario string) simcluster.Config {
+	if scenario != "" {
+		return simcluster.Config{Seed: 1, Speed: 1, Scenario: scenario}
+	}
+	return simcluster.Config{Seed: 1, Speed: 10}
 }

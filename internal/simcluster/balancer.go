@@ -52,6 +52,7 @@ type balancer struct {
 	rounds     int64  // rounds actually run: balancerStatus.numBalancerRounds
 	roundStart float64
 	inRound    bool
+	length     float64 // how long a round (and its migration) lasts: roundLength unless a scenario says
 	migrations int64
 	colls      []*shardedColl
 	changelog  []bson.D
@@ -64,11 +65,14 @@ type balancer struct {
 }
 
 func newBalancer(c *Cluster) *balancer {
-	b := &balancer{c: c, roundStart: -1, wakeCh: make(chan struct{})}
-	open := c.wallZero.Add(-time.Hour).UTC()
-	shut := c.wallZero.Add(6 * time.Hour).UTC()
+	b := &balancer{c: c, roundStart: -1, wakeCh: make(chan struct{}), length: c.scn.story.migrationSecs()}
+	// The window is in the config primary's time zone: this host's.
+	open, shut := c.wallZero.Add(-time.Hour).Local().Format("15:00"), c.wallZero.Add(6*time.Hour).Local().Format("15:00")
+	if o, s, ok := c.scn.story.balancerWindow(c.wallZero); ok {
+		open, shut = o, s
+	}
 	b.settings = bson.D{{Key: "_id", Value: "balancer"}, {Key: "mode", Value: "full"}, {Key: "stopped", Value: false},
-		{Key: "activeWindow", Value: bson.D{{Key: "start", Value: open.Format("15:00")}, {Key: "stop", Value: shut.Format("15:00")}}}}
+		{Key: "activeWindow", Value: bson.D{{Key: "start", Value: open}, {Key: "stop", Value: shut}}}}
 	for i, ns := range []string{"shop.orders", "shop.events"} {
 		coll := &shardedColl{ns: ns, uuid: uuidFor(c.cfg.Seed, i), epoch: objectIDFor(c.cfg.Seed, 900+i),
 			created: c.wallZero.Add(-40 * 24 * time.Hour), docsEach: 250000 / int64(i+1)}
@@ -111,7 +115,7 @@ func (b *balancer) insideWindowLocked(at time.Time) bool {
 	if !ok {
 		return true
 	}
-	hm := at.UTC().Format("15:04")
+	hm := at.Local().Format("15:04")
 	if start <= stop {
 		return hm >= start && hm < stop
 	}
@@ -122,8 +126,8 @@ func (b *balancer) insideWindowLocked(at time.Time) bool {
 func (b *balancer) advanceLocked(now time.Time) {
 	c := b.c
 	tau := c.tau(now)
-	if b.inRound && tau >= b.roundStart+roundLength {
-		b.endRoundLocked(b.roundStart + roundLength)
+	if b.inRound && tau >= b.roundStart+b.length {
+		b.endRoundLocked(b.roundStart + b.length)
 	}
 	next := float64(b.roundsDone+1) * roundEvery
 	// After a long jump of a fake clock only the last rounds matter.
@@ -133,11 +137,14 @@ func (b *balancer) advanceLocked(now time.Time) {
 	}
 	for next <= tau {
 		b.roundsDone++
+		if b.inRound && next >= b.roundStart+b.length { // a round longer than roundEvery ended
+			b.endRoundLocked(b.roundStart + b.length)
+		}
 		at := c.wallZero.Add(time.Duration(next / c.cfg.Speed * float64(time.Second)))
-		if b.enabledLocked() && b.insideWindowLocked(at) {
+		if !b.inRound && b.enabledLocked() && b.insideWindowLocked(at) {
 			b.startRoundLocked(next, at)
-			if tau >= next+roundLength {
-				b.endRoundLocked(next + roundLength)
+			if tau >= next+b.length {
+				b.endRoundLocked(next + b.length)
 			}
 		}
 		next += roundEvery
@@ -177,7 +184,7 @@ func (b *balancer) endRoundLocked(tau float64) {
 		from, to := b.movingFrom, b.movingTo
 		ch := b.firstChunkOn(coll, from)
 		b.migrations++
-		ms := int64(roundLength / b.c.cfg.Speed * 1000)
+		ms := int64(b.length / b.c.cfg.Speed * 1000)
 		steps := bson.D{{Key: "step 1 of 6", Value: int32(ms / 40)}, {Key: "step 2 of 6", Value: int32(ms / 20)}, {Key: "step 3 of 6", Value: int32(ms / 10)}, {Key: "step 4 of 6", Value: int32(ms / 2)}, {Key: "step 5 of 6", Value: int32(ms / 5)}, {Key: "step 6 of 6", Value: int32(ms / 20)}}
 		rng := bson.D{{Key: "min", Value: bson.D{{Key: "_id", Value: ch.min}}}, {Key: "max", Value: bson.D{{Key: "_id", Value: ch.max}}}}
 		if b.migrations%errorEvery == 0 {
@@ -201,7 +208,7 @@ func (b *balancer) endRoundLocked(tau float64) {
 	}
 	b.actionlog = append(b.actionlog, bson.D{{Key: "_id", Value: objectIDFor(b.c.cfg.Seed, 90000+int(b.rounds))}, {Key: "server", Value: b.configPrimaryAddr()},
 		{Key: "time", Value: bson.NewDateTimeFromTime(at)}, {Key: "what", Value: "balancer.round"}, {Key: "ns", Value: ""},
-		{Key: "details", Value: bson.D{{Key: "executionTimeMillis", Value: int32(roundLength / b.c.cfg.Speed * 1000)}, {Key: "errorOccured", Value: false}, {Key: "candidateChunks", Value: moved}, {Key: "chunksMoved", Value: moved}}}})
+		{Key: "details", Value: bson.D{{Key: "executionTimeMillis", Value: int32(b.length / b.c.cfg.Speed * 1000)}, {Key: "errorOccured", Value: false}, {Key: "candidateChunks", Value: moved}, {Key: "chunksMoved", Value: moved}}}})
 	if len(b.actionlog) > 100 {
 		b.actionlog = b.actionlog[len(b.actionlog)-100:]
 	}

@@ -244,5 +244,5 @@ func (n *node) shardMigrationDocsLocked(coll string) []bson.D {
 			docs = append(docs, d.doc)
 		}
 	}
-	return docs
+	return append(docs, n.c.scn.story.rangeDeletions(n, n.c.tau(n.c.cfg.Now()))...)
 }

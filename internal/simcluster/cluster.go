@@ -71,6 +71,10 @@ type Config struct {
 	// data, priority0, hidden, delayed=SECONDS, arbiter (e.g.
 	// "data,data,hidden,arbiter"); it overrides Members. See CheckMembersSpec.
 	MembersSpec string
+	// Scenario, when set, is one incident story told on a calm cluster
+	// (see ScenarioNames and scenarios.go); "" runs the default demo
+	// workload, where several stories overlap.
+	Scenario string
 }
 
 // NodeInfo names one simulated node.
@@ -85,6 +89,7 @@ type NodeInfo struct {
 // Cluster is a running simulated deployment.
 type Cluster struct {
 	cfg          Config
+	scn          *scenario   // the story the workload tells, from Config.Scenario
 	wallZero     time.Time   // Now() at Start: workload time 0
 	major, minor int         // the simulated release, from Config.Version
 	cmdNames     [2][]string // metrics.commands lists: mongod, mongos
@@ -115,7 +120,11 @@ func Start(cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{cfg: cfg, wallZero: cfg.Now(), byAddr: map[string]*node{}, major: major, minor: minor,
+	scn, err := scenarioFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{cfg: cfg, scn: scn, wallZero: cfg.Now(), byAddr: map[string]*node{}, major: major, minor: minor,
 		kills: map[string]killState{}, ended: map[string]time.Time{}}
 	c.cmdNames = [2][]string{commandNamesFor(c, false), commandNamesFor(c, true)}
 	c.roles = map[wire.Role]RoleDef{}

@@ -21,7 +21,7 @@ const (
 // simConnTarget is how many simulated client connections the node has at
 // tau, climbing during spikes.
 func (n *node) simConnTarget(tau float64) int {
-	sim := n.load.connBase + n.load.connSpike*spikeProgress(tau)
+	sim := n.load.connBase + n.load.connSpike*spikeProgress(tau) + n.c.scn.story.conns(n, tau)
 	sim *= 1 + 0.05*math.Sin(2*math.Pi*tau/wobblePer)
 	return int(sim)
 }
@@ -29,11 +29,11 @@ func (n *node) simConnTarget(tau float64) int {
 // idleConnectionOps fills the simulated connections that the workload's
 // ops (busy distinct connection ids) do not hold with idle ones.
 func (n *node) idleConnectionOps(tau float64, busy int) []simOp {
-	want := n.simConnTarget(tau) - busy
+	out := n.c.scn.story.idleConns(n, tau) // a scenario's, then the pool's
+	want := n.simConnTarget(tau) - busy - len(out)
 	if want <= 0 {
-		return nil
+		return out
 	}
-	out := make([]simOp, 0, want)
 	for k := 0; k < want; k++ {
 		out = append(out, n.idlePooledConn(k))
 	}

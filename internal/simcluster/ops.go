@@ -84,7 +84,8 @@ func (n *node) workloadOpsLocked(now time.Time) []simOp {
 		return nil
 	case n.rs != nil && !n.isPrimaryLocked():
 		ops = append(ops, sys(2, "ReplBatcher"), sys(3, "OplogApplier-0"), sys(5, "monitoring-keys-for-HMAC"))
-		if n.rs.shardIdx == indexBuildShard(c) {
+		ops = append(ops, c.scn.story.ops(n, tau)...)
+		if n.rs.shardIdx == indexBuildShard(c) && c.scn.indexBuild {
 			ops = append(ops, n.indexBuildOps(tau, true)...)
 		}
 		return ops
@@ -117,10 +118,11 @@ func (n *node) workloadOpsLocked(now time.Time) []simOp {
 		shard = n.rs.shardIdx
 	}
 	ops = append(ops, n.shortOps(tau)...)
-	if shard == 0 {
+	ops = append(ops, c.scn.story.ops(n, tau)...)
+	if shard == 0 && c.scn.analytics {
 		ops = append(ops, n.analyticsOps(tau)...)
 	}
-	if shard == indexBuildShard(c) {
+	if shard == indexBuildShard(c) && c.scn.indexBuild {
 		ops = append(ops, n.indexBuildOps(tau, false)...)
 	}
 	ops = append(ops, n.ttlOps(tau)...)
@@ -222,11 +224,12 @@ func (n *node) indexBuildOps(tau float64, secondary bool) []simOp {
 	return []simOp{build, wait}
 }
 
-// ttlOps is the TTL monitor deleting expired sessions for 5 s every minute.
+// ttlOps is the TTL monitor deleting expired sessions for 5 s every minute
+// (longer in a scenario's mass expiry).
 func (n *node) ttlOps(tau float64) []simOp {
 	k := math.Floor(tau / 60)
 	at := tau - k*60
-	if at >= 5 {
+	if at >= n.c.scn.story.ttlPass(n, k) {
 		return nil
 	}
 	return []simOp{{opid: opidFor(n, "ttl", int64(k)), desc: "TTLMonitor", op: "remove", ns: "shop.sessions", system: true, active: true,

@@ -232,6 +232,9 @@ func (n *node) oplogSectionLocked(now time.Time) bson.D {
 // The window is a steady 30-odd hours: truncation keeps pace with writes.
 func (n *node) oplogBoundsLocked(now time.Time) (first, last time.Time) {
 	window := time.Duration(30+n.rs.shardIdx%4*3) * time.Hour
+	if w, ok := n.c.scn.story.oplogWindow(n, n.c.tau(now)); ok {
+		window = w
+	}
 	last = n.c.appliedLocked(n.rs, n.member, now)
 	return last.Add(-window).Truncate(time.Second), last
 }
@@ -252,6 +255,9 @@ func (s *statusCtx) replMetrics() bson.D {
 	buffered := int64(0)
 	if !s.primary {
 		buffered = int64(s.lag * 40)
+	}
+	if b, ok := s.n.c.scn.story.replBuffer(s.n, s.tau, s.lag); ok {
+		buffered = b
 	}
 	batches := applied / 30
 	return bson.D{
@@ -282,6 +288,7 @@ func (s *statusCtx) replMetrics() bson.D {
 func sectMetrics(s *statusCtx) any {
 	doc := s.ops
 	ttlPasses := int64(s.uptime / 60)
+	ttlDeleted := doc[opDelete]/3 + int64(s.n.c.scn.story.ttlDeleted(s.n, s.tau)/s.n.c.cfg.Speed)
 	live := map[string]any{
 		"cursor": bson.D{
 			{Key: "moreThanOneBatch", Value: doc[opGetmore] / 4},
@@ -290,10 +297,10 @@ func sectMetrics(s *statusCtx) any {
 			{Key: "lifespan", Value: bson.D{{Key: "greaterThanOrEqual10Minutes", Value: int64(2)}, {Key: "lessThan1Second", Value: doc[opQuery] / 8}, {Key: "lessThan5Seconds", Value: doc[opQuery] / 90}, {Key: "lessThan15Seconds", Value: int64(40)}, {Key: "lessThan30Seconds", Value: int64(10)}, {Key: "lessThan1Minute", Value: int64(5)}, {Key: "lessThan10Minutes", Value: int64(3)}}},
 			{Key: "open", Value: bson.D{{Key: "noTimeout", Value: int64(0)}, {Key: "pinned", Value: int64(1)}, {Key: "multiTarget", Value: int64(0)}, {Key: "singleTarget", Value: int64(0)}, {Key: "total", Value: int64(3 + 10*s.hot)}}},
 		},
-		"document":      bson.D{{Key: "deleted", Value: doc[opDelete]}, {Key: "inserted", Value: doc[opInsert]}, {Key: "returned", Value: doc[opQuery] * 12}, {Key: "updated", Value: doc[opUpdate]}},
+		"document":      bson.D{{Key: "deleted", Value: doc[opDelete]}, {Key: "inserted", Value: doc[opInsert]}, {Key: "returned", Value: doc[opQuery] * 12}, {Key: "updated", Value: s.n.c.scn.story.docsUpdated(s.n, doc[opUpdate])}},
 		"operation":     bson.D{{Key: "killedDueToMaxTimeMSExpired", Value: int64(0)}, {Key: "numConnectionNetworkTimeouts", Value: int64(0)}, {Key: "scanAndOrder", Value: doc[opQuery] / 40}, {Key: "totalTimeWaitingBeforeConnectionTimeoutMillis", Value: int64(0)}, {Key: "unsendableCompletedResponses", Value: int64(0)}, {Key: "writeConflicts", Value: doc[opUpdate] / 900}},
 		"queryExecutor": bson.D{{Key: "scanned", Value: doc[opQuery] * 15}, {Key: "scannedObjects", Value: doc[opQuery] * 22}, {Key: "collectionScans", Value: bson.D{{Key: "nonTailable", Value: doc[opQuery] / 300}, {Key: "total", Value: doc[opQuery]/300 + 4}}}},
-		"ttl":           bson.D{{Key: "deletedDocuments", Value: doc[opDelete] / 3}, {Key: "passes", Value: ttlPasses}, {Key: "subPasses", Value: ttlPasses}},
+		"ttl":           bson.D{{Key: "deletedDocuments", Value: ttlDeleted}, {Key: "passes", Value: ttlPasses}, {Key: "subPasses", Value: ttlPasses}},
 	}
 	if s.n.rs != nil {
 		live["repl"] = s.replMetrics()

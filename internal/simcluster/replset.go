@@ -50,7 +50,7 @@ func (c *Cluster) newSet(name string, kind nodeKind, members int) *replSet {
 		n.spans = []roleSpan{{0, i == 0}}
 		rs.members = append(rs.members, n)
 	}
-	if kind == kindShard && rs.shardIdx == 0 && members > 1 && !rs.members[members-1].mcfg.arbiter {
+	if kind == kindShard && rs.shardIdx == 0 && members > 1 && !rs.members[members-1].mcfg.arbiter && c.scn.lagEpisodes {
 		rs.lagMember = members - 1
 	}
 	for _, n := range rs.members {
@@ -86,6 +86,9 @@ func (c *Cluster) lagLocked(rs *replSet, member int, tau float64) float64 {
 		return 0
 	}
 	if s, ok := rs.lagFault[member]; ok {
+		return s
+	}
+	if s, ok := c.scn.story.lag(rs, member, tau); ok {
 		return s
 	}
 	if d := rs.members[member].mcfg.delaySecs; d > 0 {

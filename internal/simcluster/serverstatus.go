@@ -252,7 +252,7 @@ func (n *node) statusContext(r *request) *statusCtx {
 	s.conns = n.connectionsLocked(now)
 	s.created = n.totalCreatedLocked(tau)
 	if s.primary {
-		s.hot = spikeProgress(tau)
+		s.hot = c.scn.hot(tau)
 	}
 	s.active = 2 + int64(float64(s.conns)*0.05*(1+3*s.hot))
 	s.sharding = n.shardingSectionLocked()

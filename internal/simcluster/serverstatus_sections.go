@@ -21,7 +21,7 @@ func sectConnections(s *statusCtx) any {
 	exhaustHello, exhaustIsMaster := s.n.srv.ExhaustCounts()
 	return bson.D{
 		{Key: "current", Value: int32(s.conns)},
-		{Key: "available", Value: int32(838860 - s.conns)},
+		{Key: "available", Value: int32(s.n.c.scn.connLimit(s.n) - s.conns)},
 		{Key: "totalCreated", Value: int32(s.created)},
 		{Key: "rejected", Value: int32(0)},
 		{Key: "active", Value: int32(s.active)},
@@ -36,6 +36,9 @@ func sectConnections(s *statusCtx) any {
 // queued is how many operations wait for a ticket: only on a primary
 // during the analytics spike, more on the hot shard.
 func queued(s *statusCtx) (readers, writers int32) {
+	if r, w, decided := s.n.c.scn.queued(s); decided {
+		return r, w
+	}
 	if s.hot == 0 {
 		return 0, 0
 	}

@@ -57,31 +57,14 @@ func (s rateShape) scaled(f float64) rateShape {
 	return rateShape{base: s.base * f, wobble: s.wobble, phase: s.phase, spike: s.spike * f}
 }
 
-func inSpike(tau float64) bool {
-	if tau < spikeOffset {
-		return false
-	}
-	return math.Mod(tau-spikeOffset, spikePeriod) < spikeLength
-}
+func inSpike(tau float64) bool { return analyticsSpikes.in(tau) }
 
 // spikeProgress is 0 outside a spike and climbs 0→1 through one, for
 // quantities (connections, queues) that build up during the spike.
-func spikeProgress(tau float64) float64 {
-	if !inSpike(tau) {
-		return 0
-	}
-	return math.Mod(tau-spikeOffset, spikePeriod) / spikeLength
-}
+func spikeProgress(tau float64) float64 { return analyticsSpikes.progress(tau) }
 
 // spikeTime is how long tau has spent inside spikes since 0.
-func spikeTime(tau float64) float64 {
-	if tau <= spikeOffset {
-		return 0
-	}
-	full := math.Floor((tau - spikeOffset) / spikePeriod)
-	part := math.Min(math.Mod(tau-spikeOffset, spikePeriod), spikeLength)
-	return full*spikeLength + part
-}
+func spikeTime(tau float64) float64 { return analyticsSpikes.timeIn(tau) }
 
 // nodeLoad is one node's workload, fixed at Start from the seed.
 type nodeLoad struct {
@@ -94,14 +77,6 @@ type nodeLoad struct {
 	uptime0     float64 // seconds the node had been up at Start
 	connBase    float64
 	connSpike   float64
-}
-
-// shardFactor makes shard0 the hot shard: about 3x the others' traffic.
-func shardFactor(shard int) float64 {
-	if shard == 0 {
-		return 3
-	}
-	return 1
 }
 
 // primaryShapes is a data-bearing primary's traffic: updates nearly as
@@ -132,7 +107,7 @@ func newLoad(seed int64, n *node, nShards int) nodeLoad {
 	switch n.kind {
 	case kindMongos:
 		for s := 0; s < nShards; s++ {
-			sh := primaryShapes(rand.New(rand.NewPCG(uint64(seed), uint64(1000+s))), shardFactor(s))
+			sh := n.c.scn.mix(primaryShapes(rand.New(rand.NewPCG(uint64(seed), uint64(1000+s))), n.c.scn.shardFactor(s)))
 			for i := range l.primary {
 				l.primary[i].base += sh[i].base
 				l.primary[i].spike += sh[i].spike
@@ -151,10 +126,11 @@ func newLoad(seed int64, n *node, nShards int) nodeLoad {
 		if n.rs != nil {
 			shard = n.rs.shardIdx
 		}
-		l.primary = primaryShapes(rand.New(rand.NewPCG(uint64(seed), uint64(1000+shard))), shardFactor(shard))
+		l.primary = n.c.scn.mix(primaryShapes(rand.New(rand.NewPCG(uint64(seed), uint64(1000+shard))), n.c.scn.shardFactor(shard)))
 		l.secondary = secondaryShapes(rng)
-		l.connBase, l.connSpike = 40*shardFactor(shard), 60*shardFactor(shard)
+		l.connBase, l.connSpike = 40*n.c.scn.shardFactor(shard), 60*n.c.scn.shardFactor(shard)
 	}
+	l.connSpike = n.c.scn.connSpike(l.connSpike)
 	for i := range l.initial {
 		l.initial[i] = math.Floor(l.uptime0 * l.primary[i].base * 0.8)
 	}
@@ -199,8 +175,9 @@ func (n *node) countersLocked(tau float64) [numOpKinds]int64 {
 	if len(spans) == 0 {
 		spans = []roleSpan{{0, true}}
 	}
+	story := n.c.scn.story.counts(n, tau)
 	for i := range out {
-		total := n.load.initial[i]
+		total := n.load.initial[i] + story[i]/n.c.cfg.Speed
 		for k, sp := range spans {
 			end := tau
 			if k+1 < len(spans) {
@@ -224,8 +201,9 @@ func (n *node) countersLocked(tau float64) [numOpKinds]int64 {
 // while this node was secondary.
 func (n *node) replCountersLocked(tau float64) [numOpKinds]int64 {
 	var out [numOpKinds]int64
+	story := n.c.scn.story.replCounts(n, tau)
 	for i, v := range n.load.initialRepl {
-		out[i] = int64(v)
+		out[i] = int64(v + story[i]/n.c.cfg.Speed)
 	}
 	for k, sp := range n.spans {
 		if sp.primary {
@@ -248,5 +226,5 @@ func (n *node) replCountersLocked(tau float64) [numOpKinds]int64 {
 
 func (n *node) totalCreatedLocked(tau float64) int64 {
 	created := rateShape{base: 0.4, spike: n.load.connSpike / spikeLength}
-	return int64(n.load.connBase*20 + created.integral(tau)/n.c.cfg.Speed)
+	return int64(n.load.connBase*20 + (created.integral(tau)+n.c.scn.story.created(n, tau))/n.c.cfg.Speed)
 }
