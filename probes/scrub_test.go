@@ -35,7 +35,7 @@ func sameSnapshot(t *testing.T, what string, got, want Snapshot) {
 // back from the newest. (-short: 6 shards, 150 ops, 300 kept.)
 func TestHistoryAtRebuildsEverySnapshot(t *testing.T) {
 	kept, added, shards, ops := 600, 700, 30, 500
-	if testing.Short() {
+	if testing.Short() || raceEnabled { // full size in .ci/run's run without -race
 		kept, added, shards, ops = 300, 360, 6, 150
 	}
 	newGen := func() *snapGen { return newSnapGen(7, shards, ops, 20) }
@@ -261,7 +261,7 @@ func setRandomLeaf(rng *rand.Rand, v reflect.Value) {
 // per snapshot, a small fraction of what one whole snapshot holds.
 func TestScrubMemoryGrowsWithChanges(t *testing.T) {
 	kept, added := 600, 700
-	if testing.Short() {
+	if testing.Short() || raceEnabled { // full size in .ci/run's run without -race
 		kept, added = 200, 260
 	}
 	gen := newSnapGen(11, 30, 500, 20)
