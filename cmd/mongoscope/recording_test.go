@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,7 +104,7 @@ func TestRecordingStopIsToldToTheOperator(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	if n, _ := loadRecording(r); len(n) == 0 || len(n) >= 20 {
+	if n, _ := readRecording(r); len(n) == 0 || len(n) >= 20 {
 		t.Fatalf("the bounded recording holds %d snapshots", len(n))
 	}
 }
@@ -130,7 +128,7 @@ func TestRecordAppendAddsToARecording(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	if snaps, damage := loadRecording(r); len(snaps) != 5 || damage != nil {
+	if snaps, damage := readRecording(r); len(snaps) != 5 || damage != nil {
 		t.Fatalf("appended recording: %d snapshots, %v", len(snaps), damage)
 	}
 	notes := filepath.Join(t.TempDir(), "notes.txt")
@@ -139,21 +137,5 @@ func TestRecordAppendAddsToARecording(t *testing.T) {
 	_, err = recordTo(context.Background(), o, &session{}, make(chan probes.Snapshot), false, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "--record "+notes+": cannot append: "+notes+" is not a mongoscope recording") {
 		t.Fatalf("--record-append to a file that is no recording: %v", err)
-	}
-}
-
-// loadRecording reads every whole snapshot of a recording; the error says
-// where damage stopped it (nil at a clean end).
-func loadRecording(r *record.Reader) ([]probes.Snapshot, error) {
-	var out []probes.Snapshot
-	for {
-		s, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-		out = append(out, s)
 	}
 }
