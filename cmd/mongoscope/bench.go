@@ -217,22 +217,25 @@ func (b *bench) fillHistory(p *probes.Poller, snaps <-chan probes.Snapshot, hist
 	return nil
 }
 
-// steadyStates polls at the interval, keeping the history as the TUI does:
-// with mongoscope's collector setting, with the 52 MiB soft memory limit
-// mongoscope used to set, and with Go's defaults.
+// steadyStates polls at the interval, keeping the history as the TUI does,
+// under each collector setting in turn: mongoscope's (memlimit.go), GOGC
+// 25, the 52 MiB soft memory limit mongoscope used to set, Go's defaults.
 func (b *bench) steadyStates(ctx context.Context, snaps <-chan probes.Snapshot, hist *probes.History) {
-	gcPercent := debug.SetGCPercent(-1)
-	debug.SetGCPercent(gcPercent)
 	phases := []struct {
 		name      string
 		gcPercent int
-		limit     int64
-	}{{fmt.Sprintf("mongoscope's setting (GOGC %d)", gcPercent), gcPercent, math.MaxInt64},
-		{"the old 52 MiB soft limit (GOGC 100)", 100, 52 << 20},
+		limit     int64 // 0: mongoscope's, following the live heap
+	}{{"mongoscope's setting (limit follows the live heap)", 100, 0},
+		{"GOGC 25, no limit", 25, math.MaxInt64},
+		{"the old fixed 52 MiB soft limit", 100, 52 << 20},
 		{"Go's defaults (GOGC 100, no limit)", 100, math.MaxInt64}}
+	tuned := memoryTuning.Load()
 	for i, ph := range phases {
 		debug.SetGCPercent(ph.gcPercent)
-		debug.SetMemoryLimit(ph.limit)
+		memoryTuning.Store(ph.limit == 0 && tuned)
+		if ph.limit != 0 {
+			debug.SetMemoryLimit(ph.limit)
+		}
 		before := b.served(ctx)
 		cpu, polls, gcs := b.steady(snaps, hist, i == 0)
 		heap, rss := memory()
@@ -243,8 +246,8 @@ func (b *bench) steadyStates(ctx context.Context, snaps <-chan probes.Snapshot, 
 			b.load(ctx, before, polls)
 		}
 	}
-	debug.SetGCPercent(gcPercent)
-	debug.SetMemoryLimit(math.MaxInt64)
+	debug.SetGCPercent(100)
+	memoryTuning.Store(tuned)
 }
 
 // steady polls for the duration; it returns the CPU used (% of a core),

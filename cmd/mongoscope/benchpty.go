@@ -152,8 +152,11 @@ func statusMiB(status, field string) float64 {
 }
 
 // quit presses q and waits for the program to end; it returns the peak
-// resident memory the program reached.
+// resident memory the program reached (VmHWM: since its exec, so the
+// parent's memory the child shared before it is not counted).
 func (r *ptyRun) quit(within time.Duration) (peakMiB float64, err error) {
+	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", r.cmd.Process.Pid))
+	peakMiB = statusMiB(string(status), "VmHWM:")
 	r.tty.Write([]byte("q"))
 	defer r.tty.Close()
 	select {
@@ -163,5 +166,30 @@ func (r *ptyRun) quit(within time.Duration) (peakMiB float64, err error) {
 		<-r.exited
 		return 0, errors.New("mongoscope did not quit on q")
 	}
-	return peakRSSMiB(r.cmd.ProcessState), err
+	return peakMiB, err
+}
+
+// pressAnyOutput writes a key's bytes and times until the program writes
+// anything: for a screen where nothing else changes (a paused replay).
+func (r *ptyRun) pressAnyOutput(key string) (time.Duration, error) {
+	r.mark()
+	start := time.Now()
+	if _, err := r.tty.Write([]byte(key)); err != nil {
+		return 0, err
+	}
+	deadline := time.NewTimer(20 * time.Second)
+	defer deadline.Stop()
+	for {
+		r.mu.Lock()
+		n := r.out.Len()
+		r.mu.Unlock()
+		if n > 0 {
+			return time.Since(start), nil
+		}
+		select {
+		case <-r.arrived:
+		case <-deadline.C:
+			return 0, fmt.Errorf("nothing was drawn in 20s after %q", key)
+		}
+	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"syscall"
 	"time"
 )
@@ -21,6 +20,3 @@ func cpuTime() time.Duration {
 func filetimeDuration(f syscall.Filetime) time.Duration {
 	return time.Duration(uint64(f.HighDateTime)<<32|uint64(f.LowDateTime)) * 100
 }
-
-// peakRSSMiB is 0: Windows does not report a child's peak memory this way.
-func peakRSSMiB(*os.ProcessState) float64 { return 0 }
