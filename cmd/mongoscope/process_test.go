@@ -159,14 +159,3 @@ func TestConnectAsAProcess(t *testing.T) {
 		}
 	})
 }
-
-// freePort is a port nobody listens on: one just listened on and closed.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}

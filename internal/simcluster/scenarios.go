@@ -335,14 +335,6 @@ func (n *node) dataPrimaryLocked() bool {
 	return n.kind == kindStandalone || n.kind == kindShard && n.isPrimaryLocked()
 }
 
-// shardIdx is the node's shard (0 off shards).
-func (n *node) shardIdx() int {
-	if n.rs == nil {
-		return 0
-	}
-	return n.rs.shardIdx
-}
-
 // onShard says whether the node is in the story's shard: the i-th, or the
 // last when there are fewer.
 func (n *node) onShard(i int) bool {

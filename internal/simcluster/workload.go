@@ -38,14 +38,6 @@ type rateShape struct {
 	base, wobble, phase, spike float64
 }
 
-func (s rateShape) at(tau float64) float64 {
-	r := s.base * (1 + s.wobble*math.Sin(2*math.Pi*tau/wobblePer+s.phase))
-	if inSpike(tau) {
-		r += s.spike
-	}
-	return r
-}
-
 // integral is ∫₀^tau r.
 func (s rateShape) integral(tau float64) float64 {
 	w := 2 * math.Pi / wobblePer
@@ -56,8 +48,6 @@ func (s rateShape) integral(tau float64) float64 {
 func (s rateShape) scaled(f float64) rateShape {
 	return rateShape{base: s.base * f, wobble: s.wobble, phase: s.phase, spike: s.spike * f}
 }
-
-func inSpike(tau float64) bool { return analyticsSpikes.in(tau) }
 
 // spikeProgress is 0 outside a spike and climbs 0→1 through one, for
 // quantities (connections, queues) that build up during the spike.
