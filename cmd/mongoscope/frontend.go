@@ -175,7 +175,8 @@ func replayTUI(h record.Header, player *record.Player, notice string, stderr io.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	m := tui.New(tui.Options{Snapshots: player.Run(ctx), ReadOnly: true, Interval: h.Interval, Replay: player,
-		Title: "replay of " + h.Deployment.Name, Notice: notice, ASCII: !utf8Locale(os.Environ())})
+		Title: "replay of " + h.Deployment.Name, Notice: notice, ASCII: !utf8Locale(os.Environ()),
+		Marks: damageMark(player)})
 	prog, stopResizes, err := newProgram(ctx, m)
 	if err == nil {
 		defer stopResizes()
@@ -186,6 +187,17 @@ func replayTUI(h record.Header, player *record.Player, notice string, stderr io.
 		return exitFailure
 	}
 	return exitOK
+}
+
+// damageMark puts a damaged recording's notice in the header as soon as
+// the player (or its index, built in the background) meets the damage.
+func damageMark(player *record.Player) func() []string {
+	return func() []string {
+		if err := player.Err(); err != nil {
+			return []string{"DAMAGED: " + err.Error() + "; replaying what came before"}
+		}
+		return nil
+	}
 }
 
 // The largest terminal drawn, in cells: the renderer keeps cells for the

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"github.com/mongoscope/mongoscope/probes"
+	"github.com/mongoscope/mongoscope/probes/record"
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestUTF8Locale(t *testing.T) {
@@ -39,5 +42,30 @@ func TestDemoAuditLogIsTemporary(t *testing.T) {
 	s = &session{}
 	if _, err := s.openAudit(&options{auditLog: real}); err != nil || s.auditLog != real {
 		t.Fatalf("not a demo: audits to %q (%v)", s.auditLog, err)
+	}
+}
+
+// A damaged recording says so in the TUI's header once the damage is met.
+func TestReplayHeaderSaysTheRecordingIsDamaged(t *testing.T) {
+	path := t.TempDir() + "/rec.gz"
+	w, err := record.Create(path, record.Header{Interval: time.Second}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		w.Write(probes.Snapshot{TakenAt: time.Unix(int64(100+i), 0)})
+	}
+	w.Close()
+	b, _ := os.ReadFile(path)
+	os.WriteFile(path, b[:len(b)-20], 0o600)
+	rec, err := record.OpenRecording(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	rec.Wait()
+	marks := damageMark(record.NewPlayer(rec))()
+	if len(marks) != 1 || !strings.Contains(marks[0], "DAMAGED") || !strings.Contains(marks[0], "damaged after 4 snapshots") {
+		t.Fatalf("header marks: %q", marks)
 	}
 }
