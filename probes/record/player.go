@@ -67,10 +67,12 @@ func (p *Player) step(ctx context.Context, out chan<- probes.Snapshot) bool {
 			p.skip(pos, err)
 			return true
 		}
+		was := p.show(pos, s.TakenAt) // before the send: whoever receives it sees its Position
 		select {
 		case out <- s:
-			p.sent(pos, s.TakenAt)
+			p.sent(pos)
 		case <-p.wake:
+			p.show(-1, was)
 			return true
 		case <-ctx.Done():
 			return false
@@ -87,13 +89,22 @@ func (p *Player) step(ctx context.Context, out chan<- probes.Snapshot) bool {
 	return true
 }
 
-func (p *Player) sent(pos int, at time.Time) {
+// show makes at, the time of snapshot pos, the time shown and returns the
+// one it replaces.
+func (p *Player) show(pos int, at time.Time) time.Time {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if pos == 0 {
 		p.first = at
 	}
+	was := p.shown
 	p.shown = at
+	return was
+}
+
+func (p *Player) sent(pos int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.pos == pos { // not moved by a seek meanwhile
 		p.pos++
 		p.sought = false
