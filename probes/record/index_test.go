@@ -1,7 +1,6 @@
 package record
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"os"
@@ -108,16 +107,7 @@ func TestReplayMemoryIndependentOfLength(t *testing.T) {
 		runtime.ReadMemStats(&ms)
 		peak = max(peak, ms.HeapInuse)
 	}
-	rec, err := OpenRecording(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rec.Close()
-	p := NewPlayer(rec)
-	p.SetSpeed(60)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	out := p.Run(ctx)
+	rec, p, out := playAt60(t, path)
 	if s := <-out; s.OpsTotal != 0 {
 		t.Fatalf("the first snapshot sent is %d", s.OpsTotal)
 	}

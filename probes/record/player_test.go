@@ -25,16 +25,7 @@ func next(t *testing.T, ch <-chan probes.Snapshot) probes.Snapshot {
 func TestReplaySeekAfterTheEndPlays(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "rec.gz")
 	writeRecording(t, path, 5, 16)
-	rec, err := OpenRecording(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rec.Close()
-	p := NewPlayer(rec)
-	p.SetSpeed(60)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ch := p.Run(ctx)
+	_, p, ch := playAt60(t, path)
 	var taken []time.Time
 	for range 5 {
 		taken = append(taken, next(t, ch).TakenAt)
@@ -51,4 +42,20 @@ func TestReplaySeekAfterTheEndPlays(t *testing.T) {
 	if s := next(t, ch); !s.TakenAt.Equal(taken[1]) {
 		t.Fatalf("after seeking back 3 s from the last snapshot it plays %v, want %v", s.TakenAt, taken[1])
 	}
+}
+
+// playAt60 opens the recording at path and plays it at 60x until the test
+// ends.
+func playAt60(t *testing.T, path string) (*Recording, *Player, <-chan probes.Snapshot) {
+	t.Helper()
+	rec, err := OpenRecording(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rec.Close() })
+	p := NewPlayer(rec)
+	p.SetSpeed(60)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	return rec, p, p.Run(ctx)
 }
