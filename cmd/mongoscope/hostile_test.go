@@ -17,7 +17,6 @@ import (
 	"github.com/mongoscope/mongoscope/internal/simcluster"
 	"github.com/mongoscope/mongoscope/internal/simcluster/wire"
 	"github.com/mongoscope/mongoscope/probes"
-	"github.com/mongoscope/mongoscope/tui"
 )
 
 // Hostile text: an OSC 52 clipboard write, a clear screen, SGR 8
@@ -201,18 +200,7 @@ func (o *operatorView) enter() {
 func TestHostileTextIsShownNotInterpreted(t *testing.T) {
 	h := startHostileServer(t)
 	hostileClient(t, h)
-	p, err := probes.NewPoller(probes.Config{URI: h.uri(), Interval: 200 * time.Millisecond, ConnectTimeout: 3 * time.Second, ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if _, err := p.Connect(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); p.Close(context.Background()) })
-	var m tea.Model = tui.New(tui.Options{Interval: 200 * time.Millisecond, ReadOnly: true, Actor: p, Context: ctx})
-	m, _ = m.Update(tea.WindowSizeMsg{Width: 200, Height: 50})
-	o := &operatorView{t: t, m: m, snaps: p.Run(ctx)}
+	o := operatorViewOn(t, h.uri(), 200, 200*time.Millisecond, nil)
 	o.until("shop.orders␛[2J<U+202E>", 20)
 	if bad := interpretable(o.m.View().Content); bad != "" {
 		t.Fatalf("the ops table holds %q:\n%q", bad, o.m.View().Content)

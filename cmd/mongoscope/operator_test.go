@@ -27,7 +27,14 @@ type operatorView struct {
 
 func newOperatorView(t *testing.T, sim *simcluster.Cluster, interval time.Duration, audit *probes.AuditLog) *operatorView {
 	t.Helper()
-	p, err := probes.NewPoller(probes.Config{URI: sim.URI(), Interval: interval, ConnectTimeout: 3 * time.Second,
+	return operatorViewOn(t, sim.URI(), 160, interval, audit)
+}
+
+// operatorViewOn is an operatorView of any server, width columns wide (50
+// rows); without an audit log it is read-only.
+func operatorViewOn(t *testing.T, uri string, width int, interval time.Duration, audit *probes.AuditLog) *operatorView {
+	t.Helper()
+	p, err := probes.NewPoller(probes.Config{URI: uri, Interval: interval, ConnectTimeout: 3 * time.Second,
 		ReadOnly: audit == nil, Audit: audit})
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +45,7 @@ func newOperatorView(t *testing.T, sim *simcluster.Cluster, interval time.Durati
 	}
 	t.Cleanup(func() { cancel(); p.Close(context.Background()) })
 	var m tea.Model = tui.New(tui.Options{Interval: interval, ReadOnly: audit == nil, Actor: p, Context: ctx})
-	m, _ = m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+	m, _ = m.Update(tea.WindowSizeMsg{Width: width, Height: 50})
 	return &operatorView{t: t, m: m, snaps: p.Run(ctx)}
 }
 

@@ -13,12 +13,9 @@ import (
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
-
 	"github.com/mongoscope/mongoscope/internal/safetext"
 	"github.com/mongoscope/mongoscope/internal/simcluster"
 	"github.com/mongoscope/mongoscope/probes"
-	"github.com/mongoscope/mongoscope/tui"
 )
 
 // An audit log that is not a regular file mongoscope may append to is
@@ -73,18 +70,7 @@ func TestHostileOpInTheKillDialogAndTheAuditLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := probes.NewPoller(probes.Config{URI: h.uri(), Interval: 200 * time.Millisecond, ConnectTimeout: 3 * time.Second, Audit: audit})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if _, err := p.Connect(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cancel(); p.Close(context.Background()) })
-	var m tea.Model = tui.New(tui.Options{Interval: 200 * time.Millisecond, Actor: p, Context: ctx})
-	m, _ = m.Update(tea.WindowSizeMsg{Width: 200, Height: 50})
-	o := &operatorView{t: t, m: m, snaps: p.Run(ctx)}
+	o := operatorViewOn(t, h.uri(), 200, 200*time.Millisecond, audit)
 	o.until("shop.orders␛[2J<U+202E>", 20)
 	for _, k := range "3/4242" {
 		o.key(string(k))
