@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 )
@@ -50,7 +51,7 @@ func (r Rates) Total() float64 {
 // by a different amount than ours (a rate over a wrong time is a wrong rate).
 func rateGap(prev, cur *statusSample) string {
 	a, b := prev.s, cur.s
-	if why := firstNonEmpty(b.badIn("opcounters"), a.badIn("opcounters")); why != "" {
+	if why := cmp.Or(b.badIn("opcounters"), a.badIn("opcounters")); why != "" {
 		return why + ": no rate"
 	}
 	switch {
@@ -113,7 +114,7 @@ func (t *statusTotals) add(n Node, st *state, pair *statusPair) {
 	}
 	t.queues.Nodes[n.Address] = nodeQueues(cur, pair)
 	if pair.prev == nil || pair.gap != "" || cur.badIn("opcounters") != "" {
-		t.missing(n, st, firstNonEmpty(pair.gap, cur.badIn("opcounters"), "rates need two samples"))
+		t.missing(n, st, cmp.Or(pair.gap, cur.badIn("opcounters"), "rates need two samples"))
 		return
 	}
 	prev, dt := pair.prev.s, pair.cur.at.Sub(pair.prev.at)
@@ -153,7 +154,7 @@ func (t *statusTotals) into(snap *Snapshot) {
 	}
 	snap.Connections, snap.Queues = t.conns, t.queues
 	if !t.anyRate {
-		snap.NotAvailable["opcounters"] = firstNonEmpty(t.clusterWhy, "rates need two samples")
+		snap.NotAvailable["opcounters"] = cmp.Or(t.clusterWhy, "rates need two samples")
 		return
 	}
 	snap.Opcounters, snap.Network = t.opc, t.netw

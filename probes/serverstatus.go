@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strconv"
@@ -317,7 +318,7 @@ func (sp *statusProbe) fill(snap *Snapshot, st *state) {
 			continue
 		}
 		if why := st.staleness(sp, pair.cur.recvWall(st), n.Address); why != "" || n.State == StateDown {
-			agg.missing(n, st, firstNonEmpty(why, n.Error))
+			agg.missing(n, st, cmp.Or(why, n.Error))
 			continue
 		}
 		agg.add(n, st, pair)
@@ -327,15 +328,6 @@ func (sp *statusProbe) fill(snap *Snapshot, st *state) {
 
 // recvWall is the wall time of receipt, for ages.
 func (s *statusSample) recvWall(*state) time.Time { return s.recv }
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
 
 // ticketsInWiredTiger says whether a release (unknown: assume so) reports
 // its tickets under wiredTiger.concurrentTransactions only (before 8.0).

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"github.com/charmbracelet/colorprofile"
@@ -123,20 +124,11 @@ func tellDialProgress(ctx context.Context, p *probes.Poller, prog *tea.Program) 
 					continue
 				}
 				told[addr] = why
-				prog.Send(tui.ConnectProgressMsg{Text: addr + ": " + firstNonEmpty(why, "connected")})
+				prog.Send(tui.ConnectProgressMsg{Text: addr + ": " + cmp.Or(why, "connected")})
 			}
 		}
 	}()
 	return func() { close(done); <-finished }
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // uriHosts are the hosts a connection string names, for the connecting
