@@ -48,15 +48,6 @@ func (n *node) statusHost() string {
 	return "sim-" + port
 }
 
-// nameList is the set's members by advertised name, comma-separated.
-func (rs *replSet) nameList() string {
-	names := make([]string, 0, len(rs.members))
-	for _, m := range rs.members {
-		names = append(names, m.name())
-	}
-	return strings.Join(names, ",")
-}
-
 // AdvertisedNames maps each node's listening address to the name it gives
 // of itself; it is the identity without Config.AdvertiseHost.
 func (c *Cluster) AdvertisedNames() map[string]string {

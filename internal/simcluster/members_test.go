@@ -140,3 +140,29 @@ func TestMigrationCoordinatorDuringAMigration(t *testing.T) {
 		t.Fatalf("coordinators after the migration: %v", docs)
 	}
 }
+
+// A shard's connection string (listShards, config.shards) names the
+// members its monitor keeps: hello's hosts and passives, never hidden
+// members or arbiters, so mongostat --discover does not reach them either.
+func TestShardHostOmitsHiddenAndArbiter(t *testing.T) {
+	c := startSim(t, Config{Shards: 1, MembersSpec: "data,data,priority0,hidden,arbiter"})
+	var want []string
+	for _, n := range c.Nodes() {
+		if n.Set == "shard0" && (n.Member == "data" || n.Member == "priority0") {
+			want = append(want, n.Address)
+		}
+	}
+	mongos := connect(t, c.URI())
+	ls := runCmd(t, mongos, "admin", bson.D{{Key: "listShards", Value: 1}})
+	wantHost := "shard0/" + strings.Join(want, ",")
+	if got := str(ls.Lookup("shards", "0", "host")); got != wantHost {
+		t.Errorf("listShards host = %s, want %s", got, wantHost)
+	}
+	doc, err := mongos.Database("config").Collection("shards").FindOne(ctxT(t), bson.D{}).Raw()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := str(doc.Lookup("host")); got != wantHost {
+		t.Errorf("config.shards host = %s, want %s", got, wantHost)
+	}
+}

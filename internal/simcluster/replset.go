@@ -59,19 +59,32 @@ func (c *Cluster) newSet(name string, kind nodeKind, members int) *replSet {
 	return rs
 }
 
-// hostList is hello's hosts: the electable members, as listShards and
-// connection strings give them (no arbiters, hidden or priority-0 members).
+// hostList is hello's hosts: the electable members, as a replica set
+// connection string gives them (no arbiters, hidden or priority-0 members).
 func (rs *replSet) hostList() string {
 	hosts, _, _ := rs.helloLists()
-	out := make([]string, 0, len(hosts))
-	for _, h := range hosts {
-		out = append(out, h.(string))
+	return joinNames(hosts)
+}
+
+// connString is "name/h1,h2,h3" as listShards, config.shards and
+// getShardMap give it: the members the server's replica set monitor keeps,
+// hello's hosts and passives. Hidden members and arbiters are not in it (a
+// real 4.4.10 cluster with two hidden members per shard lists only its
+// three data members: shared/fixtures/mongos-4.4.10-…-kubedb-docs.txt), so
+// mongostat --discover never reaches them.
+func (rs *replSet) connString() string {
+	hosts, passives, _ := rs.helloLists()
+	return rs.name + "/" + joinNames(append(hosts, passives...))
+}
+
+// joinNames joins helloLists' member names with commas.
+func joinNames(names bson.A) string {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		out = append(out, n.(string))
 	}
 	return strings.Join(out, ",")
 }
-
-// connString is "name/h1,h2,h3" as listShards and getShardMap give it.
-func (rs *replSet) connString() string { return rs.name + "/" + rs.nameList() }
 
 func (rs *replSet) primaryNode() *node {
 	if rs.primary < 0 {
