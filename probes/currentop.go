@@ -208,9 +208,22 @@ func firstKey(doc bson.Raw) string {
 	return elems[0].Key()
 }
 
-// SortOps orders ops longest-running first.
+// SortOps orders ops longest-running first; ops that have run as long
+// keep one order (by node, then opid) so that rows do not swap places
+// between polls as the nodes' answers arrive in a different order.
 func SortOps(ops []Op) {
-	sort.SliceStable(ops, func(i, j int) bool { return ops[i].SecsRunning > ops[j].SecsRunning })
+	sort.Slice(ops, func(i, j int) bool { return opBefore(ops[i], ops[j]) })
+}
+
+// opBefore is SortOps' order.
+func opBefore(a, b Op) bool {
+	if a.SecsRunning != b.SecsRunning {
+		return a.SecsRunning > b.SecsRunning
+	}
+	if a.Node != b.Node {
+		return a.Node < b.Node
+	}
+	return a.OpID < b.OpID
 }
 
 // TopOps returns the k longest-running ops, longest first, in O(n log k).
@@ -224,7 +237,7 @@ func TopOps(ops []Op, k int) []Op {
 	for i := range ops {
 		if h.Len() < k {
 			heap.Push(h, ops[i])
-		} else if ops[i].SecsRunning > (*h)[0].SecsRunning {
+		} else if opBefore(ops[i], (*h)[0]) {
 			(*h)[0] = ops[i]
 			heap.Fix(h, 0)
 		}
@@ -237,7 +250,7 @@ func TopOps(ops []Op, k int) []Op {
 type opHeap []Op
 
 func (h opHeap) Len() int           { return len(h) }
-func (h opHeap) Less(i, j int) bool { return h[i].SecsRunning < h[j].SecsRunning }
+func (h opHeap) Less(i, j int) bool { return opBefore(h[j], h[i]) } // the root is the op to drop first
 func (h opHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
 func (h *opHeap) Push(x any)        { *h = append(*h, x.(Op)) }
 func (h *opHeap) Pop() any {

@@ -3,6 +3,8 @@ package probes
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -54,7 +56,10 @@ func HotCollections(prev, cur map[string]TopTotals, dt time.Duration, k int) []H
 		return nil
 	}
 	merged := map[string]*HotCollection{}
-	for node, now := range cur {
+	// Nodes in one order: float sums in map order differ in the last digit
+	// from poll to poll (53.6, 53.599999999999994).
+	for _, node := range slices.Sorted(maps.Keys(cur)) {
+		now := cur[node]
 		before, ok := prev[node]
 		if !ok {
 			continue

@@ -2,6 +2,8 @@ package tui
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -86,8 +88,8 @@ func (p *connectionsPane) Strip() string {
 	}
 	var hi probes.NodeConnections
 	at := ""
-	for addr, c := range p.snap.Connections.Nodes {
-		if c.PercentUsed > hi.PercentUsed {
+	for _, addr := range slices.Sorted(maps.Keys(p.snap.Connections.Nodes)) { // ties: the first name, every poll
+		if c := p.snap.Connections.Nodes[addr]; at == "" || c.PercentUsed > hi.PercentUsed {
 			hi, at = c, addr
 		}
 	}
