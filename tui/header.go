@@ -156,7 +156,7 @@ func (m *Model) pastMarker() string {
 		word = "PAUSED"
 	}
 	return fmt.Sprintf("%s %s, %s behind live (+%d) %s: live", word, m.tl.shown.TakenAt.Local().Format("15:04:05"),
-		ageText(m.tl.lag()), m.tl.behind, m.keys.Global.Live.Help().Key)
+		AgeText(m.tl.lag()), m.tl.behind, m.keys.Global.Live.Help().Key)
 }
 
 // alertLine names every stale source: "stale: ops 23s old — 127.0.0.1:27017

@@ -64,7 +64,7 @@ func (p *nodesPane) probeAges(n probes.Node) (ages string, wrong bool) {
 		old := true
 		if ps.AgeSeconds != nil {
 			d := time.Duration(*ps.AgeSeconds * float64(time.Second))
-			age, old = ageText(d), everyPollProbes[name] && d > 2*interval(p.snap)
+			age, old = AgeText(d), everyPollProbes[name] && d > 2*interval(p.snap)
 		}
 		part := name + " " + age
 		switch {

@@ -88,3 +88,26 @@ func TestJSONLinesHaveFullTimestamps(t *testing.T) {
 		t.Fatalf("text time: %s", out)
 	}
 }
+
+// Ticket counts held from an earlier poll (before 8.0 they are read every
+// few polls) say how old they are, in text and JSON; stale ones say so.
+func TestLinesShowTicketsAge(t *testing.T) {
+	age := 0.8
+	s := probes.Snapshot{TakenAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		Queues: &probes.QueueStats{Nodes: map[string]probes.NodeQueues{
+			"p:1": {ReadTicketsOut: 12, ReadTicketsTotal: 128, WriteTicketsOut: 3, WriteTicketsTotal: 128, TicketsAgeSeconds: &age},
+			"s:1": {ReadTicketsOut: 1, ReadTicketsTotal: 128, WriteTicketsOut: 0, WriteTicketsTotal: 128,
+				TicketsStale: "as of 03:03:57, 8s old: s:1 no ticket counts since"}}}}
+	s.Deployment.Nodes = []probes.Node{{Address: "p:1", Role: "primary", Up: true}, {Address: "s:1", Role: "secondary", Up: true},
+		{Address: "m:1", Role: "mongos", Up: true}}
+	out, lines := printed(false, s)
+	if len(lines) != 4 || !strings.Contains(lines[0], "tickets r,w") || !strings.Contains(lines[1], " 12/128,3/128,0.8s-old ") ||
+		!strings.Contains(lines[2], " 1/128,0/128,stale ") || !strings.Contains(lines[3], " - ") {
+		t.Fatalf("text lines:\n%s", out)
+	}
+	out, lines = printed(true, s)
+	if len(lines) != 3 || !strings.Contains(lines[0], `"ticketsAgeSeconds":0.8`) || !strings.Contains(lines[1], `"ticketsStale":"as of 03:03:57, 8s old`) ||
+		strings.Contains(lines[2], `"queues"`) {
+		t.Fatalf("JSON lines:\n%s", out)
+	}
+}

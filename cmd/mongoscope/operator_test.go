@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -202,5 +203,40 @@ func TestOperatorSeesRefusalsAndTimeouts(t *testing.T) {
 		if !strings.Contains(string(log), want) {
 			t.Errorf("audit log lacks %s:\n%s", want, log)
 		}
+	}
+}
+
+// Before 8.0 the ticket counts are read every few polls and held between:
+// on a 4.4 replica set the operator sees how old held counts are, on the
+// line that shows them.
+func TestOperatorSeesHeldTicketsAge(t *testing.T) {
+	sim, err := simcluster.Start(simcluster.Config{Topology: "replset", Members: 2, Version: "4.4", Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	o := newOperatorView(t, sim, 200*time.Millisecond, nil)
+	line := func(scr string) string {
+		for l := range strings.Lines(scr) {
+			if strings.Contains(l, "tickets out r") {
+				return l
+			}
+		}
+		return ""
+	}
+	held, fresh := "", ""
+	for i := 0; i < 40 && (held == "" || fresh == ""); i++ {
+		l := line(o.until("tickets out r", 1))
+		if strings.Contains(l, "/256") && strings.Contains(l, " old") { // two members, 128 each
+			held = l
+		} else if strings.Contains(l, "/256") {
+			fresh = l
+		}
+	}
+	if held == "" || fresh == "" {
+		t.Fatalf("within 40 polls the tickets were not shown both held with their age and fresh: held %q, fresh %q", held, fresh)
+	}
+	if !regexp.MustCompile(`tickets out r \d+/256 w \d+/256 · \d+\.\ds old`).MatchString(held) {
+		t.Errorf("the held tickets' age is not beside them: %q", held)
 	}
 }
