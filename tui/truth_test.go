@@ -273,3 +273,22 @@ func TestTicketsShowTheirAge(t *testing.T) {
 		}
 	}
 }
+
+// A notice of the program (recording stopped) is said in the footer once,
+// its control characters replaced, and not said again on later snapshots.
+func TestProgramNoticeIsSaidOnceAndClean(t *testing.T) {
+	var notices []string
+	m := newTestModel(t, Options{Notices: func() []string { return notices }}, 160, 40, 3)
+	notices = append(notices, "recording stopped: write failed (disk \x1b]52;c;ZXZpbA==\x07full); the file holds snapshots up to 14:02:10")
+	m = send(m, snapshotMsg{sampleSnapshot(3)})
+	lines := strings.Split(screen(m), "\n")
+	footer := lines[len(lines)-1]
+	if !strings.HasPrefix(footer, "recording stopped: write failed (disk ?]52;c;ZXZpbA==?full)") || strings.ContainsAny(m.View().Content, "\x07") {
+		t.Fatalf("footer %q", footer)
+	}
+	m = send(m, keyMsg("esc"))
+	m = send(m, snapshotMsg{sampleSnapshot(4)})
+	if scr := screen(m); strings.Contains(scr, "recording stopped") {
+		t.Fatalf("the notice is said again:\n%s", scr)
+	}
+}
