@@ -121,6 +121,11 @@ type Deployment struct {
 	DirectNote string `json:"directNote,omitempty"`
 	// Via is how every node is reached when not directly: "ssh user@host:22".
 	Via string `json:"via,omitempty"`
+	// ShardsUnknown says why a sharded cluster's shards are not listed:
+	// the router answers, but listShards failed (not authorized, an
+	// error). The routers are polled meanwhile, and discovery retries on
+	// its cadence until the shards can be listed.
+	ShardsUnknown string `json:"shardsUnknown,omitempty"`
 }
 
 // Node is one mongod or mongos.

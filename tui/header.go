@@ -108,6 +108,9 @@ func (m *Model) nodesSummary() string {
 	if len(down) > 0 {
 		out = st.Bad.Render(out) + " " + st.Bad.Render("(down: "+someOf(down, 3)+")")
 	}
+	if m.tl.shown.Deployment.ShardsUnknown != "" { // the routers alone: why is in the nodes pane
+		out += " " + st.Warn.Render("(shards unknown)")
+	}
 	return out
 }
 

@@ -20,6 +20,7 @@ import (
 func printLines(ctx context.Context, snaps <-chan probes.Snapshot, asJSON bool, out io.Writer) int {
 	header := true
 	j := newJudge()
+	shards := ""
 	for {
 		select {
 		case <-ctx.Done():
@@ -29,8 +30,11 @@ func printLines(ctx context.Context, snaps <-chan probes.Snapshot, asJSON bool, 
 				return exitOK
 			}
 			_, started, ended := j.update(s)
+			shardsNote := shardsChange(shards, s.Deployment.ShardsUnknown)
+			shards = s.Deployment.ShardsUnknown
 			if asJSON {
 				printJSONLines(out, s, started, ended)
+				printJSONShards(out, s, shardsNote)
 				continue
 			}
 			if header {
@@ -40,6 +44,9 @@ func printLines(ctx context.Context, snaps <-chan probes.Snapshot, asJSON bool, 
 				header = false
 			}
 			printTextLines(out, s, started, ended)
+			if shardsNote != "" {
+				fmt.Fprintf(out, "%s SHARDS %s\n", s.TakenAt.Format("15:04:05"), safetext.Line(shardsNote))
+			}
 		}
 	}
 }
@@ -78,6 +85,37 @@ func printJSONLines(out io.Writer, s probes.Snapshot, started, ended []probes.Fi
 	for _, e := range findingEvents(s, started, ended) {
 		enc.Encode(e)
 	}
+}
+
+// shardsChange is what line mode says when the shards become unknown (a
+// router answers, but listShards fails) or listed again; "" otherwise.
+func shardsChange(before, now string) string {
+	switch {
+	case now != "" && now != before:
+		return "unknown: " + now
+	case now == "" && before != "":
+		return "listed"
+	}
+	return ""
+}
+
+// printJSONShards writes a shards change as a JSON line:
+// {"time", "event": "shards-unknown", "why"} or {"time", "event": "shards-listed"}.
+func printJSONShards(out io.Writer, s probes.Snapshot, note string) {
+	if note == "" {
+		return
+	}
+	e := struct {
+		Time  string `json:"time"`
+		Event string `json:"event"`
+		Why   string `json:"why,omitempty"`
+	}{Time: s.TakenAt.Format(time.RFC3339), Event: "shards-listed"}
+	if why := s.Deployment.ShardsUnknown; why != "" {
+		e.Event, e.Why = "shards-unknown", why
+	}
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	enc.Encode(e)
 }
 
 // Finding events of line mode.

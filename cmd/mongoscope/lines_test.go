@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mongoscope/mongoscope/internal/simcluster"
 	"github.com/mongoscope/mongoscope/probes"
 )
 
@@ -108,6 +109,54 @@ func TestLinesShowTicketsAge(t *testing.T) {
 	out, lines = printed(true, s)
 	if len(lines) != 3 || !strings.Contains(lines[0], `"ticketsAgeSeconds":0.8`) || !strings.Contains(lines[1], `"ticketsStale":"as of 03:03:57, 8s old`) ||
 		strings.Contains(lines[2], `"queues"`) {
+		t.Fatalf("JSON lines:\n%s", out)
+	}
+}
+
+// Line mode on a mongos that may not list its shards: the mongos's lines,
+// one line saying the shards are unknown and why, and one when they are
+// listed again, from a real poller over the wire.
+func TestLinesSayShardsUnknown(t *testing.T) {
+	sim, err := simcluster.Start(simcluster.Config{Shards: 2, Members: 1, ConfigMembers: 1, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	var mongos string
+	for _, n := range sim.Nodes() {
+		if n.Role == "mongos" {
+			mongos = n.Address
+		}
+	}
+	sim.Fault(simcluster.Fault{Kind: "fail", Node: mongos, Command: "listShards", Code: 13})
+	p, err := probes.NewPoller(probes.Config{URI: sim.URI(), Interval: 200 * time.Millisecond, ConnectTimeout: 3 * time.Second,
+		ReadOnly: true, Rediscover: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() { cancel(); p.Close(context.Background()) }()
+	if _, err := p.Connect(ctx); err != nil {
+		t.Fatalf("connecting to a mongos that may not list its shards: %v", err)
+	}
+	ch := p.Run(ctx)
+	snaps := []probes.Snapshot{<-ch, <-ch}
+	sim.Fault(simcluster.Fault{Kind: "clear", Node: mongos})
+	for deadline := time.After(20 * time.Second); len(snaps[len(snaps)-1].Deployment.Nodes) < len(sim.Nodes()); {
+		select {
+		case s := <-ch:
+			snaps = append(snaps, s)
+		case <-deadline:
+			t.Fatalf("the shards never appeared: %+v", snaps[len(snaps)-1].Deployment)
+		}
+	}
+	out, lines := printed(false, snaps...)
+	want := " SHARDS unknown: listShards on " + mongos + " failed: (Unauthorized) not authorized"
+	if strings.Count(out, want) != 1 || strings.Count(out, " SHARDS listed") != 1 || strings.Join(strings.Fields(lines[1])[1:3], " ") != mongos+" mongos" {
+		t.Fatalf("text lines:\n%s", out)
+	}
+	out, _ = printed(true, snaps...)
+	if strings.Count(out, `"event":"shards-unknown","why":"listShards on `+mongos) != 1 || strings.Count(out, `"event":"shards-listed"`) != 1 {
 		t.Fatalf("JSON lines:\n%s", out)
 	}
 }
