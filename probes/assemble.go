@@ -9,7 +9,7 @@ func (p *Poller) assemble() Snapshot {
 	now := st.now()
 	snap := Snapshot{Mongoscope: p.cfg.Build, TakenAt: now, IntervalSeconds: Seconds(st.interval), NotAvailable: map[string]string{}}
 	snap.Deployment = Deployment{Kind: st.dep.Kind, Name: st.dep.Name, Version: st.dep.Version, Changes: st.changes,
-		Direct: st.dep.Direct, DirectNote: st.dep.DirectNote, Via: st.dep.Via}
+		Direct: st.dep.Direct, DirectNote: st.dep.DirectNote, Via: st.dep.Via, ShardsUnknown: st.dep.ShardsUnknown}
 	st.changes = nil
 	for _, dn := range st.dep.Nodes { // discovery order: routers, shards, config
 		ns, ok := st.nodes[dn.Address]

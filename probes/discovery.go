@@ -144,7 +144,10 @@ func (p *Poller) discoverSharded(ctx context.Context, dep *Deployment, ans seedA
 	}
 	shards, err := p.listShards(ctx, ans.conn)
 	if err != nil {
-		return fmt.Errorf("listShards on %s failed: %s", ans.given, err)
+		// The router answers: show it alone rather than nothing, and say
+		// why the shards are missing until a re-discovery can list them.
+		dep.ShardsUnknown = fmt.Sprintf("listShards on %s failed: %s; tried again every %s",
+			safetext.Line(ans.given), err, p.cfg.Rediscover)
 	}
 	// Each set's members within one connect timeout, all sets at once.
 	sctx, cancel := context.WithTimeout(ctx, p.cfg.ConnectTimeout)
@@ -417,10 +420,16 @@ func (p *Poller) maybeRediscover(ctx context.Context) {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		p.discBusy = false
-		if err != nil {
+		if err != nil || p.losesShardsLocked(d) {
 			p.lastDisc = p.now() // retry on the normal cadence
 			return
 		}
 		p.applyDiscoveryLocked(d)
 	}()
+}
+
+// losesShardsLocked says a re-discovery could not list the shards an
+// earlier one found: they are kept and polled, as when discovery fails.
+func (p *Poller) losesShardsLocked(d discovery) bool {
+	return d.dep.ShardsUnknown != "" && p.st.dep.Kind == KindSharded && p.st.dep.ShardsUnknown == ""
 }

@@ -2,6 +2,7 @@ package probes
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -455,4 +456,40 @@ func mustMarshal(t *testing.T, d bson.D) bson.Raw {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// A mongos that answers but cannot list its shards (not authorized, an
+// error) is shown alone with why the shards are unknown; discovery tries
+// again on its cadence, the shards appear once listShards works, and a
+// later failure does not take them away.
+func TestShardsUnknownUntilListShardsWorks(t *testing.T) {
+	sim := startSim(t, simcluster.Config{Shards: 2, Members: 1, ConfigMembers: 1})
+	mongos := nodeByRole(sim, "mongos", "")
+	sim.Fault(simcluster.Fault{Kind: "fail", Node: mongos, Command: "listShards", Code: 13})
+	_, ch, dep := pollerOn(t, sim.URI(), func(c *Config) { c.Rediscover = 500 * time.Millisecond })
+	if len(dep.Nodes) != 1 || dep.Nodes[0].Address != mongos || dep.Kind != KindSharded {
+		t.Fatalf("want the mongos alone: %+v", dep)
+	}
+	s := waitFor(t, ch, "the mongos polled", func(s Snapshot) bool { return snapNode(s, mongos).State == StateUp })
+	if why := s.Deployment.ShardsUnknown; !strings.Contains(why, "listShards on "+mongos+" failed") || !strings.Contains(why, "tried again every 500ms") {
+		t.Errorf("shardsUnknown = %q", why)
+	}
+	js, _ := json.Marshal(s)
+	if !strings.Contains(string(js), `"shardsUnknown":"listShards on `) {
+		t.Errorf("the JSON does not say why the shards are unknown: %s", js)
+	}
+	sim.Fault(simcluster.Fault{Kind: "clear", Node: mongos})
+	s = waitFor(t, ch, "the shards", func(s Snapshot) bool { return len(s.Deployment.Nodes) == len(sim.Nodes()) })
+	if s.Deployment.ShardsUnknown != "" {
+		t.Errorf("shards listed but still said unknown: %q", s.Deployment.ShardsUnknown)
+	}
+	listShards := func() int64 { st, _ := sim.Stats(mongos); return st.Commands["listShards"] }
+	before := listShards()
+	sim.Fault(simcluster.Fault{Kind: "fail", Node: mongos, Command: "listShards", Code: 13})
+	waitFor(t, ch, "two refused rediscoveries", func(s Snapshot) bool {
+		if len(s.Deployment.Nodes) != len(sim.Nodes()) || s.Deployment.ShardsUnknown != "" {
+			t.Fatalf("a failing listShards took the known shards away: %d nodes, %q", len(s.Deployment.Nodes), s.Deployment.ShardsUnknown)
+		}
+		return listShards() >= before+3 // the one in flight, then two refused
+	})
 }

@@ -386,6 +386,10 @@ func (ticketsExhausted) check(in *findingInput) ([]condition, bool) {
 		if !in.up(addr) || nq.ReadTicketsTotal+nq.WriteTicketsTotal == 0 {
 			continue
 		}
+		if !TicketsCurrent(nq) {
+			out = append(out, condition{subject: addr, level: levelUnknown})
+			continue
+		}
 		readOut := nq.ReadTicketsTotal > 0 && nq.ReadTicketsOut >= nq.ReadTicketsTotal && nq.ReadersQueued > 0
 		writeOut := nq.WriteTicketsTotal > 0 && nq.WriteTicketsOut >= nq.WriteTicketsTotal && nq.WritersQueued > 0
 		var lv level

@@ -204,6 +204,24 @@ func TestFindingTicketsExhausted(t *testing.T) {
 	}
 }
 
+// Held ticket counts older than their bound (read every few polls before
+// 8.0) are unknown: all out with a growing queue, but stale, starts nothing.
+func TestFindingStaleTicketsAreUnknown(t *testing.T) {
+	p := member("shard1", "a")
+	r := scene{}.run(300, func(step int, s *Snapshot) {
+		if step < 100 || step >= 220 {
+			return
+		}
+		nq := s.Queues.Nodes[p]
+		nq.WriteTicketsOut, nq.WritersQueued = 128, int64(6+(step-100)*2)
+		nq.TicketsStale = "as of 03:01:40, 40s old: " + p + " no ticket counts since"
+		s.Queues.Nodes[p] = nq
+	})
+	if len(r.started) != 0 {
+		t.Errorf("stale ticket counts started %s: %s", r.started[0].ID, r.started[0].Summary)
+	}
+}
+
 func TestFindingTicketsFlickerNeverStarts(t *testing.T) {
 	p := member("shard2", "a")
 	r := scene{}.run(600, func(step int, s *Snapshot) {

@@ -148,7 +148,12 @@ func sortedRuns(ns *nodeState) []string {
 // period plus one interval of slack, and at least a second, so that at very
 // short intervals a busy node's answer a poll late is not called stale.
 func (st *state) staleAfter(p probe) time.Duration {
-	return max(time.Duration(p.every(st)+1)*st.interval, minStaleAge)
+	return st.staleAfterPolls(p.every(st))
+}
+
+// staleAfterPolls is staleAfter for a figure read every `every` polls.
+func (st *state) staleAfterPolls(every int) time.Duration {
+	return max(time.Duration(every+1)*st.interval, minStaleAge)
 }
 
 const minStaleAge = time.Second
@@ -161,14 +166,24 @@ func (st *state) staleness(p probe, at time.Time, addr string) string {
 	if at.IsZero() || age <= st.staleAfter(p) {
 		return ""
 	}
-	why := "no new answer"
+	return staleText(at, age, addr, st.lateWhy(p.name(), addr, "no new answer"))
+}
+
+// lateWhy is why probe `name` has no newer answer from addr: its error,
+// the wait for its answer, or otherwise.
+func (st *state) lateWhy(name, addr, otherwise string) string {
 	if ns, ok := st.nodes[addr]; ok {
-		if r, ok := ns.runs[p.name()]; ok && r.err != "" {
-			why = r.err
+		if r, ok := ns.runs[name]; ok && r.err != "" {
+			return r.err
 		} else if w, _ := ns.longestWait(0); w > 0 {
-			why = "waiting " + roundDur(w) + " for its answer"
+			return "waiting " + roundDur(w) + " for its answer"
 		}
 	}
+	return otherwise
+}
+
+// staleText is the one form of every staleness note (the TUI parses it).
+func staleText(at time.Time, age time.Duration, addr, why string) string {
 	return fmt.Sprintf("as of %s, %s old: %s %s", at.Local().Format("15:04:05"), roundDur(age), addr, why)
 }
 

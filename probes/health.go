@@ -135,6 +135,13 @@ func QueueSeverity(queued int64) Severity {
 	return OK
 }
 
+// TicketsCurrent says whether a node's ticket counts may be judged: held
+// ones (read every few polls before 8.0) are, until they are older than
+// their cadence allows; then they are unknown, not current.
+func TicketsCurrent(q NodeQueues) bool {
+	return q.TicketsStale == ""
+}
+
 // NodeSeverity judges whether a node answers: down is critical, slow a warning.
 func NodeSeverity(n Node) Severity {
 	switch {

@@ -112,7 +112,9 @@ func (t *statusTotals) add(n Node, st *state, pair *statusPair) {
 	if why := cur.badIn("connections"); why == "" {
 		t.conns.Nodes[n.Address] = nodeConnections(cur, pair)
 	}
-	t.queues.Nodes[n.Address] = nodeQueues(cur, pair)
+	q := nodeQueues(cur, pair)
+	dateTickets(&q, st, pair.cur, n.Address)
+	t.queues.Nodes[n.Address] = q
 	if pair.prev == nil || pair.gap != "" || cur.badIn("opcounters") != "" {
 		t.missing(n, st, cmp.Or(pair.gap, cur.badIn("opcounters"), "rates need two samples"))
 		return
@@ -199,6 +201,25 @@ func nodeQueues(cur ServerStatus, pair *statusPair) NodeQueues {
 		}
 	}
 	return q
+}
+
+// dateTickets gives ticket counts their time: held ones (read in an
+// earlier poll, before 8.0) their age, and ones older than the cadence
+// they are read at allows a staleness note, for judgments to leave them.
+func dateTickets(q *NodeQueues, st *state, cur *statusSample, addr string) {
+	at := cur.ticketsAt
+	if at.IsZero() {
+		return
+	}
+	q.TicketsAsOf = at
+	age := max(st.now().Sub(at), 0)
+	if at.Before(cur.recv) {
+		secs := age.Seconds()
+		q.TicketsAgeSeconds = &secs
+	}
+	if age > st.staleAfterPolls(everyFewPolls) {
+		q.TicketsStale = staleText(at, age, addr, st.lateWhy(probeStatus, addr, "no ticket counts since"))
+	}
 }
 
 // countsForCluster: the cluster's user traffic is what the routers see on

@@ -194,8 +194,9 @@ func TestConnectErrorsNameTheHost(t *testing.T) {
 	sim.Fault(simcluster.Fault{Kind: "fail", Node: mongos, Command: "listShards", Code: 13})
 	q, _ := NewPoller(Config{URI: sim.URI(), ConnectTimeout: 2 * time.Second})
 	defer q.Close(context.Background())
-	if _, err := q.Connect(context.Background()); err == nil || !strings.Contains(err.Error(), "listShards on "+mongos) {
-		t.Errorf("listShards refused: %v", err)
+	dep, err := q.Connect(context.Background())
+	if err != nil || len(dep.Nodes) != 1 || dep.Nodes[0].Role != RoleMongos || !strings.Contains(dep.ShardsUnknown, "listShards on "+mongos) {
+		t.Errorf("listShards refused: connecting says %v; the mongos alone, shards unknown, is %+v", err, dep)
 	}
 }
 

@@ -233,6 +233,11 @@ type statusSample struct {
 	s          ServerStatus
 	at         time.Time
 	sent, recv time.Time
+	// askedWT says the request kept the wiredTiger section (the tickets
+	// before 8.0); ticketsAt is the receipt time of the sample the ticket
+	// counts come from (this one, or an earlier one they are held from).
+	askedWT   bool
+	ticketsAt time.Time
 }
 
 // statusPair is a node's last two samples and why they give no rate, if so.
@@ -266,7 +271,7 @@ func (sp *statusProbe) ask(ctx context.Context, n nodeCall) (func(*state), error
 	if err != nil {
 		return nil, err
 	}
-	sample := &statusSample{s: s, at: s.LocalTime, sent: sent, recv: recv}
+	sample := &statusSample{s: s, at: s.LocalTime, sent: sent, recv: recv, askedWT: wantWT}
 	if sample.at.IsZero() {
 		sample.at = n.now
 	}
@@ -280,9 +285,7 @@ func (sp *statusProbe) apply(st *state, addr string, sample *statusSample) {
 		pair = &statusPair{}
 		sp.pairs[addr] = pair
 	}
-	if sample.s.Tickets == nil && pair.cur != nil && ticketsInWiredTiger(sample.s.Version) {
-		sample.s.Tickets = pair.cur.s.Tickets // read every few polls before 8.0: held between
-	}
+	holdTickets(pair.cur, sample)
 	pair.prev, pair.cur = pair.cur, sample
 	pair.gap = ""
 	if pair.prev != nil {
@@ -293,6 +296,18 @@ func (sp *statusProbe) apply(st *state, addr string, sample *statusSample) {
 	}
 	if !sample.s.OplogEarliest.IsZero() {
 		st.oplog[addr] = oplogWindow{first: sample.s.OplogEarliest, last: sample.s.OplogLatest, at: st.now()}
+	}
+}
+
+// holdTickets dates the sample's ticket counts. Before 8.0 they are read
+// every few polls, so a sample that did not ask for them holds the last
+// ones with their time; one that asked and got none has none (unknown).
+func holdTickets(last, sample *statusSample) {
+	switch {
+	case sample.s.Tickets != nil:
+		sample.ticketsAt = sample.recv
+	case last != nil && !sample.askedWT && ticketsInWiredTiger(sample.s.Version):
+		sample.s.Tickets, sample.ticketsAt = last.s.Tickets, last.ticketsAt
 	}
 }
 

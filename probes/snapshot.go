@@ -121,6 +121,11 @@ type Deployment struct {
 	DirectNote string `json:"directNote,omitempty"`
 	// Via is how every node is reached when not directly: "ssh user@host:22".
 	Via string `json:"via,omitempty"`
+	// ShardsUnknown says why a sharded cluster's shards are not listed:
+	// the router answers, but listShards failed (not authorized, an
+	// error). The routers are polled meanwhile, and discovery retries on
+	// its cadence until the shards can be listed.
+	ShardsUnknown string `json:"shardsUnknown,omitempty"`
 }
 
 // Node is one mongod or mongos.
@@ -219,6 +224,15 @@ type QueueStats struct {
 	Nodes map[string]NodeQueues `json:"nodes"`
 }
 
+// Node is one node's queues, if known (nil-safe).
+func (q *QueueStats) Node(addr string) (NodeQueues, bool) {
+	if q == nil {
+		return NodeQueues{}, false
+	}
+	nq, ok := q.Nodes[addr]
+	return nq, ok
+}
+
 type NodeQueues struct {
 	ReadersQueued      int64   `json:"readersQueued"`
 	WritersQueued      int64   `json:"writersQueued"`
@@ -230,6 +244,18 @@ type NodeQueues struct {
 	WriteTicketsTotal  int64   `json:"writeTicketsTotal"`
 	ReplApplyOpsPerSec float64 `json:"replApplyOpsPerSec,omitempty"`
 	ReplBufferCount    int64   `json:"replBufferCount,omitempty"`
+	// TicketsAsOf is when the ticket counts were read. Before 8.0 they live
+	// in wiredTiger.concurrentTransactions, which is asked for every few
+	// polls and held between, while the queues are read every poll.
+	TicketsAsOf time.Time `json:"ticketsAsOf,omitzero"`
+	// TicketsAgeSeconds is how old held ticket counts are (read in an
+	// earlier poll than the rest of the node's figures); absent when they
+	// are from the latest poll.
+	TicketsAgeSeconds *float64 `json:"ticketsAgeSeconds,omitempty"`
+	// TicketsStale says, when the counts are older than their cadence
+	// allows, how old and why ("as of 12:34:56, 23s old: <addr> <why>");
+	// judgments then treat them as unknown.
+	TicketsStale string `json:"ticketsStale,omitempty"`
 }
 
 // Op is one in-progress operation.

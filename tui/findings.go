@@ -148,7 +148,7 @@ func (p *findingsPane) block(f probes.Finding, selected bool) []string {
 		mark = st.Selected.Render("▶") + " "
 	}
 	head := mark + st.mark(f.Severity, strings.ToUpper(f.Severity.String())+" "+f.Kind) +
-		st.Dim.Render(fmt.Sprintf("  since %s, for %s", f.Since.Local().Format("15:04:05"), ageText(p.asOf.Sub(f.Since))))
+		st.Dim.Render(fmt.Sprintf("  since %s, for %s", f.Since.Local().Format("15:04:05"), AgeText(p.asOf.Sub(f.Since))))
 	lines := []string{fit(head, p.w)}
 	body := append([]string{clean(f.Summary)}, evidenceLines(f.Evidence)...)
 	body = append(body, p.actionLines(f.Action)...)

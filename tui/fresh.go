@@ -128,14 +128,14 @@ func probeStale(s probes.Snapshot, addr, probe string) string {
 			return ""
 		}
 		if age := time.Duration(*ps.AgeSeconds * float64(time.Second)); age > 2*interval(s) {
-			return ageText(age) + " old"
+			return AgeText(age) + " old"
 		}
 	}
 	return ""
 }
 
-// ageText is a short age: 0.4s, 23s, 4m10s, 2h05m.
-func ageText(d time.Duration) string {
+// AgeText is a short age (the line printer uses it too): 0.4s, 23s, 4m10s, 2h05m.
+func AgeText(d time.Duration) string {
 	switch {
 	case d < 10*time.Second:
 		return fmt.Sprintf("%.1fs", d.Seconds())

@@ -108,6 +108,9 @@ func (m *Model) nodesSummary() string {
 	if len(down) > 0 {
 		out = st.Bad.Render(out) + " " + st.Bad.Render("(down: "+someOf(down, 3)+")")
 	}
+	if m.tl.shown.Deployment.ShardsUnknown != "" { // the routers alone: why is in the nodes pane
+		out += " " + st.Warn.Render("(shards unknown)")
+	}
 	return out
 }
 
@@ -156,7 +159,7 @@ func (m *Model) pastMarker() string {
 		word = "PAUSED"
 	}
 	return fmt.Sprintf("%s %s, %s behind live (+%d) %s: live", word, m.tl.shown.TakenAt.Local().Format("15:04:05"),
-		ageText(m.tl.lag()), m.tl.behind, m.keys.Global.Live.Help().Key)
+		AgeText(m.tl.lag()), m.tl.behind, m.keys.Global.Live.Help().Key)
 }
 
 // alertLine names every stale source: "stale: ops 23s old — 127.0.0.1:27017

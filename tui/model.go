@@ -52,6 +52,9 @@ type Options struct {
 	// Marks are the program's own header marks, asked at each draw (the
 	// recording's state: REC, REC STOPPED); nil for none.
 	Marks func() []string
+	// Notices are the program's own messages so far, asked at each
+	// snapshot (recording stopped); the footer says each new one once.
+	Notices func() []string
 	// NoAlerts turns off the bell and desktop notification when a finding
 	// starts (--no-alerts).
 	NoAlerts bool
@@ -78,6 +81,7 @@ type Model struct {
 	dialog   *dialog
 	viewer   *viewer // the op detail or help, over the dashboard
 	footer   string
+	noticed  int // how many of Options.Notices the footer has said
 	busy     *busyAction
 	privs    probes.Privileges
 	conn     *connectState        // nil unless started while connecting
@@ -176,6 +180,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.tell(scrubMsg{m.tl.steps})
 		}
 		alerts := m.judge(msg.snap) // after the history has it
+		m.sayNotices()
 		m.fitHeader()
 		return m, tea.Batch(waitSnapshot(m.opts.Snapshots), alerts)
 	case streamEndMsg:
@@ -195,6 +200,17 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleRequest(msg)
 	}
 	return m, nil
+}
+
+// sayNotices puts the program's newest notice in the footer, once: a key
+// or the next message replaces it, and it is not said again.
+func (m *Model) sayNotices() {
+	if m.opts.Notices == nil {
+		return
+	}
+	if all := m.opts.Notices(); len(all) > m.noticed {
+		m.footer, m.noticed = clean(all[len(all)-1]), len(all)
+	}
 }
 
 // handleRequest answers what a pane asked for.

@@ -10,7 +10,8 @@ import (
 )
 
 // nodesPane lists every node, down and slow ones first, each with why and
-// how old each probe's last answer is, then the topology changes seen.
+// how old each probe's last answer is, then the topology changes seen;
+// first, when the shards cannot be listed, why.
 type nodesPane struct{ paneBase }
 
 // stateRank sorts down before slow before up.
@@ -40,6 +41,9 @@ func (p *nodesPane) View() string {
 			lines = append(lines, "     "+ages)
 		}
 	}
+	if why := p.snap.Deployment.ShardsUnknown; why != "" {
+		lines = append(strings.Split(st.Warn.Render(wrap("shards unknown: "+clean(why), p.w)), "\n"), lines...)
+	}
 	for _, c := range p.snap.Deployment.Changes {
 		lines = append(lines, st.Warn.Render("changed: "+clean(c)))
 	}
@@ -64,7 +68,7 @@ func (p *nodesPane) probeAges(n probes.Node) (ages string, wrong bool) {
 		old := true
 		if ps.AgeSeconds != nil {
 			d := time.Duration(*ps.AgeSeconds * float64(time.Second))
-			age, old = ageText(d), everyPollProbes[name] && d > 2*interval(p.snap)
+			age, old = AgeText(d), everyPollProbes[name] && d > 2*interval(p.snap)
 		}
 		part := name + " " + age
 		switch {

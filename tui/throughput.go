@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -291,9 +292,36 @@ func (p *throughputPane) queueLine() string {
 	}
 	line := fmt.Sprintf("queues r %d w %d   tickets out r %d/%d w %d/%d", qr, qw, rOut, rTot, wOut, wTot)
 	if sev := probes.QueueSeverity(qr + qw); sev > probes.OK {
-		return p.st.mark(sev, line+" ▲")
+		line = p.st.mark(sev, line+" ▲")
+	}
+	age, stale := ticketsAge(s.Queues)
+	if age != "" {
+		age = " · " + age + " old"
+	}
+	switch {
+	case stale:
+		line += p.st.Warn.Render(age + " · stale, not judged")
+	case age != "":
+		line += p.dim(age)
 	}
 	return line
+}
+
+// ticketsAge is how old the oldest held ticket counts are ("8.0s"; "" when
+// all are from the latest poll), and whether any are too old to be judged.
+// Before 8.0 they are read every few polls and held between.
+func ticketsAge(q *probes.QueueStats) (age string, stale bool) {
+	oldest := -1.0
+	for _, nq := range q.Nodes {
+		stale = stale || !probes.TicketsCurrent(nq)
+		if nq.TicketsAgeSeconds != nil {
+			oldest = max(oldest, *nq.TicketsAgeSeconds)
+		}
+	}
+	if oldest < 0 {
+		return "", stale
+	}
+	return AgeText(time.Duration(oldest * float64(time.Second))), stale
 }
 
 // graph is the zoomed view: query, update and insert over time.

@@ -246,3 +246,49 @@ func TestCollapsedSetSaysMembersDown(t *testing.T) {
 		t.Fatalf("the config set's summary does not say a member is down:\n%s", pane)
 	}
 }
+
+// Held ticket counts (before 8.0, read every few polls) show the oldest's
+// age beside them; stale ones say they are not judged.
+func TestTicketsShowTheirAge(t *testing.T) {
+	for _, c := range []struct {
+		age   float64
+		stale string
+		want  string
+	}{{0, "", "tickets out r "}, {8.2, "", "· 8.2s old"},
+		{40, "as of 14:02:01, 40s old: s0-0:27018 no ticket counts since", "· 40s old · stale, not judged"}} {
+		m := newTestModel(t, Options{}, 160, 50, 5)
+		for i := 5; i < 10; i++ {
+			s := sampleSnapshot(i)
+			q := s.Queues.Nodes["s0-0:27018"]
+			if c.age > 0 {
+				q.TicketsAgeSeconds = f(c.age)
+			}
+			q.TicketsStale = c.stale
+			s.Queues.Nodes["s0-0:27018"] = q
+			m = send(m, snapshotMsg{s})
+		}
+		scr := screen(m)
+		if !strings.Contains(scr, c.want) || c.age == 0 && strings.Contains(scr, " old · ") {
+			t.Errorf("tickets %vs old, stale %q: the screen lacks %q:\n%s", c.age, c.stale, c.want, scr)
+		}
+	}
+}
+
+// A notice of the program (recording stopped) is said in the footer once,
+// its control characters replaced, and not said again on later snapshots.
+func TestProgramNoticeIsSaidOnceAndClean(t *testing.T) {
+	var notices []string
+	m := newTestModel(t, Options{Notices: func() []string { return notices }}, 160, 40, 3)
+	notices = append(notices, "recording stopped: write failed (disk \x1b]52;c;ZXZpbA==\x07full); the file holds snapshots up to 14:02:10")
+	m = send(m, snapshotMsg{sampleSnapshot(3)})
+	lines := strings.Split(screen(m), "\n")
+	footer := lines[len(lines)-1]
+	if !strings.HasPrefix(footer, "recording stopped: write failed (disk ?]52;c;ZXZpbA==?full)") || strings.ContainsAny(m.View().Content, "\x07") {
+		t.Fatalf("footer %q", footer)
+	}
+	m = send(m, keyMsg("esc"))
+	m = send(m, snapshotMsg{sampleSnapshot(4)})
+	if scr := screen(m); strings.Contains(scr, "recording stopped") {
+		t.Fatalf("the notice is said again:\n%s", scr)
+	}
+}

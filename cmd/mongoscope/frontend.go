@@ -35,7 +35,7 @@ func runTUI(ctx context.Context, o *options, s *session, stderr io.Writer) int {
 	m := tui.New(tui.Options{Snapshots: feed, Actor: s.poller, ReadOnly: o.readOnly, Interval: o.interval,
 		SetInterval: s.poller.SetInterval, SetConnectionBreakdown: s.poller.SetConnectionBreakdown,
 		Title: title, Demo: o.demo, AuditLog: s.auditLog, ASCII: o.ascii || !utf8Locale(os.Environ()), Context: uiCtx, Marks: s.marks,
-		NoAlerts:   o.noAlerts,
+		Notices: s.notices, NoAlerts: o.noAlerts,
 		Connecting: &tui.Connecting{Seeds: uriHosts(s.uri), Since: time.Now(), Timeout: o.connectTimeout}})
 	prog, stopResizes, err := newProgram(ctx, m)
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 func printLines(ctx context.Context, snaps <-chan probes.Snapshot, asJSON bool, out io.Writer) int {
 	header := true
 	j := newJudge()
+	shards := ""
 	for {
 		select {
 		case <-ctx.Done():
@@ -29,17 +30,23 @@ func printLines(ctx context.Context, snaps <-chan probes.Snapshot, asJSON bool, 
 				return exitOK
 			}
 			_, started, ended := j.update(s)
+			shardsNote := shardsChange(shards, s.Deployment.ShardsUnknown)
+			shards = s.Deployment.ShardsUnknown
 			if asJSON {
 				printJSONLines(out, s, started, ended)
+				printJSONShards(out, s, shardsNote)
 				continue
 			}
 			if header {
-				fmt.Fprintf(out, "%-8s %-21s %-9s %-7s %7s %7s %7s %7s %7s %7s %9s %9s %6s %5s %s\n",
+				fmt.Fprintf(out, "%-8s %-21s %-9s %-7s %7s %7s %7s %7s %7s %7s %9s %9s %6s %5s %-12s %s\n",
 					"time", "node", "role", "shard", "insert", "query", "update", "delete", "getmore", "command",
-					"netIn/s", "netOut/s", "conn", "ops", "health")
+					"netIn/s", "netOut/s", "conn", "ops", "tickets r,w", "health")
 				header = false
 			}
 			printTextLines(out, s, started, ended)
+			if shardsNote != "" {
+				fmt.Fprintf(out, "%s SHARDS %s\n", s.TakenAt.Format("15:04:05"), safetext.Line(shardsNote))
+			}
 		}
 	}
 }
@@ -52,9 +59,9 @@ func printTextLines(out io.Writer, s probes.Snapshot, started, ended []probes.Fi
 			fmt.Fprintf(out, "%-8s %-21s %-9s %-7s %s\n", r.Time, r.Node, r.Role, r.Shard, "DOWN: "+r.Error)
 			continue
 		}
-		fmt.Fprintf(out, "%-8s %-21s %-9s %-7s %s %9s %9s %6d %5d %s\n",
+		fmt.Fprintf(out, "%-8s %-21s %-9s %-7s %s %9s %9s %6d %5d %-12s %s\n",
 			r.Time, r.Node, r.Role, r.Shard, rateColumns(r.Rates),
-			bytesColumn(r.NetInPerSec), bytesColumn(r.NetOutPerSec), r.Connections, r.Ops, healthColumn(r))
+			bytesColumn(r.NetInPerSec), bytesColumn(r.NetOutPerSec), r.Connections, r.Ops, ticketsColumn(r.Queues), healthColumn(r))
 	}
 	for _, e := range findingEvents(s, started, ended) {
 		word := "FINDING"
@@ -78,6 +85,37 @@ func printJSONLines(out io.Writer, s probes.Snapshot, started, ended []probes.Fi
 	for _, e := range findingEvents(s, started, ended) {
 		enc.Encode(e)
 	}
+}
+
+// shardsChange is what line mode says when the shards become unknown (a
+// router answers, but listShards fails) or listed again; "" otherwise.
+func shardsChange(before, now string) string {
+	switch {
+	case now != "" && now != before:
+		return "unknown: " + now
+	case now == "" && before != "":
+		return "listed"
+	}
+	return ""
+}
+
+// printJSONShards writes a shards change as a JSON line:
+// {"time", "event": "shards-unknown", "why"} or {"time", "event": "shards-listed"}.
+func printJSONShards(out io.Writer, s probes.Snapshot, note string) {
+	if note == "" {
+		return
+	}
+	e := struct {
+		Time  string `json:"time"`
+		Event string `json:"event"`
+		Why   string `json:"why,omitempty"`
+	}{Time: s.TakenAt.Format(time.RFC3339), Event: "shards-listed"}
+	if why := s.Deployment.ShardsUnknown; why != "" {
+		e.Event, e.Why = "shards-unknown", why
+	}
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	enc.Encode(e)
 }
 
 // Finding events of line mode.
@@ -146,6 +184,10 @@ type nodeLine struct {
 	NetOutPerSec *float64 `json:"netOutPerSec,omitempty"`
 	Connections  int64    `json:"connections"`
 	Ops          int      `json:"ops"`
+	// Queues are the node's queues and tickets, with the tickets' age when
+	// they are held from an earlier poll (before 8.0) and whether they are
+	// stale.
+	Queues *probes.NodeQueues `json:"queues,omitempty"`
 	// Health is what probes judges worrying about this node (lag,
 	// connections, churn, queues, oplog window), the same judgments the
 	// TUI colours.
@@ -176,6 +218,9 @@ func nodeLines(s probes.Snapshot) []nodeLine {
 		if s.Connections != nil {
 			r.Connections = s.Connections.Nodes[n.Address].Current
 		}
+		if q, ok := s.Queues.Node(n.Address); ok {
+			r.Queues = &q
+		}
 		if n.Slow && r.Error == "" {
 			r.Error = "slow"
 		}
@@ -200,6 +245,23 @@ func bytesColumn(p *float64) string {
 	}
 	n, unit := tui.ScaleBytes(*p)
 	return n + unit
+}
+
+// ticketsColumn is the tickets out of the total, read then write, as one
+// awk field: "12/128,3/128"; ",8.0s-old" when held from an earlier poll,
+// ",stale" when too old to judge; "-" when unknown.
+func ticketsColumn(q *probes.NodeQueues) string {
+	if q == nil || q.ReadTicketsTotal+q.WriteTicketsTotal == 0 {
+		return "-"
+	}
+	s := fmt.Sprintf("%d/%d,%d/%d", q.ReadTicketsOut, q.ReadTicketsTotal, q.WriteTicketsOut, q.WriteTicketsTotal)
+	if q.TicketsAgeSeconds != nil {
+		s += "," + tui.AgeText(time.Duration(*q.TicketsAgeSeconds*float64(time.Second))) + "-old"
+	}
+	if !probes.TicketsCurrent(*q) {
+		s += ",stale"
+	}
+	return s
 }
 
 // healthColumn is the node's error, then its findings: "slow lag:crit".

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mongoscope/mongoscope/internal/simcluster"
 	"github.com/mongoscope/mongoscope/probes"
 )
 
@@ -86,5 +87,76 @@ func TestJSONLinesHaveFullTimestamps(t *testing.T) {
 	out, lines := printed(false, s)
 	if !strings.HasPrefix(lines[1], "03:04:05 ") {
 		t.Fatalf("text time: %s", out)
+	}
+}
+
+// Ticket counts held from an earlier poll (before 8.0 they are read every
+// few polls) say how old they are, in text and JSON; stale ones say so.
+func TestLinesShowTicketsAge(t *testing.T) {
+	age := 0.8
+	s := probes.Snapshot{TakenAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		Queues: &probes.QueueStats{Nodes: map[string]probes.NodeQueues{
+			"p:1": {ReadTicketsOut: 12, ReadTicketsTotal: 128, WriteTicketsOut: 3, WriteTicketsTotal: 128, TicketsAgeSeconds: &age},
+			"s:1": {ReadTicketsOut: 1, ReadTicketsTotal: 128, WriteTicketsOut: 0, WriteTicketsTotal: 128,
+				TicketsStale: "as of 03:03:57, 8s old: s:1 no ticket counts since"}}}}
+	s.Deployment.Nodes = []probes.Node{{Address: "p:1", Role: "primary", Up: true}, {Address: "s:1", Role: "secondary", Up: true},
+		{Address: "m:1", Role: "mongos", Up: true}}
+	out, lines := printed(false, s)
+	if len(lines) != 4 || !strings.Contains(lines[0], "tickets r,w") || !strings.Contains(lines[1], " 12/128,3/128,0.8s-old ") ||
+		!strings.Contains(lines[2], " 1/128,0/128,stale ") || !strings.Contains(lines[3], " - ") {
+		t.Fatalf("text lines:\n%s", out)
+	}
+	out, lines = printed(true, s)
+	if len(lines) != 3 || !strings.Contains(lines[0], `"ticketsAgeSeconds":0.8`) || !strings.Contains(lines[1], `"ticketsStale":"as of 03:03:57, 8s old`) ||
+		strings.Contains(lines[2], `"queues"`) {
+		t.Fatalf("JSON lines:\n%s", out)
+	}
+}
+
+// Line mode on a mongos that may not list its shards: the mongos's lines,
+// one line saying the shards are unknown and why, and one when they are
+// listed again, from a real poller over the wire.
+func TestLinesSayShardsUnknown(t *testing.T) {
+	sim, err := simcluster.Start(simcluster.Config{Shards: 2, Members: 1, ConfigMembers: 1, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	var mongos string
+	for _, n := range sim.Nodes() {
+		if n.Role == "mongos" {
+			mongos = n.Address
+		}
+	}
+	sim.Fault(simcluster.Fault{Kind: "fail", Node: mongos, Command: "listShards", Code: 13})
+	p, err := probes.NewPoller(probes.Config{URI: sim.URI(), Interval: 200 * time.Millisecond, ConnectTimeout: 3 * time.Second,
+		ReadOnly: true, Rediscover: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() { cancel(); p.Close(context.Background()) }()
+	if _, err := p.Connect(ctx); err != nil {
+		t.Fatalf("connecting to a mongos that may not list its shards: %v", err)
+	}
+	ch := p.Run(ctx)
+	snaps := []probes.Snapshot{<-ch, <-ch}
+	sim.Fault(simcluster.Fault{Kind: "clear", Node: mongos})
+	for deadline := time.After(20 * time.Second); len(snaps[len(snaps)-1].Deployment.Nodes) < len(sim.Nodes()); {
+		select {
+		case s := <-ch:
+			snaps = append(snaps, s)
+		case <-deadline:
+			t.Fatalf("the shards never appeared: %+v", snaps[len(snaps)-1].Deployment)
+		}
+	}
+	out, lines := printed(false, snaps...)
+	want := " SHARDS unknown: listShards on " + mongos + " failed: (Unauthorized) not authorized"
+	if strings.Count(out, want) != 1 || strings.Count(out, " SHARDS listed") != 1 || strings.Join(strings.Fields(lines[1])[1:3], " ") != mongos+" mongos" {
+		t.Fatalf("text lines:\n%s", out)
+	}
+	out, _ = printed(true, snaps...)
+	if strings.Count(out, `"event":"shards-unknown","why":"listShards on `+mongos) != 1 || strings.Count(out, `"event":"shards-listed"`) != 1 {
+		t.Fatalf("JSON lines:\n%s", out)
 	}
 }

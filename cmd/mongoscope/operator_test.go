@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -34,8 +35,15 @@ func newOperatorView(t *testing.T, sim *simcluster.Cluster, interval time.Durati
 // rows); without an audit log it is read-only.
 func operatorViewOn(t *testing.T, uri string, width int, interval time.Duration, audit *probes.AuditLog) *operatorView {
 	t.Helper()
-	p, err := probes.NewPoller(probes.Config{URI: uri, Interval: interval, ConnectTimeout: 3 * time.Second,
-		ReadOnly: audit == nil, Audit: audit})
+	return operatorViewOf(t, probes.Config{URI: uri, Interval: interval, ConnectTimeout: 3 * time.Second,
+		ReadOnly: audit == nil, Audit: audit}, width)
+}
+
+// operatorViewOf is an operatorView of a poller configured as cfg.
+func operatorViewOf(t *testing.T, cfg probes.Config, width int) *operatorView {
+	t.Helper()
+	interval := cfg.Interval
+	p, err := probes.NewPoller(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +52,7 @@ func operatorViewOn(t *testing.T, uri string, width int, interval time.Duration,
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cancel(); p.Close(context.Background()) })
-	var m tea.Model = tui.New(tui.Options{Interval: interval, ReadOnly: audit == nil, Actor: p, Context: ctx})
+	var m tea.Model = tui.New(tui.Options{Interval: interval, ReadOnly: cfg.ReadOnly, Actor: p, Context: ctx})
 	m, _ = m.Update(tea.WindowSizeMsg{Width: width, Height: 50})
 	return &operatorView{t: t, m: m, snaps: p.Run(ctx)}
 }
@@ -202,5 +210,72 @@ func TestOperatorSeesRefusalsAndTimeouts(t *testing.T) {
 		if !strings.Contains(string(log), want) {
 			t.Errorf("audit log lacks %s:\n%s", want, log)
 		}
+	}
+}
+
+// Before 8.0 the ticket counts are read every few polls and held between:
+// on a 4.4 replica set the operator sees how old held counts are, on the
+// line that shows them.
+func TestOperatorSeesHeldTicketsAge(t *testing.T) {
+	sim, err := simcluster.Start(simcluster.Config{Topology: "replset", Members: 2, Version: "4.4", Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	o := newOperatorView(t, sim, 200*time.Millisecond, nil)
+	line := func(scr string) string {
+		for l := range strings.Lines(scr) {
+			if strings.Contains(l, "tickets out r") {
+				return l
+			}
+		}
+		return ""
+	}
+	held, fresh := "", ""
+	for i := 0; i < 40 && (held == "" || fresh == ""); i++ {
+		l := line(o.until("tickets out r", 1))
+		if strings.Contains(l, "/256") && strings.Contains(l, " old") { // two members, 128 each
+			held = l
+		} else if strings.Contains(l, "/256") {
+			fresh = l
+		}
+	}
+	if held == "" || fresh == "" {
+		t.Fatalf("within 40 polls the tickets were not shown both held with their age and fresh: held %q, fresh %q", held, fresh)
+	}
+	if !regexp.MustCompile(`tickets out r \d+/256 w \d+/256 · \d+\.\ds old`).MatchString(held) {
+		t.Errorf("the held tickets' age is not beside them: %q", held)
+	}
+}
+
+// A mongos that answers but may not list its shards (not authorized):
+// mongoscope connects and shows the mongos alone, says the shards are
+// unknown and why, and shows them once listShards works.
+func TestOperatorSeesShardsUnknown(t *testing.T) {
+	sim, err := simcluster.Start(simcluster.Config{Shards: 2, Members: 1, ConfigMembers: 1, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	var mongos string
+	for _, n := range sim.Nodes() {
+		if n.Role == "mongos" {
+			mongos = n.Address
+		}
+	}
+	sim.Fault(simcluster.Fault{Kind: "fail", Node: mongos, Command: "listShards", Code: 13})
+	o := operatorViewOf(t, probes.Config{URI: sim.URI(), Interval: 200 * time.Millisecond, ConnectTimeout: 3 * time.Second,
+		ReadOnly: true, Rediscover: time.Second}, 160)
+	o.until("1/1 nodes up (shards unknown)", 20)
+	o.key("7")
+	scr := o.until("shards unknown: listShards on "+mongos+" failed: (Unauthorized) not authorized", 5)
+	if !strings.Contains(scr, "UP   "+mongos) {
+		t.Errorf("the nodes pane does not show the mongos up:\n%s", scr)
+	}
+	sim.Fault(simcluster.Fault{Kind: "clear", Node: mongos})
+	all := len(sim.Nodes())
+	scr = o.until(fmt.Sprintf("%d/%d nodes up", all, all), 40)
+	if strings.Contains(scr, "shards unknown") {
+		t.Errorf("the shards are listed but still said unknown:\n%s", scr)
 	}
 }

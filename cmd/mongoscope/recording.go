@@ -34,8 +34,8 @@ func checkRecordFlags(o *options) error {
 // recordTo tees every snapshot into a recording file as it arrives. If
 // recording stops (--record-max reached, or a write failed) the operator
 // is told where they look: on stderr in line mode; in the TUI by the
-// header's mark (REC STOPPED) and, in full, as a change every later
-// snapshot carries (stderr would tear its screen).
+// header's mark (REC STOPPED), once in the footer, and, in full, as a
+// change every later snapshot carries (stderr would tear its screen).
 func recordTo(ctx context.Context, o *options, s *session, in <-chan probes.Snapshot, tty bool, stderr io.Writer) (<-chan probes.Snapshot, error) {
 	dep := s.dep
 	dep.Name = probes.RedactURI(dep.Name)
@@ -62,6 +62,7 @@ func recordTo(ctx context.Context, o *options, s *session, in <-chan probes.Snap
 				if err := w.Write(snap); err != nil {
 					stopped = recordingStopped(o, err, last)
 					s.setRecMark(recStoppedMark(err))
+					s.say(recStoppedNotice(err, last))
 					if !tty {
 						fmt.Fprintln(stderr, "mongoscope: "+stopped)
 					}
@@ -90,6 +91,23 @@ func recStoppedMark(err error) string {
 		return "REC STOPPED (--record-max)"
 	}
 	return "REC STOPPED (write failed)"
+}
+
+// recStoppedNotice is the footer's one line: why, without the path (the
+// nodes pane has it in full), and what the file holds.
+func recStoppedNotice(err error, last time.Time) string {
+	holds := "the file holds no snapshot"
+	if !last.IsZero() {
+		holds = "the file holds snapshots up to " + last.Local().Format("15:04:05")
+	}
+	if errors.Is(err, record.ErrFull) {
+		return "recording stopped at --record-max; " + holds
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // "no space left on device", not the path again
+	}
+	return "recording stopped: write failed (" + err.Error() + "); " + holds
 }
 
 // recordingStopped says why recording stopped and what the file holds.

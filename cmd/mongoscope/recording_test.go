@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,9 +91,26 @@ func TestRecordingStopIsToldToTheOperator(t *testing.T) {
 	if stderr != "" {
 		t.Fatalf("with the TUI on screen, stderr got %q", stderr)
 	}
-	var m tea.Model = tui.New(tui.Options{Interval: time.Second, ReadOnly: true, Marks: s.marks})
+	var m tea.Model = tui.New(tui.Options{Interval: time.Second, ReadOnly: true, Marks: s.marks, Notices: s.notices})
 	m, _ = m.Update(tea.WindowSizeMsg{Width: 200, Height: 50})
-	m, _ = m.Update(tui.SnapshotMsg(got[len(got)-1]))
+	footers := map[string]int{}
+	for _, snap := range got {
+		m, _ = m.Update(tui.SnapshotMsg(snap))
+		footers[footerOf(m)]++
+		m, _ = m.Update(tea.KeyPressMsg{Code: tea.KeyEscape}) // the operator reads it and moves on
+	}
+	said := 0
+	for footer, n := range footers {
+		if strings.Contains(footer, "recording stopped") {
+			said += n
+			if !strings.HasPrefix(footer, "recording stopped at --record-max; the file holds snapshots up to 03:04:") {
+				t.Errorf("the footer says %q", footer)
+			}
+		}
+	}
+	if said != 1 {
+		t.Fatalf("the footer said recording stopped %d times, want once; footers: %v", said, footers)
+	}
 	m, _ = m.Update(tea.KeyPressMsg{Code: '7', Text: "7"})
 	scr := ansi.Strip(m.View().Content)
 	if !strings.Contains(strings.SplitN(scr, "\n", 2)[0], "REC STOPPED (--record-max)") {
@@ -107,6 +127,12 @@ func TestRecordingStopIsToldToTheOperator(t *testing.T) {
 	if n, _ := readRecording(r); len(n) == 0 || len(n) >= 20 {
 		t.Fatalf("the bounded recording holds %d snapshots", len(n))
 	}
+}
+
+// footerOf is the screen's last line, the footer.
+func footerOf(m tea.Model) string {
+	lines := strings.Split(strings.TrimRight(ansi.Strip(m.View().Content), "\n"), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
 }
 
 func TestRecordAppendAddsToARecording(t *testing.T) {
@@ -137,5 +163,15 @@ func TestRecordAppendAddsToARecording(t *testing.T) {
 	_, err = recordTo(context.Background(), o, &session{}, make(chan probes.Snapshot), false, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "--record "+notes+": cannot append: "+notes+" is not a mongoscope recording") {
 		t.Fatalf("--record-append to a file that is no recording: %v", err)
+	}
+}
+
+// The footer's notice of a failed write is short: the error, not the path
+// again (the nodes pane has the whole sentence).
+func TestRecordingStoppedNoticeIsShort(t *testing.T) {
+	err := fmt.Errorf("record: %w", &fs.PathError{Op: "write", Path: "/very/long/path/to/session.msrec", Err: errors.New("no space left on device")})
+	got := recStoppedNotice(err, time.Date(2026, 1, 2, 3, 4, 5, 0, time.Local))
+	if got != "recording stopped: write failed (no space left on device); the file holds snapshots up to 03:04:05" {
+		t.Errorf("notice %q", got)
 	}
 }

@@ -10,7 +10,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -87,6 +89,24 @@ type session struct {
 	auditLog string // where actions go; "" when read-only
 	// recMark is the header's recording mark: REC, then REC STOPPED.
 	recMark atomic.Pointer[string]
+	// said are the program's own notices for the TUI's footer (recording
+	// stopped), oldest first.
+	saidMu sync.Mutex
+	said   []string
+}
+
+// say adds a notice for the TUI's footer.
+func (s *session) say(notice string) {
+	s.saidMu.Lock()
+	defer s.saidMu.Unlock()
+	s.said = append(s.said, notice)
+}
+
+// notices are the notices said so far (tui.Options.Notices).
+func (s *session) notices() []string {
+	s.saidMu.Lock()
+	defer s.saidMu.Unlock()
+	return slices.Clone(s.said)
 }
 
 // marks are the TUI's header marks: the recording's state, if recording.
