@@ -50,8 +50,10 @@ func TestPinnedSimSnapshots(t *testing.T) {
 	}
 }
 
-// pinnableSnapshot polls a seeded simulated cluster of release version six
-// times, a simulated second apart, and returns the last snapshot as JSON.
+// pinnableSnapshot polls a seeded simulated cluster of release version seven
+// times, a simulated second apart (on 4.4 the last holds the ticket counts
+// read a poll before: they are asked every few polls there), and returns
+// the last snapshot as JSON.
 func pinnableSnapshot(t *testing.T, version string) []byte {
 	t.Helper()
 	clock := &fakeClock{now: scenarioStart}
@@ -76,7 +78,7 @@ func pinnableSnapshot(t *testing.T, version string) []byte {
 	}
 	p.SetConnectionBreakdown(true)
 	var s Snapshot
-	for range 6 {
+	for range 7 {
 		clock.Advance(time.Second)
 		s = p.poll(context.Background())
 	}

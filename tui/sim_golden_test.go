@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,6 +27,13 @@ func TestGoldenScreensFromSimulatedReleases(t *testing.T) {
 			m = send(m, tea.WindowSizeMsg{Width: size[0], Height: size[1]})
 			m = send(m, snapshotMsg{s})
 			golden(t, fmt.Sprintf("sim-%s-%dx%d.golden", v, size[0], size[1]), screen(m))
+		}
+		// Before 7.0 the tickets are read every few polls and held in
+		// between: the held counts say how old they are.
+		m := New(Options{Interval: time.Second})
+		m = send(send(m, tea.WindowSizeMsg{Width: 120, Height: 40}), snapshotMsg{s})
+		if held := strings.Contains(screen(m), "w 24/1536 · 1.0s old"); held != (v == "4.4") {
+			t.Errorf("%s: tickets shown as held %v, want %v:\n%s", v, held, v == "4.4", screen(m))
 		}
 	}
 }
