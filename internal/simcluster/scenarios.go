@@ -213,8 +213,11 @@ type story interface {
 	replCounts(n *node, tau float64) [numOpKinds]float64
 	// ttlDeleted is documents the TTL monitor deleted, in workload time.
 	ttlDeleted(n *node, tau float64) float64
-	// docsUpdated is metrics.document.updated given opcounters.update.
-	docsUpdated(n *node, updates int64) int64
+	// updateShares are the shares of the update statements a primary
+	// serves that match a document (metrics.document.updated counts the
+	// documents matched) and that modify one (only those write an oplog
+	// entry, which the secondaries count in opcountersRepl.update).
+	updateShares() (matched, modified float64)
 	// conns are client connections the node holds beyond the workload's;
 	// created is connections opened since Start, in workload time.
 	conns(n *node, tau float64) float64
@@ -252,7 +255,7 @@ func (quiet) ops(*node, float64) []simOp                       { return nil }
 func (quiet) counts(*node, float64) [numOpKinds]float64        { return [numOpKinds]float64{} }
 func (quiet) replCounts(*node, float64) [numOpKinds]float64    { return [numOpKinds]float64{} }
 func (quiet) ttlDeleted(*node, float64) float64                { return 0 }
-func (quiet) docsUpdated(_ *node, updates int64) int64         { return updates }
+func (quiet) updateShares() (float64, float64)                 { return 1, 1 }
 func (quiet) conns(*node, float64) float64                     { return 0 }
 func (quiet) created(*node, float64) float64                   { return 0 }
 func (quiet) idleConns(*node, float64) []simOp                 { return nil }
