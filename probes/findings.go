@@ -21,7 +21,7 @@ import (
 //
 //	kind                      start after   end after   (why)
 //	missing-index             5 s           1 min       the 15-min scan window already smooths
-//	needless-updates          2 min         1 min       a workload shape, judged over minutes
+//	needless-updates          20 s          1 min       on 30 s means: a shape held 50 s; the counters say it is waste
 //	connection-storm          20 s          1 min       a retry storm is over in seconds; 20 s is not a blip
 //	index-build               5 s           30 s        waiting writers are felt at once
 //	ttl-deletes               0 (the op ran 10+ s)  90 s  the TTL monitor sleeps 60 s between passes
