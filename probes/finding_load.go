@@ -221,7 +221,11 @@ func knownCount(vals []float64) int {
 // (the second field report: a shard key by language sent three times the
 // others' load to the English shard).
 const (
-	hotShardWindow = 2 * time.Minute
+	// hotShardWindow: shares are of 30 s means, and start after holding
+	// 20 s more: a shard taking 1.8× its share for most of a minute is
+	// a shard key's skew, not a burst (a burst lifts every shard, or lasts
+	// seconds; the calm cluster's shares stay within a few percent).
+	hotShardWindow = 30 * time.Second
 	// hotShardHoldFactor: found at HotShardFactor × the fair share, it
 	// holds until the shard's share falls under 1.4 ×.
 	hotShardHoldFactor = 1.4
@@ -232,7 +236,7 @@ var dataMetrics = []Metric{MetricInsert, MetricQuery, MetricUpdate, MetricDelete
 type hotShard struct{}
 
 func (hotShard) kind() string   { return FindingHotShard }
-func (hotShard) timing() timing { return timing{startAfter: time.Minute, endAfter: time.Minute} }
+func (hotShard) timing() timing { return timing{startAfter: 20 * time.Second, endAfter: time.Minute} }
 
 func (hotShard) check(in *findingInput) ([]condition, bool) {
 	oc := in.s.Opcounters
