@@ -7,69 +7,9 @@ import (
 	"time"
 )
 
-// Load findings: the workload's shape (updates rivalling reads, one shard
-// taking the load) and its pressure on the servers (connection storms,
-// tickets out).
-
-// needless-updates: the first field report's "mark as read" bug showed as
-// updates almost as frequent as reads in the opcounters graph.
-const (
-	// needlessWindow: ratios are of one-minute means, over minutes (the
-	// finding starts after two more).
-	needlessWindow = time.Minute
-	// needlessHoldRatio: once found, updates must fall below 60 % of
-	// reads (from UpdateReadRatio's 80 %) to end it.
-	needlessHoldRatio = 0.6
-)
-
-type needlessUpdates struct{}
-
-func (needlessUpdates) kind() string { return FindingNeedlessUpdates }
-func (needlessUpdates) timing() timing {
-	return timing{startAfter: 2 * time.Minute, endAfter: time.Minute}
-}
-
-func (needlessUpdates) check(in *findingInput) ([]condition, bool) {
-	if in.s.Opcounters == nil || in.s.Opcounters.Cluster == nil {
-		return nil, false
-	}
-	q, okQ := in.recentMean(SeriesKey{Scope: ScopeCluster, Metric: MetricQuery}, needlessWindow, 0.8)
-	u, okU := in.recentMean(SeriesKey{Scope: ScopeCluster, Metric: MetricUpdate}, needlessWindow, 0.8)
-	if !okQ || !okU {
-		return nil, false
-	}
-	var lv level
-	switch {
-	case q > BusyQueryPerSec && u >= UpdateReadRatio*q:
-		lv = levelStart
-	case q > BusyQueryPerSec/2 && u >= needlessHoldRatio*q:
-		lv = levelHold
-	default:
-		return nil, true
-	}
-	ev := Evidence{Figures: []Figure{{"updates", math.Round(u), "/s"}, {"reads", math.Round(q), "/s"}, {"updates per read", roundTo(u/q, 2), ""}}}
-	if in.s.Stale["hotCollections"] == "" {
-		hot := tally{}
-		for _, hc := range in.s.HotCollections {
-			hot.add(hc.NS, hc.WriteMsPerSec)
-		}
-		ev.Namespaces = hot.top(3)
-	}
-	if in.opsKnown {
-		apps := tally{}
-		for _, op := range in.s.Ops {
-			if !op.System && op.Op == "update" {
-				apps.add(orNone(op.AppName), 1)
-			}
-		}
-		ev.Apps = apps.top(3)
-	}
-	inc := Finding{Severity: Warn, Evidence: ev,
-		Summary: fmt.Sprintf("updates run at %.0f%% of reads (%.0f/s vs %.0f/s): is every read followed by a write that changes nothing?", u/q*100, u, q),
-		Action: Action{Pane: PaneHot, Key: "/", Filter: "op:update",
-			Hint: "look for a write on every read (mark-as-read, last-seen stamps): keep a marker of the last item seen instead"}}
-	return []condition{{subject: "cluster", level: lv, inc: inc}}, true
-}
+// Load findings: the workload's shape (one shard taking the load; updates
+// that do nothing are in finding_updates.go) and its pressure on the
+// servers (connection storms, tickets out).
 
 // connection-storm: connections opened far faster than the node's own
 // normal, or a node near its connection limit (the second field report:
@@ -281,7 +221,11 @@ func knownCount(vals []float64) int {
 // (the second field report: a shard key by language sent three times the
 // others' load to the English shard).
 const (
-	hotShardWindow = 2 * time.Minute
+	// hotShardWindow: shares are of 30 s means, and start after holding
+	// 20 s more: a shard taking 1.8× its share for most of a minute is
+	// a shard key's skew, not a burst (a burst lifts every shard, or lasts
+	// seconds; the calm cluster's shares stay within a few percent).
+	hotShardWindow = 30 * time.Second
 	// hotShardHoldFactor: found at HotShardFactor × the fair share, it
 	// holds until the shard's share falls under 1.4 ×.
 	hotShardHoldFactor = 1.4
@@ -292,7 +236,7 @@ var dataMetrics = []Metric{MetricInsert, MetricQuery, MetricUpdate, MetricDelete
 type hotShard struct{}
 
 func (hotShard) kind() string   { return FindingHotShard }
-func (hotShard) timing() timing { return timing{startAfter: time.Minute, endAfter: time.Minute} }
+func (hotShard) timing() timing { return timing{startAfter: 20 * time.Second, endAfter: time.Minute} }
 
 func (hotShard) check(in *findingInput) ([]condition, bool) {
 	oc := in.s.Opcounters

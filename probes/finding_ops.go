@@ -1,9 +1,11 @@
 package probes
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 )
@@ -212,55 +214,146 @@ func (in *findingInput) opShard(op Op) string {
 	return op.Node
 }
 
+// The TTL monitor's pace, from metrics.ttl.deletedDocuments.
+const (
+	// ttlRateWindow: the monitor wakes every 60 s; a minute's mean of its
+	// deletions covers a pass and the sleep after it.
+	ttlRateWindow = time.Minute
+	// ttlRateNow: the evidence's pace is of the last 10 s.
+	ttlRateNow = 10 * time.Second
+	// ttlMassRate: a thousand documents a second, a minute long (the pace
+	// replDeletesLoad calls load on a secondary), is a mass expiry even
+	// when each pass is too short to be seen running.
+	ttlMassRate = 1000.0
+)
+
 type ttlDeletes struct{}
 
 func (ttlDeletes) kind() string { return FindingTTLDeletes }
 
-// timing: the pass itself must have run ttlLongPass; it holds across the
-// monitor's 60 s sleep between passes of a backlog.
+// timing: the pass itself must have run ttlLongPass (or the pace been a
+// minute's mean); it holds across the monitor's 60 s sleep between passes.
 func (ttlDeletes) timing() timing { return timing{startAfter: 0, endAfter: 90 * time.Second} }
 
+// ttlPace is the TTL monitor's pace on a shard's (or set's) primary.
+type ttlPace struct {
+	node                  string
+	minute, now           float64 // documents deleted a second: a minute's mean, the last 10 s
+	minuteKnown, nowKnown bool
+}
+
 func (ttlDeletes) check(in *findingInput) ([]condition, bool) {
-	if !in.opsKnown {
+	byShard := map[string][]Op{}
+	if in.opsKnown {
+		for _, op := range in.s.Ops {
+			if opHas(op, FlagTTL) {
+				byShard[in.opShard(op)] = append(byShard[in.opShard(op)], op)
+			}
+		}
+	}
+	paces := in.ttlPaces()
+	if !in.opsKnown && len(paces) == 0 {
 		return nil, false
 	}
-	byShard := map[string][]Op{}
-	for _, op := range in.s.Ops {
-		if opHas(op, FlagTTL) {
-			byShard[in.opShard(op)] = append(byShard[in.opShard(op)], op)
+	shards := sortedKeys(byShard)
+	for sh := range paces {
+		if _, ok := byShard[sh]; !ok {
+			shards = append(shards, sh)
 		}
 	}
+	sort.Strings(shards)
 	var out []condition
-	for _, shard := range sortedKeys(byShard) {
-		ops := byShard[shard]
-		longest, nss, nodes := 0.0, tally{}, tally{}
-		var opids []string
-		for _, op := range ops {
-			longest = math.Max(longest, op.SecsRunning)
-			nss.add(op.NS, op.SecsRunning+1)
-			nodes.add(op.Node, 1)
-			opids = append(opids, printable(op.OpID, 60))
+	for _, shard := range shards {
+		if c, ok := ttlCondition(in, shard, byShard[shard], paces[shard]); ok {
+			out = append(out, c)
 		}
-		load := in.loadOf(shard)
-		var lv level
-		switch {
-		case longest >= ttlVeryLongPass || longest >= ttlLongPass && load.loaded():
-			lv = levelStart
-		case longest >= ttlLongPass/2 || load.loaded(): // a normal short pass does not hold it
-			lv = levelHold
-		default:
-			continue
-		}
-		ev := Evidence{Namespaces: nss.top(3), Shards: []string{shard}, Members: nodes.top(3), OpIDs: firstN(opids, 5),
-			Figures: append([]Figure{{"pass running", math.Round(longest), "s"}}, load.figures()...)}
-		inc := Finding{Severity: load.severity(), Evidence: ev,
-			Summary: fmt.Sprintf("the TTL monitor has been deleting expired documents from %s on %s for %.0f s%s",
-				strings.Join(ev.Namespaces, ", "), shard, longest, load.text()),
-			Action: Action{Pane: PaneOps, Key: "/", Filter: "ttl",
-				Hint: "TTL deletes are system ops (a shows them) and are not throttled: spread the expiry times (a random offset) so documents do not expire at once"}}
-		out = append(out, condition{subject: shard, level: lv, inc: inc})
 	}
 	return out, true
+}
+
+// ttlPaces reads every data-bearing primary's TTL deletions, by shard (or
+// set, or the standalone's address: as opShard names them).
+func (in *findingInput) ttlPaces() map[string]ttlPace {
+	if in.s.Documents == nil {
+		return nil
+	}
+	out := map[string]ttlPace{}
+	for _, n := range in.s.Deployment.Nodes {
+		if !dataPrimary(in.s.Deployment.Kind, n) || !in.up(n.Address) {
+			continue
+		}
+		key := SeriesKey{Scope: ScopeNode, Name: n.Address, Metric: MetricTTLDeleted}
+		p := ttlPace{node: n.Address}
+		p.minute, p.minuteKnown = in.recentMean(key, ttlRateWindow, 0.5)
+		p.now, p.nowKnown = in.recentMean(key, ttlRateNow, 0.5)
+		if p.minuteKnown || p.nowKnown {
+			out[cmp.Or(n.Shard, n.Set, n.Address)] = p
+		}
+	}
+	return out
+}
+
+func ttlCondition(in *findingInput, shard string, ops []Op, pace ttlPace) (condition, bool) {
+	longest, nss, nodes := 0.0, tally{}, tally{}
+	var opids []string
+	for _, op := range ops {
+		longest = math.Max(longest, op.SecsRunning)
+		nss.add(op.NS, op.SecsRunning+1)
+		nodes.add(op.Node, 1)
+		opids = append(opids, printable(op.OpID, 60))
+	}
+	if pace.node != "" {
+		nodes.add(pace.node, 1)
+	}
+	load := in.loadOf(shard)
+	massive := pace.minuteKnown && pace.minute >= ttlMassRate
+	var lv level
+	switch {
+	case longest >= ttlVeryLongPass || (longest >= ttlLongPass || massive) && load.loaded():
+		lv = levelStart
+	case longest >= ttlLongPass/2 || len(ops) > 0 && load.loaded() || pace.minuteKnown && pace.minute >= ttlMassRate/2:
+		lv = levelHold // a normal short pass does not hold it
+	default:
+		return condition{}, false
+	}
+	ev := Evidence{Namespaces: nss.top(3), Shards: []string{shard}, Members: nodes.top(3), OpIDs: firstN(opids, 5)}
+	if len(ops) > 0 {
+		ev.Figures = append(ev.Figures, Figure{"pass running", math.Round(longest), "s"})
+	}
+	ev.Figures = append(append(ev.Figures, pace.figures()...), load.figures()...)
+	inc := Finding{Severity: load.severity(), Evidence: ev, Summary: ttlSummary(shard, ev.Namespaces, longest, pace, load),
+		Action: Action{Pane: PaneOps, Key: "/", Filter: "ttl",
+			Hint: "TTL deletes are system ops (a shows them) and are not throttled: spread the expiry times (a random offset) so documents do not expire at once"}}
+	return condition{subject: shard, level: lv, inc: inc}, true
+}
+
+func (p ttlPace) figures() []Figure {
+	var out []Figure
+	if p.nowKnown {
+		out = append(out, Figure{"deleted by the TTL monitor now", math.Round(p.now), "/s"})
+	}
+	if p.minuteKnown {
+		out = append(out, Figure{"deleted by the TTL monitor, last minute", math.Round(p.minute), "/s"})
+	}
+	return out
+}
+
+func ttlSummary(shard string, nss []string, longest float64, pace ttlPace, load shardLoad) string {
+	where := shard
+	if len(nss) > 0 {
+		where = strings.Join(nss, ", ") + " on " + shard
+	}
+	var s string
+	switch {
+	case longest > 0:
+		s = fmt.Sprintf("the TTL monitor has been deleting expired documents from %s for %.0f s", where, longest)
+		if pace.nowKnown {
+			s += fmt.Sprintf(" (%.0f documents/s on %s)", pace.now, pace.node)
+		}
+	default:
+		s = fmt.Sprintf("the TTL monitor deletes %.0f documents/s on %s (%s) over the last minute", pace.minute, pace.node, where)
+	}
+	return s + load.text()
 }
 
 type rangeDeletions struct{}

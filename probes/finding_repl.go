@@ -177,8 +177,11 @@ const (
 type oplogWindowShort struct{}
 
 func (oplogWindowShort) kind() string { return FindingOplogWindowShort }
+
+// timing: an oplog window moves over hours, and it is read every
+// oplogEvery polls: short on the reads of 30 s (two or more) is short.
 func (oplogWindowShort) timing() timing {
-	return timing{startAfter: time.Minute, endAfter: 2 * time.Minute}
+	return timing{startAfter: 30 * time.Second, endAfter: 2 * time.Minute}
 }
 
 func (oplogWindowShort) check(in *findingInput) ([]condition, bool) {

@@ -87,11 +87,11 @@ func TestFindingOplogWindowShort(t *testing.T) {
 		s.Replication[0].OplogWindowHours = &w
 	})
 	inc := r.only(t, FindingOplogWindowShort)
-	if at := r.firstStart[FindingOplogWindowShort]; at != 90 {
-		t.Errorf("started at %d s, want 90", at)
+	if at := r.firstStart[FindingOplogWindowShort]; at != 60 {
+		t.Errorf("started at %d s, want 60 (short from 30 s, held 30 s)", at)
 	}
 	if inc.ID != "oplog-window-short:shard1" || inc.Evidence.Shards[0] != "shard1" || inc.Severity != Warn ||
-		!strings.Contains(inc.Action.Copy, "replSetResizeOplog") || !strings.Contains(inc.Summary, "only 1.9 h") {
+		!strings.Contains(inc.Action.Copy, "replSetResizeOplog") || !strings.Contains(inc.Summary, "only 2.0 h") {
 		t.Errorf("%q %+v %+v", inc.Summary, inc.Evidence, inc.Action)
 	}
 	last, _ := r.latest(inc.ID)

@@ -55,6 +55,7 @@ func (sc scene) snap(step int) Snapshot {
 		NotAvailable: map[string]string{}}
 	s.Deployment = sceneDeployment()
 	s.Opcounters = sceneRates(step)
+	s.Documents = sceneDocuments(step, s.Opcounters)
 	s.Network, s.Connections, s.Queues = &NetworkRates{Nodes: map[string]NetworkRate{}}, &ConnectionStats{Nodes: map[string]NodeConnections{}}, &QueueStats{Nodes: map[string]NodeQueues{}}
 	for _, n := range s.Deployment.Nodes {
 		sceneNode(&s, n, step)
@@ -115,6 +116,37 @@ func sceneRates(step int) *OpcounterRates {
 	}
 	oc.Nodes[cfgA] = Rates{Query: vary(8, step, "cfgq", 0.3), Command: vary(40, step, "cfgc", 0.2)}
 	return oc
+}
+
+// sceneDocuments: each shard primary's update statements match a document
+// (a few percent none: an order already paid) and modify it; queries return
+// a few documents each; the TTL monitor deletes sessions through its pass,
+// as sceneOps shows it.
+func sceneDocuments(step int, oc *OpcounterRates) *DocumentStats {
+	d := &DocumentStats{Nodes: map[string]DocumentRates{}}
+	applied := 0.0
+	for _, sh := range sceneShards {
+		p := oc.Nodes[member(sh, "a")]
+		ttl, keys := 0.0, p.Query*1.2
+		if step%60 < 5 {
+			ttl = vary(300, step, sh+"ttl", 0.3)
+		}
+		r := DocumentRates{Inserted: p.Insert, Returned: p.Query * vary(4, step, sh+"ret", 0.3), Updated: p.Update * (0.98 + 0.02*jitter(step, sh+"m")),
+			Deleted: p.Delete + ttl, UpdateStatements: p.Update, KeysExamined: &keys, TTLDeleted: &ttl}
+		d.Nodes[member(sh, "a")] = r
+		if d.Cluster == nil {
+			d.Cluster = &r
+		} else {
+			*d.Cluster = d.Cluster.add(r)
+		}
+		zero := 0.0
+		for _, m := range []string{"b", "c"} {
+			d.Nodes[member(sh, m)] = DocumentRates{TTLDeleted: &zero}
+		}
+		applied += max(oc.Repl[member(sh, "b")].Update, oc.Repl[member(sh, "c")].Update)
+	}
+	d.UpdatesApplied = &applied
+	return d
 }
 
 func sceneNode(s *Snapshot, n Node, step int) {

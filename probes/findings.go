@@ -21,15 +21,16 @@ import (
 //
 //	kind                      start after   end after   (why)
 //	missing-index             5 s           1 min       the 15-min scan window already smooths
-//	needless-updates          2 min         1 min       a workload shape, judged over minutes
+//	needless-updates          20 s          1 min       on 30 s means: a shape held 50 s; the counters say it is waste
 //	connection-storm          20 s          1 min       a retry storm is over in seconds; 20 s is not a blip
 //	index-build               5 s           30 s        waiting writers are felt at once
-//	ttl-deletes               0 (the op ran 10+ s)  90 s  the TTL monitor sleeps 60 s between passes
+//	ttl-deletes               0 (the op ran 10+ s,  90 s  the TTL monitor sleeps 60 s between passes
+//	                            or a minute's pace)
 //	range-deletions           30 s          1 min       the backlog is read every few polls
-//	hot-shard                 1 min         1 min       on 2-minute means: "for minutes"
+//	hot-shard                 20 s          1 min       on 30 s means: skewed for most of a minute
 //	lagging-secondary         20 s          30 s        one slow batch is not a lagging member
 //	balancer-window-closing   5 s           10 s        a deadline; no point waiting
-//	oplog-window-short        1 min         2 min       the window is read every few polls
+//	oplog-window-short        30 s          2 min       it moves over hours; read every 10 polls, short twice
 //	tickets-exhausted         10 s          30 s        queues that grow for 10 s are felt
 //	periodic-spike            0 (needs 4 spikes)  2 periods   found on closed minutes
 //

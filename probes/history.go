@@ -22,6 +22,14 @@ const (
 	MetricLag         Metric = "lag"
 	MetricQueueR      Metric = "queueR"
 	MetricQueueW      Metric = "queueW"
+	// The cluster's document counters (Snapshot.Documents): documents
+	// matched by updates and the update statements of the same primaries,
+	// and the updates their secondaries applied (documents modified).
+	MetricDocsMatched      Metric = "docsMatched"
+	MetricUpdateStatements Metric = "updateStatements"
+	MetricUpdatesApplied   Metric = "updatesApplied"
+	// MetricTTLDeleted: documents the TTL monitor deleted per second (nodes).
+	MetricTTLDeleted Metric = "ttlDeleted"
 )
 
 // Scopes of a series.
@@ -114,6 +122,9 @@ func (h *History) Add(s Snapshot) {
 			setRates(set, SeriesKey{Scope: ScopeNode, Name: addr}, r)
 		}
 	}
+	if d := s.Documents; d != nil {
+		addDocuments(set, d)
+	}
 	if nw := s.Network; nw != nil {
 		var in, out float64
 		for addr, r := range nw.Nodes {
@@ -148,6 +159,22 @@ func (h *History) Add(s Snapshot) {
 	h.scrub.add(s)
 	h.head = (h.head + 1) % h.capacity
 	h.n++
+}
+
+// addDocuments records the document counters the findings read.
+func addDocuments(set func(SeriesKey, float64), d *DocumentStats) {
+	if c := d.Cluster; c != nil {
+		set(SeriesKey{ScopeCluster, "", MetricDocsMatched}, c.Updated)
+		set(SeriesKey{ScopeCluster, "", MetricUpdateStatements}, c.UpdateStatements)
+	}
+	if d.UpdatesApplied != nil {
+		set(SeriesKey{ScopeCluster, "", MetricUpdatesApplied}, *d.UpdatesApplied)
+	}
+	for addr, r := range d.Nodes {
+		if r.TTLDeleted != nil {
+			set(SeriesKey{ScopeNode, addr, MetricTTLDeleted}, *r.TTLDeleted)
+		}
+	}
 }
 
 func setRates(set func(SeriesKey, float64), k SeriesKey, r Rates) {

@@ -81,6 +81,7 @@ type statusTotals struct {
 	netw       *NetworkRates
 	conns      *ConnectionStats
 	queues     *QueueStats
+	docs       *documentTotals
 	clusterWhy string
 	shardWhy   map[string]string
 	anyRate    bool
@@ -92,6 +93,7 @@ func newStatusTotals() *statusTotals {
 		netw:     &NetworkRates{Nodes: map[string]NetworkRate{}},
 		conns:    &ConnectionStats{Nodes: map[string]NodeConnections{}},
 		queues:   &QueueStats{Nodes: map[string]NodeQueues{}},
+		docs:     newDocumentTotals(),
 		shardWhy: map[string]string{},
 	}
 }
@@ -105,6 +107,7 @@ func (t *statusTotals) missing(n Node, st *state, why string) {
 	if n.Role == RolePrimary && n.Shard != "" && n.Shard != "config" {
 		t.shardWhy[n.Shard] = n.Address + ": " + why
 	}
+	t.docs.missing(st.dep.Kind, n, why)
 }
 
 func (t *statusTotals) add(n Node, st *state, pair *statusPair) {
@@ -128,6 +131,11 @@ func (t *statusTotals) add(n Node, st *state, pair *statusPair) {
 	}
 	if countsForCluster(st.dep.Kind, n.Role) {
 		*t.opc.Cluster = t.opc.Cluster.Add(r)
+	}
+	if dr, ok := documentRates(prev, cur, dt); ok {
+		t.docs.add(st.dep.Kind, n, dr)
+	} else {
+		t.docs.missing(st.dep.Kind, n, "no metrics.document rate (missing, or a counter went back)")
 	}
 	if cur.OpcountersRepl != nil && prev.OpcountersRepl != nil {
 		if rr, ok := CounterRates(*prev.OpcountersRepl, *cur.OpcountersRepl, dt); ok {
@@ -155,6 +163,7 @@ func (t *statusTotals) into(snap *Snapshot) {
 		t.opc.Cluster, t.opc.ClusterWhy = nil, t.clusterWhy
 	}
 	snap.Connections, snap.Queues = t.conns, t.queues
+	t.docs.into(snap, t.opc.Repl)
 	if !t.anyRate {
 		snap.NotAvailable["opcounters"] = cmp.Or(t.clusterWhy, "rates need two samples")
 		return

@@ -38,8 +38,13 @@ type ServerStatus struct {
 	Repl            *ReplInfo
 	// OplogEarliest/Latest come from the opt-in `oplog` section.
 	OplogEarliest, OplogLatest time.Time
-	TTLDeletedDocuments        *int64
-	Pid                        int64
+	// TTLDeletedDocuments is metrics.ttl.deletedDocuments: documents the
+	// TTL monitor deleted (it runs on primaries only).
+	TTLDeletedDocuments *int64
+	// Documents are the per-document counters of metrics; nil when the
+	// server does not report metrics.document.
+	Documents *DocumentCounters
+	Pid       int64
 	// Bad lists the counters that were missing, not numbers, or negative:
 	// their rates are unknown, never zero.
 	Bad []string
@@ -106,9 +111,8 @@ func DecodeServerStatus(raw bson.Raw) (s ServerStatus, err error) {
 	} else if n, ok := getInt(raw, "metrics", "repl", "buffer", "count"); ok {
 		s.ReplBufferCount = &n
 	}
-	if n, ok := getInt(raw, "metrics", "ttl", "deletedDocuments"); ok {
-		s.TTLDeletedDocuments = &n
-	}
+	s.TTLDeletedDocuments = optCounter(raw, "metrics", "ttl", "deletedDocuments")
+	s.Documents = decodeDocuments(raw)
 	if repl, ok := getDoc(raw, "repl"); ok {
 		r := &ReplInfo{SetName: getText(repl, "setName"), Primary: getText(repl, "primary"), Me: getText(repl, "me"),
 			Secondary: getBool(repl, "secondary")}
@@ -202,12 +206,12 @@ func ServerStatusCommand(process string, wantOplog, wantWiredTiger bool) bson.D 
 		"featureCompatibilityVersion", "oplogTruncation", "shardedIndexConsistency", "hedgingMetrics", "mem", "periodicNoopWriter"} {
 		cmd = append(cmd, bson.E{Key: section, Value: 0})
 	}
-	// metrics is large (commands, aggStageCounters, query…); only repl and
-	// ttl are read, so keep it but drop its big sub-documents.
+	// metrics is large (commands, aggStageCounters, query…); repl, ttl,
+	// document, queryExecutor and operation are read (a few counters each),
+	// so keep it but drop its big sub-documents.
 	cmd = append(cmd, bson.E{Key: "metrics", Value: bson.D{
 		{Key: "commands", Value: 0}, {Key: "aggStageCounters", Value: 0}, {Key: "query", Value: 0},
-		{Key: "operatorCounters", Value: 0}, {Key: "queryExecutor", Value: 0}, {Key: "document", Value: 0},
-		{Key: "cursor", Value: 0}, {Key: "network", Value: 0}}})
+		{Key: "operatorCounters", Value: 0}, {Key: "cursor", Value: 0}, {Key: "network", Value: 0}}})
 	if process == "mongos" {
 		return cmd
 	}

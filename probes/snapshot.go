@@ -51,6 +51,7 @@ type Snapshot struct {
 	Deployment     Deployment        `json:"deployment"`
 	Opcounters     *OpcounterRates   `json:"opcounters"`
 	Network        *NetworkRates     `json:"network"`
+	Documents      *DocumentStats    `json:"documents"`
 	Connections    *ConnectionStats  `json:"connections"`
 	Queues         *QueueStats       `json:"queues"`
 	Ops            []Op              `json:"ops"`
@@ -180,6 +181,49 @@ type OpcounterRates struct {
 	Nodes     map[string]Rates  `json:"nodes"`
 	// Repl is opcountersRepl per second (ops applied by replication), per node.
 	Repl map[string]Rates `json:"repl,omitempty"`
+}
+
+// DocumentStats are serverStatus.metrics' per-document counters per
+// second (documents.go says what each counts): per node, summed over the
+// data-bearing primaries, and the updates their secondaries applied. Nodes
+// missing a rate (first sample, restart, down, no metrics.document) are
+// absent; a sum missing one of its nodes is null with the reason.
+type DocumentStats struct {
+	// Cluster sums the data-bearing primaries (each shard's, the replica
+	// set's, the standalone): where statements meet documents. Null, with
+	// ClusterWhy, when one of them has no fresh rate.
+	Cluster    *DocumentRates `json:"cluster"`
+	ClusterWhy string         `json:"clusterWhy,omitempty"`
+	// UpdatesApplied is the update oplog entries applied per second by the
+	// most caught-up secondary of each set Cluster sums (opcountersRepl
+	// .update), summed: the documents updates modified (an update that
+	// changes nothing writes no oplog entry). Null, with UpdatesAppliedWhy,
+	// when a set has no secondary with a fresh rate, or on a standalone.
+	UpdatesApplied    *float64                 `json:"updatesApplied"`
+	UpdatesAppliedWhy string                   `json:"updatesAppliedWhy,omitempty"`
+	Nodes             map[string]DocumentRates `json:"nodes"`
+}
+
+// DocumentRates are one node's (or a sum's) per-document counters per
+// second. Optional ones are null when the server does not report them.
+type DocumentRates struct {
+	Inserted float64 `json:"inserted"` // metrics.document.inserted
+	Returned float64 `json:"returned"` // metrics.document.returned: by queries
+	// Updated is metrics.document.updated: documents update statements
+	// MATCHED, modified or not.
+	Updated float64 `json:"updated"`
+	Deleted float64 `json:"deleted"` // metrics.document.deleted
+	// UpdateStatements is opcounters.update of the same node(s) over the
+	// same time: Updated/UpdateStatements is documents matched per statement.
+	UpdateStatements float64  `json:"updateStatements"`
+	KeysExamined     *float64 `json:"keysExamined"`    // metrics.queryExecutor.scanned
+	DocsExamined     *float64 `json:"docsExamined"`    // metrics.queryExecutor.scannedObjects
+	CollectionScans  *float64 `json:"collectionScans"` // metrics.queryExecutor.collectionScans.total (4.4+)
+	ScanAndOrder     *float64 `json:"scanAndOrder"`    // metrics.operation.scanAndOrder: in-memory sorts
+	WriteConflicts   *float64 `json:"writeConflicts"`  // metrics.operation.writeConflicts
+	// TTLDeleted is metrics.ttl.deletedDocuments: documents the TTL
+	// monitor deleted (on primaries; secondaries replicate the deletes).
+	TTLDeleted *float64 `json:"ttlDeleted"`
 }
 
 // NetworkRates are serverStatus.network counters per second, per node.

@@ -32,7 +32,7 @@ func TestSnapshotJSONAgainstTheSimulator(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
-	for _, field := range []string{"takenAt", "deployment", "opcounters", "network", "connections", "ops", "opsTotal",
+	for _, field := range []string{"takenAt", "deployment", "opcounters", "network", "documents", "connections", "ops", "opsTotal",
 		"hotCollections", "replication", "balancer", "overhead", "findings"} {
 		if _, ok := doc[field]; !ok {
 			t.Errorf("snapshot lacks %q", field)
@@ -48,6 +48,9 @@ func TestSnapshotJSONAgainstTheSimulator(t *testing.T) {
 	}
 	if snap.Opcounters.Cluster.Query <= 0 || len(snap.Opcounters.Shards) != 2 {
 		t.Errorf("opcounters = %+v", snap.Opcounters)
+	}
+	if d := snap.Documents; d == nil || d.Cluster == nil || d.Cluster.UpdateStatements <= 0 || d.Cluster.Updated <= 0 || d.UpdatesApplied == nil || len(d.Nodes) == 0 {
+		t.Errorf("documents = %+v", snap.Documents)
 	}
 	if snap.Balancer == nil || len(snap.Balancer.ChunksPerShard) == 0 || len(snap.Replication) != 3 {
 		t.Errorf("balancer %+v, %d sets", snap.Balancer, len(snap.Replication))

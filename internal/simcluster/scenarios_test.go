@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // Every scenario starts on the default deployment; an unknown name is
@@ -70,5 +72,49 @@ func TestCalmHasNoStory(t *testing.T) {
 	}
 	if sh := c.shards[0].members[0].load.primary; sh[opUpdate].base >= 0.5*sh[opQuery].base || sh[opQuery].spike != 0 {
 		t.Errorf("calm primary mix: %+v", sh)
+	}
+}
+
+// The needless-updates story moves the document counters as a guarded
+// "mark as seen" would: the primaries' metrics.document.updated (documents
+// matched) grows by a 25th of their update statements, and so do their
+// secondaries' opcountersRepl.update (only a modification is replicated);
+// on the calm cluster every update matches and modifies one document. The
+// TTL story's primary counts its mass expiry in metrics.ttl.deletedDocuments.
+func TestStoriesMoveTheDocumentCounters(t *testing.T) {
+	type deltas struct{ statements, matched, applied, ttl float64 }
+	over := func(scenario string, shard string) deltas {
+		clk := newFakeClock()
+		c := startSim(t, Config{Scenario: scenario, Now: clk.now, Seed: 3})
+		prim, sec := nodeByRole(t, c, "primary", shard), nodeByRole(t, c, "secondary", shard)
+		read := func(addr string, path ...string) float64 {
+			v := call(t, c, addr, "admin", bson.D{{Key: "serverStatus", Value: 1}}).Lookup(path...)
+			if v.Type != bson.TypeInt64 {
+				t.Fatalf("%s %v is %v, want int64 (as in the captures)", addr, path, v.Type)
+			}
+			return float64(v.Int64())
+		}
+		snap := func() deltas {
+			return deltas{read(prim, "opcounters", "update"), read(prim, "metrics", "document", "updated"),
+				read(sec, "opcountersRepl", "update"), read(prim, "metrics", "ttl", "deletedDocuments")}
+		}
+		clk.advance(10 * time.Second)
+		a := snap()
+		clk.advance(40 * time.Second)
+		b := snap()
+		return deltas{b.statements - a.statements, b.matched - a.matched, b.applied - a.applied, b.ttl - a.ttl}
+	}
+	near := func(got, want float64) bool { return got >= want*0.9-2 && got <= want*1.1+2 }
+	calm := over(ScenarioCalm, "shard0")
+	if calm.statements < 100 || !near(calm.matched, calm.statements) || !near(calm.applied, calm.statements) || calm.ttl > 1000 {
+		t.Errorf("calm over 40 s: %+v, want every update to match and modify one document", calm)
+	}
+	needless := over("needless-updates", "shard0")
+	if needless.statements < 2*calm.statements || !near(needless.matched, needless.statements/25) || !near(needless.applied, needless.statements/25) {
+		t.Errorf("needless-updates over 40 s: %+v, want a 25th of the statements matched and replicated", needless)
+	}
+	ttl := over("ttl-deletes", "shard2")
+	if ttl.ttl < 40*ttlStoryRate*0.9 {
+		t.Errorf("ttl-deletes over 40 s of a pass: %v documents deleted by the TTL monitor", ttl.ttl)
 	}
 }

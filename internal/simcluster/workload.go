@@ -188,12 +188,15 @@ func (n *node) countersLocked(tau float64) [numOpKinds]int64 {
 }
 
 // replCountersLocked is what a secondary applied: the primary's writes
-// while this node was secondary.
+// while this node was secondary (of its updates, those that modified a
+// document: an update that changes nothing writes no oplog entry).
 func (n *node) replCountersLocked(tau float64) [numOpKinds]int64 {
 	var out [numOpKinds]int64
 	story := n.c.scn.story.replCounts(n, tau)
+	_, modified := n.c.scn.story.updateShares()
+	share := [numOpKinds]float64{opInsert: 1, opQuery: 1, opUpdate: modified, opDelete: 1, opGetmore: 1, opCommand: 1}
 	for i, v := range n.load.initialRepl {
-		out[i] = int64(v + story[i]/n.c.cfg.Speed)
+		out[i] = int64(v*share[i] + story[i]/n.c.cfg.Speed)
 	}
 	for k, sp := range n.spans {
 		if sp.primary {
@@ -208,7 +211,7 @@ func (n *node) replCountersLocked(tau float64) [numOpKinds]int64 {
 		}
 		for _, i := range []int{opInsert, opUpdate, opDelete} {
 			s := n.load.primary[i]
-			out[i] += int64((s.integral(end) - s.integral(sp.from)) / n.c.cfg.Speed)
+			out[i] += int64((s.integral(end) - s.integral(sp.from)) * share[i] / n.c.cfg.Speed)
 		}
 	}
 	return out
