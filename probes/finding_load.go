@@ -295,7 +295,8 @@ func hotShardCondition(in *findingInput, shard string, share, load, n float64, l
 		ev.Namespaces, ev.Apps = nss.top(3), apps.top(3)
 	}
 	inc := Finding{Severity: Warn, Evidence: ev,
-		Summary: fmt.Sprintf("%s takes %.0f%% of the operations (fair share %.0f%%), %.0f ops/s, for minutes", shard, share*100, 100/n, load),
+		Summary: fmt.Sprintf("%s takes %.0f%% of the operations (fair share %.0f%%), %.0f ops/s, over the last %s",
+			shard, share*100, 100/n, load, roundDur(hotShardWindow)),
 		Action: Action{Pane: PaneThroughput, Key: "/", Filter: filterTerm(shard),
 			Hint: "a shard key with few or skewed values concentrates the load; the balancer moves chunks, not load"}}
 	return condition{subject: shard, level: lv, inc: inc}
