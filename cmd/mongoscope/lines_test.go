@@ -117,18 +117,7 @@ func TestLinesShowTicketsAge(t *testing.T) {
 // one line saying the shards are unknown and why, and one when they are
 // listed again, from a real poller over the wire.
 func TestLinesSayShardsUnknown(t *testing.T) {
-	sim, err := simcluster.Start(simcluster.Config{Shards: 2, Members: 1, ConfigMembers: 1, Seed: 9})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	var mongos string
-	for _, n := range sim.Nodes() {
-		if n.Role == "mongos" {
-			mongos = n.Address
-		}
-	}
-	sim.Fault(simcluster.Fault{Kind: "fail", Node: mongos, Command: "listShards", Code: 13})
+	sim, mongos := simRefusingListShards(t)
 	p, err := probes.NewPoller(probes.Config{URI: sim.URI(), Interval: 200 * time.Millisecond, ConnectTimeout: 3 * time.Second,
 		ReadOnly: true, Rediscover: time.Second})
 	if err != nil {

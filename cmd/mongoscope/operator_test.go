@@ -252,18 +252,7 @@ func TestOperatorSeesHeldTicketsAge(t *testing.T) {
 // mongoscope connects and shows the mongos alone, says the shards are
 // unknown and why, and shows them once listShards works.
 func TestOperatorSeesShardsUnknown(t *testing.T) {
-	sim, err := simcluster.Start(simcluster.Config{Shards: 2, Members: 1, ConfigMembers: 1, Seed: 9})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sim.Close()
-	var mongos string
-	for _, n := range sim.Nodes() {
-		if n.Role == "mongos" {
-			mongos = n.Address
-		}
-	}
-	sim.Fault(simcluster.Fault{Kind: "fail", Node: mongos, Command: "listShards", Code: 13})
+	sim, mongos := simRefusingListShards(t)
 	o := operatorViewOf(t, probes.Config{URI: sim.URI(), Interval: 200 * time.Millisecond, ConnectTimeout: 3 * time.Second,
 		ReadOnly: true, Rediscover: time.Second}, 160)
 	o.until("1/1 nodes up (shards unknown)", 20)
@@ -278,4 +267,22 @@ func TestOperatorSeesShardsUnknown(t *testing.T) {
 	if strings.Contains(scr, "shards unknown") {
 		t.Errorf("the shards are listed but still said unknown:\n%s", scr)
 	}
+}
+
+// simRefusingListShards is a sharded simulated cluster whose mongos answers
+// but refuses listShards (not authorized) until the fault is cleared.
+func simRefusingListShards(t *testing.T) (sim *simcluster.Cluster, mongos string) {
+	t.Helper()
+	sim, err := simcluster.Start(simcluster.Config{Shards: 2, Members: 1, ConfigMembers: 1, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	for _, n := range sim.Nodes() {
+		if n.Role == "mongos" {
+			mongos = n.Address
+		}
+	}
+	sim.Fault(simcluster.Fault{Kind: "fail", Node: mongos, Command: "listShards", Code: 13})
+	return sim, mongos
 }
