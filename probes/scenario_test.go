@@ -195,7 +195,8 @@ var scenarioCases = []scenarioCase{
 			evText(inc.Evidence.Cause, "apply buffer"))
 	}},
 	{FindingWindowClosing, func(r *scenarioRun, inc Finding) []string {
-		return evWant(evHas(inc.Evidence.Namespaces, "shop.orders"), evHas(inc.Evidence.Shards, "shard0"))
+		return evWant(evHas(inc.Evidence.Namespaces, "shop.orders"), evHas(inc.Evidence.Shards, "shard0"),
+			evCheck(figure(inc, "migration running") >= 1, "how long the migration has run, from its donor's op"))
 	}},
 	{FindingOplogWindowShort, func(r *scenarioRun, inc Finding) []string {
 		return evWant(evHas(inc.Evidence.Shards, "shard1"), evHas(inc.Evidence.Members, r.node("shard1", "primary", 0)))

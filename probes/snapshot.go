@@ -423,10 +423,14 @@ type Window struct {
 
 // Migration is a chunk migration in flight.
 type Migration struct {
-	NS          string  `json:"ns"`
-	From        string  `json:"from"`
-	To          string  `json:"to"`
-	ElapsedSecs float64 `json:"elapsedSecs"`
+	NS   string `json:"ns"`
+	From string `json:"from"`
+	To   string `json:"to"`
+	// ElapsedSecs is how long its donor command (moveChunk, or from 6.0
+	// _shardsvrMoveRange, on the donor shard's primary) has run, as read by
+	// the last fresh $currentOp; nil when no such op is known:
+	// config.migrations carries no start time.
+	ElapsedSecs *float64 `json:"elapsedSecs"`
 
 	raw []string // the namespace as the server sent it, if sanitized (text.go)
 }
