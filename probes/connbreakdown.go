@@ -3,15 +3,25 @@ package probes
 import (
 	"context"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // connBreakdownProbe counts client connections by app, host and user. It
-// costs a $currentOp with idle connections, so it runs every few polls and
-// only while the connections pane asks for it (SetConnectionBreakdown).
+// costs a $currentOp with idle connections, so it runs every few polls, and
+// only while the connections pane asks for it (SetConnectionBreakdown) or a
+// node's connections are at a storm's levels (wantBreakdown), for the
+// connection-storm finding to name the apps and hosts opening them.
 type connBreakdownProbe struct {
 	last *ConnectionBreakdown
+	at   time.Time // when last was asked for
+	from string    // the node that answered
+	// own: due chose a router whose own connections storm, to be asked for
+	// them (localOps) rather than for the shards'. Set by due under the
+	// poller's lock, read by ask outside it.
+	own atomic.Bool
 }
 
 func newConnBreakdownProbe() *connBreakdownProbe { return &connBreakdownProbe{} }
@@ -20,10 +30,16 @@ func (*connBreakdownProbe) name() string     { return probeConns }
 func (*connBreakdownProbe) every(*state) int { return everyFewPolls }
 
 // due asks where the clients connect: a mongos, else the replica set's
-// primary, else the standalone.
-func (*connBreakdownProbe) due(st *state) []string {
-	if !st.breakdown || !st.dueEvery(everyFewPolls) {
+// primary, else the standalone. A mongos whose own connections storm is
+// asked for those: the shards' connections are mostly its pools.
+func (cb *connBreakdownProbe) due(st *state) []string {
+	if !st.wantBreakdown() || !st.dueEvery(everyFewPolls) {
 		return nil
+	}
+	stormy := st.stormyMongos()
+	cb.own.Store(stormy != nil)
+	if stormy != nil {
+		return []string{stormy.node.Address}
 	}
 	if m := st.mongos(); m != nil {
 		return []string{m.node.Address}
@@ -36,16 +52,55 @@ func (*connBreakdownProbe) due(st *state) []string {
 	return nil
 }
 
+// wantBreakdown says whether the connection breakdown is to be read: the
+// connections pane asks for it, or a node that answers has its connections
+// at a storm's levels (connectionsStormy, judged on each serverStatus).
+func (st *state) wantBreakdown() bool {
+	if st.breakdown {
+		return true
+	}
+	for _, ns := range st.nodes {
+		if ns.connStormy && !st.isDown(ns) {
+			return true
+		}
+	}
+	return false
+}
+
+// stormyMongos is the first polled router that answers with its own
+// connections at a storm's levels; nil when none is.
+func (st *state) stormyMongos() *nodeState {
+	for _, ns := range st.byRole(RoleMongos) {
+		if ns.connStormy && ns.node.NotPolled == "" && !st.isDown(ns) {
+			return ns
+		}
+	}
+	return nil
+}
+
 func (cb *connBreakdownProbe) ask(ctx context.Context, n nodeCall) (func(*state), error) {
-	pipeline := bson.A{currentOpStage(n.node.Role == RoleMongos, true),
+	stage, view := currentOpStage(n.node.Role == RoleMongos, true), n.node.Address
+	if n.node.Role == RoleMongos && cb.own.Load() {
+		stage, view = ownConnectionsStage(), view+" own"
+	}
+	pipeline := bson.A{stage,
 		bson.D{{Key: "$project", Value: bson.D{{Key: "appName", Value: 1}, {Key: "client", Value: 1},
 			{Key: "client_s", Value: 1}, {Key: "effectiveUsers", Value: 1}, {Key: "connectionId", Value: 1}}}}}
 	docs, err := n.conn.aggregate(ctx, n.cfg.DownAfter, "admin", "", pipeline, maxOpDocs)
 	if err != nil {
 		return nil, err
 	}
-	b := countConnections(docs)
-	return func(*state) { cb.last = b }, nil
+	b, at, from := countConnections(docs), n.now, n.node.Address
+	b.view = view
+	return func(*state) { cb.last, cb.at, cb.from = b, at, from }, nil
+}
+
+// ownConnectionsStage asks a mongos for its own client connections
+// (localOps), idle ones included.
+func ownConnectionsStage() bson.D {
+	stage := currentOpStage(false, true)
+	opts := stage[0].Value.(bson.D)
+	return bson.D{{Key: "$currentOp", Value: append(opts, bson.E{Key: "localOps", Value: true})}}
 }
 
 // countConnections tallies the client connections among $currentOp
@@ -85,8 +140,11 @@ func orNone(s string) string {
 	return s
 }
 
+// fill shows the last breakdown while it is wanted and fresh: one read the
+// last time it was wanted (the pane opened an hour ago, an earlier storm)
+// is not who holds the connections now.
 func (cb *connBreakdownProbe) fill(snap *Snapshot, st *state) {
-	if cb.last != nil && st.breakdown && snap.Connections != nil {
+	if cb.last != nil && st.wantBreakdown() && snap.Connections != nil && st.staleness(cb, cb.at, cb.from) == "" {
 		snap.Connections.Breakdown = cb.last
 	}
 }

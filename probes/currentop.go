@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/mongoscope/mongoscope/internal/safetext"
 )
 
 // OpSource says where a $currentOp document came from, which decides how
@@ -292,10 +294,39 @@ type opsProbe struct {
 // opsResult is one $currentOp read: the ops kept, how many there were, when
 // it was taken and the role its source had then.
 type opsResult struct {
-	ops   []Op
-	total int
-	at    time.Time
-	role  Role
+	ops    []Op
+	total  int
+	at     time.Time
+	role   Role
+	donors []donorMigration // every donor migration command, kept or not
+}
+
+// donorMigration is a chunk migration's command on its donor shard's
+// primary: moveChunk up to 5.x, _shardsvrMoveRange from 6.0
+// (MONGODB-INTERFACE §5.2). It runs as long as the migration, so its running
+// time is the migration's elapsed time, which config.migrations lacks.
+type donorMigration struct {
+	ns, shard string
+	secs      float64
+}
+
+// asDonorMigration reads a donor command from an op decoded with its raw
+// command (a negative CommandCap). Both name the namespace as their first
+// field; the shard is where the op runs, else the command's fromShard.
+func asDonorMigration(o Op) (donorMigration, bool) {
+	first := firstKey(o.cmd)
+	if first != "moveChunk" && first != "_shardsvrMoveRange" {
+		return donorMigration{}, false
+	}
+	d := donorMigration{ns: getString(o.cmd, first), shard: o.Shard, secs: o.SecsRunning}
+	if d.ns == "" {
+		d.ns = o.NS
+	}
+	if d.shard == "" {
+		d.shard = getString(o.cmd, "fromShard")
+	}
+	d.ns, d.shard = safetext.Line(d.ns), safetext.Line(d.shard) // as Migration's, to compare
+	return d, true
 }
 
 func newOpsProbe() *opsProbe { return &opsProbe{bySource: map[string]opsResult{}} }
@@ -337,14 +368,18 @@ func (op *opsProbe) ask(ctx context.Context, n nodeCall) (func(*state), error) {
 		src.Mongos = n.node.Address
 	}
 	ops := make([]Op, 0, len(docs))
+	var donors []donorMigration
 	for _, d := range docs {
 		if o, ok := DecodeOp(d, src); ok {
 			ops = append(ops, o)
+			if dm, ok := asDonorMigration(o); ok {
+				donors = append(donors, dm)
+			}
 		}
 	}
 	kept := TopOps(ops, n.cfg.MaxOps)
 	RenderCommands(kept, 2048)
-	res := opsResult{ops: kept, total: len(ops), at: n.now, role: n.node.Role}
+	res := opsResult{ops: kept, total: len(ops), at: n.now, role: n.node.Role, donors: donors}
 	addr := n.node.Address
 	return func(*state) { op.bySource[addr] = res }, nil
 }
@@ -381,6 +416,19 @@ func (op *opsProbe) fill(snap *Snapshot, st *state) {
 		snap.Ops = []Op{}
 	}
 	snap.OpsTotal, snap.OpsAsOf = total, asOf
+}
+
+// freshDonors lists the donor migration commands of the sources fill kept
+// (it runs first) whose answer is fresh: a stale list cannot say that a
+// migration still runs, nor for how long.
+func (op *opsProbe) freshDonors(st *state) []donorMigration {
+	var out []donorMigration
+	for addr, r := range op.bySource {
+		if st.staleness(op, r.at, addr) == "" {
+			out = append(out, r.donors...)
+		}
+	}
+	return out
 }
 
 func addresses(nodes []*nodeState) []string {

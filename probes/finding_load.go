@@ -31,7 +31,27 @@ const (
 	// connHoldPercent: once found near the limit (ConnCritPercent, the
 	// Atlas guidance's 80 %), the finding holds until use falls below 70 %.
 	connHoldPercent = 70.0
+	// stormHoldPerSec: once found opening connections fast, a storm holds
+	// while the node opens half ChurnWarnPerSec (and twice its normal).
+	stormHoldPerSec = ChurnWarnPerSec / 2
 )
+
+// connectionsStormy says whether a node's connections are at the levels the
+// connection-storm finding judges by themselves: where it may start
+// (ConnCritPercent of the limit in use, ChurnWarnPerSec opened a second) or,
+// for a node already stormy, still hold (connHoldPercent, stormHoldPerSec).
+// Meanwhile the poller reads who holds the connections (connBreakdownProbe),
+// for the finding to name the apps and hosts opening them.
+func connectionsStormy(nc NodeConnections, was bool) bool {
+	rate := math.Inf(-1) // unknown: judged by the share of the limit alone
+	if nc.CreatedPerSec != nil {
+		rate = *nc.CreatedPerSec
+	}
+	if nc.PercentUsed >= ConnCritPercent || rate >= ChurnWarnPerSec {
+		return true
+	}
+	return was && (nc.PercentUsed >= connHoldPercent || rate >= stormHoldPerSec)
+}
 
 type connectionStorm struct {
 	storming map[string]bool    // node -> in a storm: its normal is frozen
@@ -115,7 +135,7 @@ func (d *connectionStorm) judge(in *findingInput, addr string, nc NodeConnection
 	}
 	normal := d.normal[addr]
 	start := rate >= ChurnWarnPerSec && rate >= stormFactor*normal+stormMargin
-	hold := rate >= ChurnWarnPerSec/2 && rate >= 2*normal+stormMargin/2
+	hold := rate >= stormHoldPerSec && rate >= 2*normal+stormMargin/2
 	d.storming[addr] = start || (d.storming[addr] && hold)
 	ns.rate, ns.normal, ns.rateKnown = rate, normal, true
 	switch {
@@ -156,7 +176,7 @@ func (d *connectionStorm) incident(hit []nodeStorm, now *ConnectionBreakdown) Fi
 	})
 	w := hit[0]
 	inc := Finding{Severity: Warn, Action: Action{Pane: PaneConnections,
-		Hint: "the connections pane shows who holds them (its breakdown is read while the pane is open)"}}
+		Hint: "the connections pane shows who holds them (read while it is open, and during a storm)"}}
 	ev := &inc.Evidence
 	for _, ns := range hit {
 		ev.Members = append(ev.Members, ns.addr)
@@ -175,8 +195,8 @@ func (d *connectionStorm) incident(hit []nodeStorm, now *ConnectionBreakdown) Fi
 		inc.Summary += fmt.Sprintf(" (and %d more nodes)", len(hit)-1)
 	}
 	if now != nil {
-		ev.Apps, ev.Hosts = growth(now.ByApp, d.calmCounts(func(b *ConnectionBreakdown) map[string]int { return b.ByApp })),
-			growth(now.ByHost, d.calmCounts(func(b *ConnectionBreakdown) map[string]int { return b.ByHost }))
+		ev.Apps, ev.Hosts = growth(now.ByApp, d.calmCounts(now, func(b *ConnectionBreakdown) map[string]int { return b.ByApp })),
+			growth(now.ByHost, d.calmCounts(now, func(b *ConnectionBreakdown) map[string]int { return b.ByHost }))
 	}
 	if len(ev.Apps) > 0 {
 		inc.Summary += ", mostly from " + ev.Apps[0]
@@ -185,8 +205,11 @@ func (d *connectionStorm) incident(hit []nodeStorm, now *ConnectionBreakdown) Fi
 	return inc
 }
 
-func (d *connectionStorm) calmCounts(pick func(*ConnectionBreakdown) map[string]int) map[string]int {
-	if d.calm == nil {
+// calmCounts are the calm breakdown's counts, when it counted the same
+// connections as now's (a storm on a mongos is read as its own connections,
+// the calm pane's as the shards').
+func (d *connectionStorm) calmCounts(now *ConnectionBreakdown, pick func(*ConnectionBreakdown) map[string]int) map[string]int {
+	if d.calm == nil || d.calm.view != now.view {
 		return nil
 	}
 	return pick(d.calm)

@@ -265,30 +265,50 @@ func (windowClosing) check(in *findingInput) ([]condition, bool) {
 		return nil, true
 	}
 	until := b.UntilWindowChange.D()
-	longest := 0.0
+	// longest is the longest known running time; a migration whose donor
+	// op is not known has run for an unknown time, which proves nothing.
+	var longest *float64
 	nss, shards := tally{}, tally{}
 	for _, mg := range b.Migrations {
-		longest = math.Max(longest, mg.ElapsedSecs)
-		nss.add(mg.NS, mg.ElapsedSecs+1)
-		shards.add(mg.From, mg.ElapsedSecs+2)
-		shards.add(mg.To, mg.ElapsedSecs+1)
+		secs := 0.0
+		if mg.ElapsedSecs != nil {
+			secs = *mg.ElapsedSecs
+			if longest == nil || secs > *longest {
+				longest = mg.ElapsedSecs
+			}
+		}
+		nss.add(mg.NS, secs+1)
+		shards.add(mg.From, secs+2)
+		shards.add(mg.To, secs+1)
 	}
 	var lv level
 	switch {
-	case until <= windowClosingSoon || until < seconds(longest):
+	case until <= windowClosingSoon || longest != nil && until < seconds(*longest):
 		lv = levelStart
 	case until <= 2*windowClosingSoon:
 		lv = levelHold
 	default:
 		return nil, true
 	}
-	mg := b.Migrations[0]
-	ev := Evidence{Namespaces: nss.top(3), Shards: shards.top(4), Figures: []Figure{{"window closes in", math.Round(until.Seconds()), "s"},
-		{"migration running", math.Round(longest), "s"}, {"migrations", float64(len(b.Migrations)), ""}}}
+	ev := Evidence{Namespaces: nss.top(3), Shards: shards.top(4), Figures: []Figure{{"window closes in", math.Round(until.Seconds()), "s"}}}
+	if longest != nil {
+		ev.Figures = append(ev.Figures, Figure{"migration running", math.Round(*longest), "s"})
+	}
+	ev.Figures = append(ev.Figures, Figure{"migrations", float64(len(b.Migrations)), ""})
 	inc := Finding{Severity: Warn, Evidence: ev,
-		Summary: fmt.Sprintf("a chunk migration of %s (%s → %s, %s in) is running and the balancer window closes in %s (at %s)",
-			printable(mg.NS, 200), printable(mg.From, 60), printable(mg.To, 60), roundDur(seconds(mg.ElapsedSecs)), roundDur(until), printable(b.Window.Stop, 10)),
+		Summary: fmt.Sprintf("a chunk migration of %s is running and the balancer window closes in %s (at %s)",
+			migrationText(b.Migrations[0]), roundDur(until), printable(b.Window.Stop, 10)),
 		Action: Action{Pane: PaneBalancer, Key: "w", Filter: "migration",
 			Hint: "widen the window (w) to let the balancer finish its work, or stop it (b) to keep the busy hours quiet"}}
 	return []condition{{subject: "balancer", level: lv, inc: inc}}, true
+}
+
+// migrationText names a migration and how long it has run, when known:
+// "shop.orders (shard0 → shard1, 42s in)".
+func migrationText(mg Migration) string {
+	in := ""
+	if mg.ElapsedSecs != nil {
+		in = ", " + roundDur(seconds(*mg.ElapsedSecs)) + " in"
+	}
+	return fmt.Sprintf("%s (%s → %s%s)", printable(mg.NS, 200), printable(mg.From, 60), printable(mg.To, 60), in)
 }

@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -128,7 +129,8 @@ func TestFindingBalancerWindowClosing(t *testing.T) {
 		}
 		if step >= 200 && step < 660 {
 			b.InRound = true
-			b.Migrations = []Migration{{NS: "shop.orders", From: "shard1", To: "shard2", ElapsedSecs: float64(step-200) + 0.5}}
+			elapsed := float64(step-200) + 0.5
+			b.Migrations = []Migration{{NS: "shop.orders", From: "shard1", To: "shard2", ElapsedSecs: &elapsed}}
 		}
 	})
 	inc := r.only(t, FindingWindowClosing)
@@ -141,6 +143,34 @@ func TestFindingBalancerWindowClosing(t *testing.T) {
 	}
 	if len(r.ended) != 1 || r.ended[0].Until.Sub(t0) < 600*time.Second {
 		t.Errorf("want it ended once the window closed: %+v", r.ended)
+	}
+}
+
+// With 8 minutes of window left (the start needs 5), a migration that has
+// run 9 minutes starts the finding: it will not finish in time. One whose
+// running time is unknown (no donor op seen) proves nothing, starts none
+// until the window is 5 minutes from closing, and the finding then names no
+// running time rather than 0 s.
+func TestFindingBalancerWindowClosingUnknownElapsed(t *testing.T) {
+	for _, known := range []bool{true, false} {
+		r := scene{}.run(300, func(step int, s *Snapshot) {
+			b := s.Balancer
+			b.Window = &Window{Start: "01:00", Stop: "03:10"}
+			b.InsideWindow, b.UntilWindowChange, b.InRound = true, Seconds(time.Duration(480-step)*time.Second), true
+			b.Migrations = []Migration{{NS: "shop.orders", From: "shard1", To: "shard2"}}
+			if known {
+				elapsed := 540.0 + float64(step)
+				b.Migrations[0].ElapsedSecs = &elapsed
+			}
+		})
+		inc := r.only(t, FindingWindowClosing)
+		at, run := r.firstStart[FindingWindowClosing], figure(inc, "migration running")
+		switch {
+		case known && (at != 5 || run != 545 || !strings.Contains(inc.Summary, "(shard1 → shard2, 9m5s in)")):
+			t.Errorf("known: started at %d s, running %v: %q", at, run, inc.Summary)
+		case !known && (at != 185 || !math.IsNaN(run) || !strings.Contains(inc.Summary, "(shard1 → shard2) is running")):
+			t.Errorf("unknown: started at %d s (want 185: 5 min before the window closes, held 5 s), running %v: %q", at, run, inc.Summary)
+		}
 	}
 }
 

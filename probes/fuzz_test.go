@@ -104,7 +104,7 @@ func FuzzDecodeBalancer(f *testing.F) {
 			InsideWindow(w, time.Unix(0, 0))
 		}
 		DecodeChangelogMigration(raw)
-		DecodeMigrationsDoc(raw, time.Unix(0, 0))
+		DecodeMigrationsDoc(raw)
 		privilegesFrom(raw, Privileges{KillOp: true})
 	})
 }

@@ -2,7 +2,6 @@ package probes
 
 import (
 	"context"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -58,8 +57,11 @@ func DecodeChangelogMigration(raw bson.Raw) (ev MigrationEvent, ok bool) {
 }
 
 // DecodeMigrationsDoc reads a config.migrations entry (a migration the
-// balancer has started and not finished).
-func DecodeMigrationsDoc(raw bson.Raw, now time.Time) (Migration, bool) {
+// balancer has started and not finished). The entry has no start time (ns,
+// min, max, fromShard, toShard, chunkVersion, waitForDelete, forceJumbo:
+// type_migration.cpp), so ElapsedSecs is left unknown; the poller takes it
+// from the donor's op (migrationsProbe.fill).
+func DecodeMigrationsDoc(raw bson.Raw) (Migration, bool) {
 	if raw.Validate() != nil {
 		return Migration{}, false
 	}
@@ -67,23 +69,22 @@ func DecodeMigrationsDoc(raw bson.Raw, now time.Time) (Migration, bool) {
 	if m.From == "" && m.To == "" {
 		return Migration{}, false
 	}
-	if start, ok := getTime(raw, "startTime"); ok && !now.Before(start) {
-		m.ElapsedSecs = now.Sub(start).Seconds()
-	}
 	m.sanitize()
 	return m, true
 }
 
 // migrationsProbe reads, every few polls through one mongos, the chunk
 // migrations in flight (config.migrations) and the last 20 finished or
-// failed ones (config.changelog).
+// failed ones (config.changelog). How long each has run comes from the ops
+// probe: its donor command in $currentOp.
 type migrationsProbe struct {
+	ops      *opsProbe
 	inFlight []Migration
 	recent   []MigrationEvent
 	read     bool
 }
 
-func newMigrationsProbe() *migrationsProbe { return &migrationsProbe{} }
+func newMigrationsProbe(ops *opsProbe) *migrationsProbe { return &migrationsProbe{ops: ops} }
 
 func (*migrationsProbe) name() string     { return probeMigrations }
 func (*migrationsProbe) every(*state) int { return everyFewPolls }
@@ -98,7 +99,7 @@ func (mp *migrationsProbe) ask(ctx context.Context, n nodeCall) (func(*state), e
 	}
 	var inFlight []Migration
 	for _, d := range running {
-		if m, ok := DecodeMigrationsDoc(d, n.now); ok {
+		if m, ok := DecodeMigrationsDoc(d); ok {
 			inFlight = append(inFlight, m)
 		}
 	}
@@ -117,9 +118,31 @@ func (mp *migrationsProbe) ask(ctx context.Context, n nodeCall) (func(*state), e
 	return func(*state) { mp.inFlight, mp.recent, mp.read = inFlight, recent, true }, nil
 }
 
-func (mp *migrationsProbe) fill(snap *Snapshot, _ *state) {
-	if b := snap.Balancer; b != nil && mp.read {
-		b.Migrations = append(b.Migrations, mp.inFlight...)
-		b.RecentMigrations = append(b.RecentMigrations, mp.recent...)
+// fill runs after the ops probe's (newProbes' order), whose donor ops give
+// each migration its elapsed time.
+func (mp *migrationsProbe) fill(snap *Snapshot, st *state) {
+	b := snap.Balancer
+	if b == nil || !mp.read {
+		return
 	}
+	donors := mp.ops.freshDonors(st)
+	for _, m := range mp.inFlight {
+		m.ElapsedSecs = donorSecs(donors, m)
+		b.Migrations = append(b.Migrations, m)
+	}
+	b.RecentMigrations = append(b.RecentMigrations, mp.recent...)
+}
+
+// donorSecs is how long m's donor command has run: the op on m's donor
+// shard moving m's namespace (the longest, if a second moveChunk joined
+// it); nil when there is none.
+func donorSecs(donors []donorMigration, m Migration) *float64 {
+	var secs *float64
+	for _, d := range donors {
+		if d.shard == m.From && d.ns == m.NS && (secs == nil || d.secs > *secs) {
+			s := d.secs
+			secs = &s
+		}
+	}
+	return secs
 }

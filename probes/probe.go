@@ -62,8 +62,9 @@ const (
 
 // newProbes lists every probe in the order their results are assembled.
 func newProbes() []probe {
-	return []probe{newStatusProbe(), newOpsProbe(), newReplProbe(), newTopProbe(),
-		newBalancerProbe(), newBalancerSettingsProbe(), newMigrationsProbe(), newChunksProbe(),
+	ops := newOpsProbe()
+	return []probe{newStatusProbe(), ops, newReplProbe(), newTopProbe(),
+		newBalancerProbe(), newBalancerSettingsProbe(), newMigrationsProbe(ops), newChunksProbe(),
 		newRangeDeletionsProbe(), newConnBreakdownProbe()}
 }
 

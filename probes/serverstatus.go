@@ -295,8 +295,11 @@ func (sp *statusProbe) apply(st *state, addr string, sample *statusSample) {
 	if pair.prev != nil {
 		pair.gap = rateGap(pair.prev, pair.cur)
 	}
-	if ns, ok := st.nodes[addr]; ok && sample.s.Version != "" {
-		ns.node.Version = sample.s.Version
+	if ns, ok := st.nodes[addr]; ok {
+		if sample.s.Version != "" {
+			ns.node.Version = sample.s.Version
+		}
+		ns.connStormy = connectionsStormy(nodeConnections(sample.s, pair), ns.connStormy)
 	}
 	if !sample.s.OplogEarliest.IsZero() {
 		st.oplog[addr] = oplogWindow{first: sample.s.OplogEarliest, last: sample.s.OplogLatest, at: st.now()}

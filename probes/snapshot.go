@@ -237,8 +237,9 @@ type NetworkRate struct {
 	RequestsPerSec float64 `json:"requestsPerSec"`
 }
 
-// ConnectionStats are serverStatus.connections per node, plus, when asked for
-// (it costs a $currentOp with idleConnections), who holds them.
+// ConnectionStats are serverStatus.connections per node, plus, while the
+// connections pane asks for it or a node's connections storm (it costs a
+// $currentOp with idleConnections), who holds them.
 type ConnectionStats struct {
 	Nodes     map[string]NodeConnections `json:"nodes"`
 	Breakdown *ConnectionBreakdown       `json:"breakdown,omitempty"`
@@ -261,6 +262,10 @@ type ConnectionBreakdown struct {
 	ByUser map[string]int `json:"byUser"`
 
 	raw *ConnectionBreakdown // the maps as the server sent them, when a key was sanitized (text.go)
+	// view says which connections it counts: a node's, a mongos's own, or
+	// those a mongos sees on the shards; breakdowns of different views do
+	// not compare.
+	view string
 }
 
 // QueueStats are globalLock queues and storage-engine tickets per node.
@@ -423,10 +428,14 @@ type Window struct {
 
 // Migration is a chunk migration in flight.
 type Migration struct {
-	NS          string  `json:"ns"`
-	From        string  `json:"from"`
-	To          string  `json:"to"`
-	ElapsedSecs float64 `json:"elapsedSecs"`
+	NS   string `json:"ns"`
+	From string `json:"from"`
+	To   string `json:"to"`
+	// ElapsedSecs is how long its donor command (moveChunk, or from 6.0
+	// _shardsvrMoveRange, on the donor shard's primary) has run, as read by
+	// the last fresh $currentOp; nil when no such op is known:
+	// config.migrations carries no start time.
+	ElapsedSecs *float64 `json:"elapsedSecs"`
 
 	raw []string // the namespace as the server sent it, if sanitized (text.go)
 }

@@ -14,7 +14,7 @@ type state struct {
 	interval    time.Duration
 	seedName    string            // the seed node's own name (see seed.go)
 	seedGiven   string            // the address the user gave for it; "" before discovery
-	breakdown   bool              // the connection breakdown is wanted
+	breakdown   bool              // the connections pane wants the connection breakdown
 	changes     []string          // what changed since the last snapshot, for the operator
 	discNow     bool              // an error suggested the topology changed: re-discover
 	unavailable map[string]string // probe -> why the server cannot provide it
@@ -40,6 +40,9 @@ type nodeState struct {
 	setSaysDownAt time.Time
 	// reported is what the set's last replSetGetStatus said of this member.
 	reported *memberReport
+	// connStormy: its last serverStatus put its connections at a storm's
+	// levels (connectionsStormy), so the connection breakdown is read.
+	connStormy bool
 }
 
 // memberReport is one member as another member reports it.

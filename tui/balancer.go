@@ -28,7 +28,7 @@ func (p *balancerPane) View() string {
 	}
 	lines = append(lines, windowLine(b))
 	for _, mg := range b.Migrations {
-		lines = append(lines, st.Warn.Render(fmt.Sprintf("migrating %s %s→%s %s", mg.NS, mg.From, mg.To, secs(mg.ElapsedSecs))))
+		lines = append(lines, st.Warn.Render(migratingLine(mg)))
 	}
 	lines = append(lines, p.recentLines(b.RecentMigrations)...)
 	if len(b.ChunksPerShard) > 0 {
@@ -45,6 +45,16 @@ func (p *balancerPane) View() string {
 		lines = append(lines, st.Warn.Render(fmt.Sprintf("%d jumbo chunks", b.JumboChunks)))
 	}
 	return cutLines(strings.Join(lines, "\n"), p.h)
+}
+
+// migratingLine names a migration in flight, with how long it has run when
+// its donor's op says (config.migrations has no start time).
+func migratingLine(mg probes.Migration) string {
+	line := fmt.Sprintf("migrating %s %s→%s", mg.NS, mg.From, mg.To)
+	if mg.ElapsedSecs != nil {
+		line += " " + secs(*mg.ElapsedSecs)
+	}
+	return line
 }
 
 func windowLine(b *probes.Balancer) string {

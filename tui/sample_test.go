@@ -59,7 +59,7 @@ func sampleSnapshot(i int) probes.Snapshot {
 			replSet("configRepl", "config", "cfg-%d:27019", 0.1, 0.2)},
 		Balancer: &probes.Balancer{Mode: "full", Enabled: true, InRound: true, Rounds: 1579, Window: &probes.Window{Start: "23:00", Stop: "06:00"},
 			InsideWindow: true, UntilWindowChange: probes.Seconds(3*time.Hour + 58*time.Minute),
-			Migrations:       []probes.Migration{{NS: "app.messages", From: "shard0", To: "shard2", ElapsedSecs: 12}},
+			Migrations:       []probes.Migration{{NS: "app.messages", From: "shard0", To: "shard2", ElapsedSecs: f(12)}},
 			RecentMigrations: []probes.MigrationEvent{{NS: "app.messages", From: "shard0", To: "shard1", DurationSecs: 41}, {NS: "app.messages", From: "shard0", To: "shard2", DurationSecs: 40, Error: "aborted"}},
 			ChunksPerShard:   map[string]int{"shard0": 412, "shard1": 301, "shard2": 298}, RangeDeletionsPending: map[string]int{"shard0": 3}},
 		Overhead:        probes.Overhead{CommandsPerSec: 41, BytesPerSec: 96e3},

@@ -292,3 +292,21 @@ func TestProgramNoticeIsSaidOnceAndClean(t *testing.T) {
 		t.Fatalf("the notice is said again:\n%s", scr)
 	}
 }
+
+// config.migrations has no start time: a migration whose donor op is not
+// known has run for an unknown time, and the balancer pane leaves it out
+// rather than drawing 0 s; a known one is drawn.
+func TestMigrationOfUnknownElapsedIsNotZero(t *testing.T) {
+	m := newTestModel(t, Options{}, 200, 60, 5)
+	s := sampleSnapshot(5)
+	s.Balancer.Migrations[0].ElapsedSecs = nil
+	scr := screen(send(m, snapshotMsg{s}))
+	line := regexp.MustCompile(`migrating app\.messages shard0→shard2[^│]*`).FindString(scr)
+	if line == "" || strings.TrimSpace(line) != "migrating app.messages shard0→shard2" {
+		t.Errorf("a migration of unknown running time is drawn %q:\n%s", line, scr)
+	}
+	scr = screen(send(m, snapshotMsg{sampleSnapshot(6)}))
+	if !strings.Contains(scr, "migrating app.messages shard0→shard2 12.0s") {
+		t.Errorf("a known running time is not drawn:\n%s", scr)
+	}
+}

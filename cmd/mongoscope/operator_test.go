@@ -286,3 +286,24 @@ func simRefusingListShards(t *testing.T) (sim *simcluster.Cluster, mongos string
 	sim.Fault(simcluster.Fault{Kind: "fail", Node: mongos, Command: "listShards", Code: 13})
 	return sim, mongos
 }
+
+// The connection-storm finding as the operator sees it on pane 8, the
+// connections pane never opened: the poller reads who holds the connections
+// on its own while they storm, so the finding names the app and the hosts
+// opening them. (Workload time runs 5× faster: the storm is at its height
+// within seconds; the finding needs it held 20 s of real time.)
+func TestOperatorSeesWhoOpensAConnectionStorm(t *testing.T) {
+	sim, err := simcluster.Start(simcluster.Config{Scenario: "connection-storm", Speed: 5, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	o := newOperatorView(t, sim, 200*time.Millisecond, nil)
+	o.key("8")
+	scr := o.until("mostly from checkout-worker", 600) // 2 minutes at most
+	for _, want := range []string{"connection-storm", "apps checkout-worker", "hosts 10.0.9.2"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("pane 8 does not show %q:\n%s", want, scr)
+		}
+	}
+}

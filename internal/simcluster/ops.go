@@ -238,24 +238,47 @@ func (n *node) ttlOps(tau float64) []simOp {
 }
 
 // migrationOpsLocked shows the balancer's migration in flight: the donor's
-// _shardsvrMoveRange command and the recipient's migrateThread.
+// command from the config server's balancer, running as long as the
+// migration, and the recipient's migrateThread.
 func (n *node) migrationOpsLocked(tau float64) []simOp {
 	b := n.c.bal
 	if b == nil || b.moving == nil || n.rs == nil {
 		return nil
 	}
 	secs := tau - b.roundStart
+	ns, _ := lookupD(b.moving, "ns").(string)
 	switch n.rs.name {
 	case b.movingFrom:
-		op := simOp{opid: opidFor(n, "moveRange", b.migrations), desc: "conn2", connID: 2, op: "command", ns: "admin.$cmd",
+		op := simOp{opid: opidFor(n, "moveRange", b.migrations), desc: "conn2", connID: 2, op: "command", ns: ns,
 			client: b.configPrimaryAddr(), user: "__system", userDB: "local", system: true, active: true, secs: secs,
-			appName: "", driver: "NetworkInterfaceTL", msg: "step 4 of 6",
-			command: bson.D{{Key: "_shardsvrMoveRange", Value: "shop.orders"}, {Key: "toShard", Value: b.movingTo},
-				{Key: "min", Value: lookupD(b.moving, "min")}, {Key: "max", Value: lookupD(b.moving, "max")}, {Key: "waitForDelete", Value: false}, {Key: "$db", Value: "admin"}}}
+			appName: "", driver: "NetworkInterfaceTL", msg: "step 4 of 6", command: b.donorCommandLocked()}
 		return []simOp{op}
 	case b.movingTo:
-		return []simOp{{opid: opidFor(n, "migrateThread", b.migrations), desc: "migrateThread", op: "none", ns: "shop.orders",
+		return []simOp{{opid: opidFor(n, "migrateThread", b.migrations), desc: "migrateThread", op: "none", ns: ns,
 			system: true, active: true, secs: secs, user: "__system", userDB: "local", msg: "step 3 of 6"}}
 	}
 	return nil
+}
+
+// donorCommandLocked is the command the balancer sends the donor shard's
+// primary: moveChunk up to 5.x (MoveChunkRequest::appendAsCommand),
+// _shardsvrMoveRange from 6.0 (ShardsvrMoveRange). Each names the
+// collection first, which is the op's ns too (parseNsFullyQualified, and
+// the typed command's ns()), and the donor and recipient shards.
+func (b *balancer) donorCommandLocked() bson.D {
+	coll := b.colls[0]
+	ns, _ := lookupD(b.moving, "ns").(string)
+	rng := bson.D{{Key: "min", Value: lookupD(b.moving, "min")}, {Key: "max", Value: lookupD(b.moving, "max")}}
+	version := bson.A{bson.Timestamp{T: uint32(len(coll.chunks)), I: 0}, coll.epoch}
+	if !b.c.atLeast(6, 0) {
+		cmd := bson.D{{Key: "moveChunk", Value: ns}, {Key: "shardVersion", Value: version},
+			{Key: "configdb", Value: b.c.configRS.connString()}, {Key: "fromShard", Value: b.movingFrom}, {Key: "toShard", Value: b.movingTo}}
+		return append(append(cmd, rng...), bson.E{Key: "maxChunkSizeBytes", Value: int64(128 << 20)}, bson.E{Key: "waitForDelete", Value: false},
+			bson.E{Key: "takeDistLock", Value: false}, bson.E{Key: "$db", Value: "admin"})
+	}
+	cmd := append(bson.D{{Key: "_shardsvrMoveRange", Value: ns}, {Key: "toShard", Value: b.movingTo}}, rng...)
+	return append(cmd, bson.E{Key: "waitForDelete", Value: false}, bson.E{Key: "epoch", Value: coll.epoch},
+		bson.E{Key: "collectionTimestamp", Value: tsOf(coll.created)}, bson.E{Key: "fromShard", Value: b.movingFrom},
+		bson.E{Key: "maxChunkSizeBytes", Value: int64(128 << 20)}, bson.E{Key: "forceJumbo", Value: "doNotForceJumbo"},
+		bson.E{Key: "writeConcern", Value: bson.D{{Key: "w", Value: "majority"}, {Key: "wtimeout", Value: int32(60000)}}}, bson.E{Key: "$db", Value: "admin"})
 }
