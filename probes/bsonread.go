@@ -153,6 +153,19 @@ func rawText(v bson.RawValue) string {
 	return s
 }
 
+// rawTextBytes is rawText's bytes, in the document: for text that is
+// joined before it is kept. It accepts what the driver's StringValueOK does.
+func rawTextBytes(v bson.RawValue) []byte {
+	if v.Type != bson.TypeString {
+		return nil
+	}
+	l, rem, ok := bsoncore.ReadLength(v.Value)
+	if !ok || len(rem) < int(l) || l == 0 {
+		return nil
+	}
+	return rem[:l-1]
+}
+
 func getBool(doc bson.Raw, keys ...string) bool {
 	v, _ := lookup(doc, keys...)
 	return rawBool(v)

@@ -152,11 +152,10 @@ func (f *opFields) running() bool {
 // opFacts is what classify reads beyond the Op: from the command, the
 // client's metadata and the cursor.
 type opFacts struct {
-	first               string // the command's name: its first key
+	first               []byte // the command's name: its first key (in the document)
 	awaitable, tailable bool   // the command's maxAwaitTimeMS; its tailable
 	hasConn             bool   // a client connection, not a server thread
 	driver              string // clientMetadata.driver.name
-	mongosClient        string // clientMetadata.mongos.client
 	cursorTailable      bool   // cursor.tailable
 }
 
@@ -177,24 +176,24 @@ func DecodeOp(doc bson.Raw, src OpSource) (op Op, ok bool) {
 	if op.OpID == "" {
 		return Op{}, false
 	}
-	facts := f.clientFacts()
-	if op.Client == "" {
-		op.Client = facts.mongosClient
-	}
-	if op.Client == "" {
-		op.Client = rawText(f[fClientS])
-	}
-	f.route(&op, src)
+	facts := f.clientFacts(&op)
+	route(&op, src, f[fShard], f[fHost])
 	cmd, _ := f[fCommand].DocumentOK()
+	facts.readCommand(cmd)
+	finishOp(&op, cmd, facts, src)
+	return op, true
+}
+
+// finishOp renders the command (or keeps it to render), classifies and
+// sanitizes: what follows reading the document's fields.
+func finishOp(op *Op, cmd bson.Raw, facts opFacts, src OpSource) {
 	if src.CommandCap >= 0 {
 		op.Command = commandJSON(cmd, src.CommandCap)
 	} else {
 		op.cmd = cmd // rendered later by RenderCommands, for the ops kept
 	}
-	facts.readCommand(cmd)
-	classify(&op, facts, src) // on the text as sent: mongoscope's own appName, prefixes
+	classify(op, facts, src) // on the text as sent: mongoscope's own appName, prefixes
 	op.sanitize()
-	return op, true
 }
 
 // op fills the fields read from the document alone.
@@ -242,38 +241,47 @@ func (f *opFields) user() string {
 	if len(u) >= 5 {
 		firstValues(u, []string{"user", "db"}, names[:])
 	}
-	return rawText(names[0]) + "@" + rawText(names[1])
+	user, db := rawTextBytes(names[0]), rawTextBytes(names[1])
+	return string(append(append(append(make([]byte, 0, len(user)+1+len(db)), user...), '@'), db...))
 }
 
-// clientFacts reads clientMetadata (once) and the cursor.
-func (f *opFields) clientFacts() opFacts {
+// clientFacts reads clientMetadata (once) and the cursor: it fills the
+// client when the document's own is empty (a mongos's client, else
+// client_s) and returns what classify reads from them.
+func (f *opFields) clientFacts(op *Op) opFacts {
 	var meta [2]bson.RawValue
 	firstValues(inner(f[fClientMetadata]), []string{"mongos", "driver"}, meta[:])
-	var mongosClient, driver, cursorTailable [1]bson.RawValue
-	firstValues(inner(meta[0]), []string{"client"}, mongosClient[:])
+	if op.Client == "" {
+		var client [1]bson.RawValue
+		firstValues(inner(meta[0]), []string{"client"}, client[:])
+		op.Client = rawText(client[0])
+	}
+	if op.Client == "" {
+		op.Client = rawText(f[fClientS])
+	}
+	var driver, cursorTailable [1]bson.RawValue
 	firstValues(inner(meta[1]), []string{"name"}, driver[:])
 	firstValues(inner(f[fCursor]), []string{"tailable"}, cursorTailable[:])
-	return opFacts{hasConn: f[fConnectionID].Type != 0, driver: rawText(driver[0]),
-		mongosClient: rawText(mongosClient[0]), cursorTailable: rawBool(cursorTailable[0])}
+	return opFacts{hasConn: f[fConnectionID].Type != 0, driver: rawText(driver[0]), cursorTailable: rawBool(cursorTailable[0])}
 }
 
 // route says where the op runs and where to kill it: through the mongos
-// that reported it (its shard from the document or the opid's prefix, its
-// host from the document), else on the node itself.
-func (f *opFields) route(op *Op, src OpSource) {
+// that reported it (its shard from the document's shard or the opid's
+// prefix, its node from host), else on the node itself.
+func route(op *Op, src OpSource, shard, host bson.RawValue) {
 	if !src.ViaMongos {
 		op.KillVia = src.Node
 		return
 	}
 	op.KillVia = src.Mongos
 	if op.Shard == "" {
-		op.Shard = rawText(f[fShard])
+		op.Shard = rawText(shard)
 	}
-	if shard, _, found := strings.Cut(op.OpID, ":"); found && op.Shard == "" {
-		op.Shard = shard
+	if prefix, _, found := strings.Cut(op.OpID, ":"); found && op.Shard == "" {
+		op.Shard = prefix
 	}
-	if host := rawText(f[fHost]); host != "" {
-		op.Node = host
+	if node := rawText(host); node != "" {
+		op.Node = node
 	}
 }
 
@@ -282,7 +290,8 @@ func (f *opFields) route(op *Op, src OpSource) {
 // tailable.
 func (c *opFacts) readCommand(cmd bson.Raw) {
 	var awaitable, tailable bson.RawValue
-	first, n, valid := "", 0, true
+	var first []byte
+	n, valid := 0, true
 	it := walk(cmd)
 	for {
 		elem, key, v, ok := it.next()
@@ -290,7 +299,7 @@ func (c *opFacts) readCommand(cmd bson.Raw) {
 			break
 		}
 		if n++; n == 1 {
-			first = string(key)
+			first = key
 		}
 		valid = valid && elem.Validate() == nil // Elements' check; lookups do not make it
 		switch {
@@ -322,7 +331,7 @@ func classify(op *Op, facts opFacts, src OpSource) {
 	if strings.HasPrefix(op.User, "__system@") {
 		internalThread = true
 	}
-	first := facts.first
+	first := string(facts.first) // compared, never kept: no copy
 	monitoring := facts.awaitable || first == "hello" || first == "isMaster" || first == "ismaster"
 	tailing := facts.cursorTailable || facts.tailable || op.NS == "local.oplog.rs"
 	self := src.SelfAppName != "" && op.AppName == src.SelfAppName
