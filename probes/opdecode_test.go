@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"encoding/hex"
 	"fmt"
 	"reflect"
 	"testing"
@@ -10,10 +11,92 @@ import (
 )
 
 // DecodeOp reads each document in one walk; the decoder it replaced looked
-// each field up with its own scan. Both must give the same Op, to the
-// unexported fields (originals kept for JSON, the command to render), on
-// the real captures, on what the simulated releases serve, and on whatever
-// bytes the fuzzer makes.
+// each field up with its own scan. Its reading is kept here as the
+// reference: both must give the same Op, to the unexported fields
+// (originals kept for JSON, the command to render), on the real captures,
+// on what the simulated releases serve, and on whatever bytes the fuzzer
+// makes. (Until commit a7c7849 the whole old decoder, classification
+// included, was the reference.)
+
+// decodeOpByLookups reads doc a lookup per field, as the replaced decoder
+// did, then finishes the op as DecodeOp does.
+func decodeOpByLookups(doc bson.Raw, src OpSource) (op Op, ok bool) {
+	defer func() {
+		if recover() != nil {
+			op, ok = Op{}, false
+		}
+	}()
+	if doc.Validate() != nil {
+		return Op{}, false
+	}
+	if t := getString(doc, "type"); t != "" && t != "op" {
+		return Op{}, false
+	}
+	if v, ok := lookup(doc, "active"); ok && v.Type == bson.TypeBoolean && !v.Boolean() {
+		return Op{}, false
+	}
+	op = opByLookups(doc, src)
+	if op.OpID == "" {
+		return Op{}, false
+	}
+	shard, _ := lookup(doc, "shard")
+	host, _ := lookup(doc, "host")
+	route(&op, src, shard, host)
+	cmd, _ := getDoc(doc, "command")
+	_, hasConn := lookup(doc, "connectionId")
+	_, awaitable := lookup(cmd, "maxAwaitTimeMS")
+	finishOp(&op, cmd, opFacts{first: firstKeyByElements(cmd), awaitable: awaitable, tailable: getBool(cmd, "tailable"),
+		hasConn: hasConn, driver: getString(doc, "clientMetadata", "driver", "name"), cursorTailable: getBool(doc, "cursor", "tailable")}, src)
+	return op, true
+}
+
+// opByLookups reads the op's own fields a lookup each.
+func opByLookups(doc bson.Raw, src OpSource) Op {
+	op := Op{Node: src.Node, Shard: src.Shard, Op: getString(doc, "op"), NS: getString(doc, "ns"),
+		PlanSummary: getString(doc, "planSummary"), AppName: getString(doc, "appName"), Desc: getString(doc, "desc"),
+		WaitingForLock: getBool(doc, "waitingForLock"), KillPending: getBool(doc, "killPending"), Msg: getString(doc, "msg")}
+	if v, ok := lookup(doc, "opid"); ok {
+		op.OpID = rawString(v)
+	}
+	if micros, ok := getInt(doc, "microsecs_running"); ok {
+		op.SecsRunning = float64(micros) / 1e6
+	} else if secs, ok := getFloat(doc, "secs_running"); ok {
+		op.SecsRunning = secs
+	}
+	for _, path := range [][]string{{"client"}, {"clientMetadata", "mongos", "client"}, {"client_s"}} {
+		if op.Client == "" {
+			op.Client = getString(doc, path...)
+		}
+	}
+	if users := getArray(doc, "effectiveUsers"); len(users) > 0 {
+		if u, ok := users[0].DocumentOK(); ok {
+			op.User = getString(u, "user") + "@" + getString(u, "db")
+		}
+	}
+	op.ConnectionID, _ = getInt(doc, "connectionId")
+	if v, ok := lookup(doc, "lsid", "id"); ok {
+		if _, data, ok := v.BinaryOK(); ok {
+			op.LSID = hex.EncodeToString(data)
+		}
+	}
+	op.NumYields, _ = getInt(doc, "numYields")
+	op.ProgressDone, _ = getFloat(doc, "progress", "done")
+	op.ProgressTotal, _ = getFloat(doc, "progress", "total")
+	return op
+}
+
+// firstKeyByElements is the command's name as bson.Raw.Elements gives it:
+// nothing unless every element reads.
+func firstKeyByElements(doc bson.Raw) []byte {
+	if len(doc) < 5 {
+		return nil
+	}
+	elems, err := doc.Elements()
+	if err != nil || len(elems) == 0 {
+		return nil
+	}
+	return []byte(elems[0].Key())
+}
 
 // fixtureOpSamples are the ops of the real captures (../shared/fixtures).
 func fixtureOpSamples(t testing.TB) []opSample {
@@ -57,7 +140,7 @@ func sourceVariants(src OpSource) []OpSource {
 // sameAsLookups reports how DecodeOp and the lookup decoder differ on doc.
 func sameAsLookups(doc bson.Raw, src OpSource) error {
 	got, gotOK := DecodeOp(doc, src)
-	want, wantOK := decodeOpOld(doc, src)
+	want, wantOK := decodeOpByLookups(doc, src)
 	if src.CommandCap < 0 {
 		both := []Op{got, want}
 		RenderCommands(both, 2048)
