@@ -3,10 +3,8 @@ package probes
 import (
 	"container/heap"
 	"context"
-	"encoding/hex"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -25,95 +23,6 @@ type OpSource struct {
 	// CommandCap bounds Command's length (0: 4 KiB); negative defers the
 	// rendering to RenderCommands.
 	CommandCap int
-}
-
-// Internal thread names (desc) of replication, sharding and storage work.
-var internalDescPrefixes = []string{"ReplBatcher", "rsSync", "OplogApplier", "NoopWriter", "waitForMajority",
-	"monitoring-keys", "WT-", "IndexBuildsCoordinator", "migrateThread", "TransactionCoordinator", "Balancer",
-	"TTLMonitor", "ReplWriterWorker", "repl-", "OplogFetcher", "BackgroundSync", "ReplCoord", "JournalFlusher",
-	"Checkpointer", "clientcursormon", "FlowControlRefresher", "LogicalSessionCacheRefresh", "PeriodicTaskRunner",
-	"ftdc", "SignalHandler", "startPeriodicThreadToAbortExpiredTransactions", "ReplicaSetMonitor", "query analyzer",
-	"inactive transaction", "RangeDeleter", "range-deleter", "ChunkSplitter", "ShardServerCatalogCacheLoader"}
-
-// Drivers and servers whose connections are internal traffic.
-var internalDrivers = []string{"NetworkInterfaceTL", "MongoDB Internal Client"}
-
-// DecodeOp reads one $currentOp (or currentOp inprog) document. It returns
-// false for documents that are not running operations (idle sessions,
-// idle cursors, inactive connections).
-func DecodeOp(doc bson.Raw, src OpSource) (op Op, ok bool) {
-	defer func() {
-		if recover() != nil {
-			op, ok = Op{}, false
-		}
-	}()
-	if doc.Validate() != nil {
-		return Op{}, false
-	}
-	if t := getString(doc, "type"); t != "" && t != "op" {
-		return Op{}, false
-	}
-	if v, ok := lookup(doc, "active"); ok && v.Type == bson.TypeBoolean && !v.Boolean() {
-		return Op{}, false
-	}
-	op = Op{Node: src.Node, Shard: src.Shard, Op: getString(doc, "op"), NS: getString(doc, "ns"),
-		PlanSummary: getString(doc, "planSummary"), AppName: getString(doc, "appName"), Desc: getString(doc, "desc"),
-		WaitingForLock: getBool(doc, "waitingForLock"), KillPending: getBool(doc, "killPending"), Msg: getString(doc, "msg")}
-	if v, ok := lookup(doc, "opid"); ok {
-		op.OpID = rawString(v)
-	}
-	if op.OpID == "" {
-		return Op{}, false
-	}
-	if micros, ok := getInt(doc, "microsecs_running"); ok {
-		op.SecsRunning = float64(micros) / 1e6
-	} else if secs, ok := getFloat(doc, "secs_running"); ok {
-		op.SecsRunning = secs
-	}
-	op.Client = getString(doc, "client")
-	if op.Client == "" {
-		op.Client = getString(doc, "clientMetadata", "mongos", "client")
-	}
-	if op.Client == "" {
-		op.Client = getString(doc, "client_s")
-	}
-	if users := getArray(doc, "effectiveUsers"); len(users) > 0 {
-		if u, ok := users[0].DocumentOK(); ok {
-			op.User = getString(u, "user") + "@" + getString(u, "db")
-		}
-	}
-	op.ConnectionID, _ = getInt(doc, "connectionId")
-	if v, ok := lookup(doc, "lsid", "id"); ok {
-		if _, data, ok := v.BinaryOK(); ok {
-			op.LSID = hex.EncodeToString(data)
-		}
-	}
-	op.NumYields, _ = getInt(doc, "numYields")
-	op.ProgressDone, _ = getFloat(doc, "progress", "done")
-	op.ProgressTotal, _ = getFloat(doc, "progress", "total")
-	if src.ViaMongos {
-		op.KillVia = src.Mongos
-		if op.Shard == "" {
-			op.Shard = getString(doc, "shard")
-		}
-		if shard, _, found := strings.Cut(op.OpID, ":"); found && op.Shard == "" {
-			op.Shard = shard
-		}
-		if host := getString(doc, "host"); host != "" {
-			op.Node = host
-		}
-	} else {
-		op.KillVia = src.Node
-	}
-	cmd, _ := getDoc(doc, "command")
-	if src.CommandCap >= 0 {
-		op.Command = commandJSON(cmd, src.CommandCap)
-	} else {
-		op.cmd = cmd // rendered later by RenderCommands, for the ops kept
-	}
-	classify(&op, doc, cmd, src) // on the text as sent: mongoscope's own appName, prefixes
-	op.sanitize()
-	return op, true
 }
 
 // RenderCommands fills Command for ops decoded with a negative CommandCap.
@@ -141,73 +50,6 @@ func commandJSON(cmd bson.Raw, limit int) string {
 		return string(js[:limit]) + "…"
 	}
 	return string(js)
-}
-
-// classify sets System and Flags (see MONGODB-INTERFACE §1.4).
-func classify(op *Op, doc, cmd bson.Raw, src OpSource) {
-	_, hasConn := lookup(doc, "connectionId")
-	internalThread := !hasConn && !strings.HasPrefix(op.Desc, "conn")
-	for _, p := range internalDescPrefixes {
-		if strings.HasPrefix(op.Desc, p) {
-			internalThread = true
-		}
-	}
-	driver := getString(doc, "clientMetadata", "driver", "name")
-	for _, d := range internalDrivers {
-		if driver == d {
-			internalThread = true
-		}
-	}
-	if strings.HasPrefix(op.User, "__system@") {
-		internalThread = true
-	}
-	_, awaitable := lookup(cmd, "maxAwaitTimeMS")
-	first := firstKey(cmd)
-	monitoring := awaitable || first == "hello" || first == "isMaster" || first == "ismaster"
-	tailing := getBool(doc, "cursor", "tailable") || getBool(cmd, "tailable") || op.NS == "local.oplog.rs"
-	self := src.SelfAppName != "" && op.AppName == src.SelfAppName
-	op.System = internalThread || monitoring || tailing || self || strings.HasPrefix(op.NS, "local.")
-
-	var flags []string
-	if strings.HasPrefix(op.PlanSummary, "COLLSCAN") && !tailing {
-		flags = append(flags, FlagCollscan)
-	}
-	if op.WaitingForLock {
-		flags = append(flags, FlagLockWait)
-	}
-	if first == "createIndexes" || strings.HasPrefix(op.Msg, "Index Build") || strings.HasPrefix(op.Desc, "IndexBuildsCoordinator") {
-		flags = append(flags, FlagIndexBuild)
-	}
-	switch {
-	case first == "moveChunk" || first == "_shardsvrMoveRange" || first == "_recvChunkStart" || first == "moveRange",
-		strings.HasPrefix(op.Desc, "migrateThread"), strings.HasPrefix(op.Desc, "range-deleter"), strings.HasPrefix(op.Desc, "RangeDeleter"):
-		flags = append(flags, FlagMigration)
-	}
-	if strings.HasPrefix(op.Desc, "TTLMonitor") || op.AppName == "TTLMonitor" {
-		flags = append(flags, FlagTTL)
-	}
-	limit := src.LongOpSecs
-	if limit <= 0 {
-		limit = 60
-	}
-	if op.SecsRunning > limit && !monitoring && !tailing {
-		flags = append(flags, FlagLong)
-	}
-	if op.KillPending {
-		flags = append(flags, FlagKillPending)
-	}
-	op.Flags = flags
-}
-
-func firstKey(doc bson.Raw) string {
-	if len(doc) < 5 {
-		return ""
-	}
-	elems, err := doc.Elements()
-	if err != nil || len(elems) == 0 {
-		return ""
-	}
-	return elems[0].Key()
 }
 
 // SortOps orders ops longest-running first; ops that have run as long
@@ -327,6 +169,14 @@ func asDonorMigration(o Op) (donorMigration, bool) {
 	}
 	d.ns, d.shard = safetext.Line(d.ns), safetext.Line(d.shard) // as Migration's, to compare
 	return d, true
+}
+
+// firstKey is a document's first key: a command's name.
+func firstKey(doc bson.Raw) string {
+	if e, err := doc.IndexErr(0); err == nil {
+		return e.Key()
+	}
+	return ""
 }
 
 func newOpsProbe() *opsProbe { return &opsProbe{bySource: map[string]opsResult{}} }
