@@ -1,9 +1,9 @@
 package probes
 
 import (
+	"cmp"
 	"context"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -18,10 +18,6 @@ type connBreakdownProbe struct {
 	last *ConnectionBreakdown
 	at   time.Time // when last was asked for
 	from string    // the node that answered
-	// own: due chose a router whose own connections storm, to be asked for
-	// them (localOps) rather than for the shards'. Set by due under the
-	// poller's lock, read by ask outside it.
-	own atomic.Bool
 }
 
 func newConnBreakdownProbe() *connBreakdownProbe { return &connBreakdownProbe{} }
@@ -29,19 +25,13 @@ func newConnBreakdownProbe() *connBreakdownProbe { return &connBreakdownProbe{} 
 func (*connBreakdownProbe) name() string     { return probeConns }
 func (*connBreakdownProbe) every(*state) int { return everyFewPolls }
 
-// due asks where the clients connect: a mongos, else the replica set's
-// primary, else the standalone. A mongos whose own connections storm is
-// asked for those: the shards' connections are mostly its pools.
+// due asks where the clients connect: a mongos (the one whose connections
+// storm, if one does), else the replica set's primary, else the standalone.
 func (cb *connBreakdownProbe) due(st *state) []string {
 	if !st.wantBreakdown() || !st.dueEvery(everyFewPolls) {
 		return nil
 	}
-	stormy := st.stormyMongos()
-	cb.own.Store(stormy != nil)
-	if stormy != nil {
-		return []string{stormy.node.Address}
-	}
-	if m := st.mongos(); m != nil {
+	if m := cmp.Or(st.stormyMongos(), st.mongos()); m != nil {
 		return []string{m.node.Address}
 	}
 	for _, ns := range st.byRole(RolePrimary, RoleStandalone) {
@@ -79,11 +69,7 @@ func (st *state) stormyMongos() *nodeState {
 }
 
 func (cb *connBreakdownProbe) ask(ctx context.Context, n nodeCall) (func(*state), error) {
-	stage, view := currentOpStage(n.node.Role == RoleMongos, true), n.node.Address
-	if n.node.Role == RoleMongos && cb.own.Load() {
-		stage, view = ownConnectionsStage(), view+" own"
-	}
-	pipeline := bson.A{stage,
+	pipeline := bson.A{clientConnectionsStage(n.node.Role == RoleMongos),
 		bson.D{{Key: "$project", Value: bson.D{{Key: "appName", Value: 1}, {Key: "client", Value: 1},
 			{Key: "client_s", Value: 1}, {Key: "effectiveUsers", Value: 1}, {Key: "connectionId", Value: 1}}}}}
 	docs, err := n.conn.aggregate(ctx, n.cfg.DownAfter, "admin", "", pipeline, maxOpDocs)
@@ -91,14 +77,19 @@ func (cb *connBreakdownProbe) ask(ctx context.Context, n nodeCall) (func(*state)
 		return nil, err
 	}
 	b, at, from := countConnections(docs), n.now, n.node.Address
-	b.view = view
+	b.view = from
 	return func(*state) { cb.last, cb.at, cb.from = b, at, from }, nil
 }
 
-// ownConnectionsStage asks a mongos for its own client connections
-// (localOps), idle ones included.
-func ownConnectionsStage() bson.D {
+// clientConnectionsStage asks for the node's own client connections, idle
+// ones included. On a mongos that is localOps: the applications connect
+// to it, while the shards' connections are mostly its own pools (their
+// client is the mongos, their appName none).
+func clientConnectionsStage(mongos bool) bson.D {
 	stage := currentOpStage(false, true)
+	if !mongos {
+		return stage
+	}
 	opts := stage[0].Value.(bson.D)
 	return bson.D{{Key: "$currentOp", Value: append(opts, bson.E{Key: "localOps", Value: true})}}
 }

@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"testing"
@@ -61,22 +62,22 @@ func TestBreakdownReadWhileConnectionsStorm(t *testing.T) {
 				sp.apply(st, addr, sampleAt(t, connStatusDoc(clock, cur, created[addr]), mono.Add(clock.Sub(t0))))
 			}
 			for _, addr := range cb.due(st) {
-				asked = append(asked, fmt.Sprintf("%d %s own:%v", st.cycle, addr, cb.own.Load()))
+				asked = append(asked, fmt.Sprintf("%d %s", st.cycle, addr))
 			}
 		}
 	}
 	var want []string
 	for _, c := range []int{11, 16, 21, 26, 31, 36, 51, 56, 61, 66} {
-		want = append(want, fmt.Sprintf("%d m:1 own:true", c))
+		want = append(want, fmt.Sprintf("%d m:1", c))
 	}
-	want = append(want, "81 m:1 own:false", "86 m:1 own:false") // the shards' connections, through the mongos
+	want = append(want, "81 m:1", "86 m:1") // a shard primary storms: the apps still connect to the mongos
 	if !slices.Equal(asked, want) {
 		t.Errorf("the breakdown was asked for at\n%q, want\n%q", asked, want)
 	}
 	st.breakdown = true // the pane open: as before, every few polls
 	st.cycle = 101
-	if got := cb.due(st); !slices.Equal(got, []string{"m:1"}) || cb.own.Load() {
-		t.Errorf("with the pane open: %v own %v", got, cb.own.Load())
+	if got := cb.due(st); !slices.Equal(got, []string{"m:1"}) {
+		t.Errorf("with the pane open: %v", got)
 	}
 }
 
@@ -100,5 +101,22 @@ func TestOldBreakdownIsNotShown(t *testing.T) {
 	clock = t0.Add(time.Hour)
 	if b := fill(); b != nil {
 		t.Errorf("an hour-old breakdown is shown: %+v", b)
+	}
+}
+
+// On a sharded cluster the breakdown counts the clients of the mongos (the
+// applications, from their own hosts), not the shards' connections, whose
+// client is the mongos and whose appName is none.
+func TestBreakdownCountsTheMongosClients(t *testing.T) {
+	var s Snapshot
+	if err := json.Unmarshal(pinnableSnapshot(t, "8.0"), &s); err != nil {
+		t.Fatal(err)
+	}
+	b := s.Connections.Breakdown
+	if b == nil {
+		t.Fatal("no breakdown with the connections pane open")
+	}
+	if b.ByApp["web-frontend"] < 50 || b.ByHost["127.0.0.1"] > b.ByApp["web-frontend"] {
+		t.Errorf("the breakdown does not count the applications' connections to the mongos: %+v", b)
 	}
 }

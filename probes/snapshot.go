@@ -262,9 +262,8 @@ type ConnectionBreakdown struct {
 	ByUser map[string]int `json:"byUser"`
 
 	raw *ConnectionBreakdown // the maps as the server sent them, when a key was sanitized (text.go)
-	// view says which connections it counts: a node's, a mongos's own, or
-	// those a mongos sees on the shards; breakdowns of different views do
-	// not compare.
+	// view is the node whose client connections it counts; breakdowns of
+	// different nodes do not compare.
 	view string
 }
 
