@@ -77,7 +77,7 @@ func (cb *connBreakdownProbe) ask(ctx context.Context, n nodeCall) (func(*state)
 		return nil, err
 	}
 	b, at, from := countConnections(docs), n.now, n.node.Address
-	b.view = from
+	b.Of = from
 	return func(*state) { cb.last, cb.at, cb.from = b, at, from }, nil
 }
 

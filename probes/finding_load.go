@@ -209,7 +209,7 @@ func (d *connectionStorm) incident(hit []nodeStorm, now *ConnectionBreakdown) Fi
 // connections as now's (a storm on a mongos is read as its own connections,
 // the calm pane's as the shards').
 func (d *connectionStorm) calmCounts(now *ConnectionBreakdown, pick func(*ConnectionBreakdown) map[string]int) map[string]int {
-	if d.calm == nil || d.calm.view != now.view {
+	if d.calm == nil || d.calm.Of != now.Of {
 		return nil
 	}
 	return pick(d.calm)

@@ -261,10 +261,12 @@ type ConnectionBreakdown struct {
 	ByHost map[string]int `json:"byHost"`
 	ByUser map[string]int `json:"byUser"`
 
+	// Of is the node whose client connections are counted: a mongos (its
+	// own clients, where the applications connect), a primary or a
+	// standalone. Breakdowns of different nodes do not compare.
+	Of string `json:"of"`
+
 	raw *ConnectionBreakdown // the maps as the server sent them, when a key was sanitized (text.go)
-	// view is the node whose client connections it counts; breakdowns of
-	// different nodes do not compare.
-	view string
 }
 
 // QueueStats are globalLock queues and storage-engine tickets per node.

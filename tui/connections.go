@@ -78,7 +78,8 @@ func (p *connectionsPane) breakdown() []string {
 	if b == nil {
 		return []string{p.dim("reading who holds the connections…")}
 	}
-	return []string{"by app:  " + topCounts(b.ByApp, 6), "by host: " + topCounts(b.ByHost, 6), "by user: " + topCounts(b.ByUser, 6)}
+	return []string{p.dim("clients of " + clean(b.Of)), "by app:  " + topCounts(b.ByApp, 6),
+		"by host: " + topCounts(b.ByHost, 6), "by user: " + topCounts(b.ByUser, 6)}
 }
 
 // Strip: the fullest node.

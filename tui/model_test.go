@@ -502,3 +502,19 @@ func TestReplayKeysAndNoActions(t *testing.T) {
 		t.Fatalf("header:\n%s", scr)
 	}
 }
+
+// Zoomed, the connections pane says whose clients it counts: on a sharded
+// cluster the mongos's own, where the applications connect.
+func TestZoomedConnectionsSayWhoseClients(t *testing.T) {
+	m := newTestModel(t, Options{}, 120, 40, 3)
+	s := sampleSnapshot(3)
+	s.Connections.Breakdown = &probes.ConnectionBreakdown{Of: "mongos1:27017", ByApp: map[string]int{"web-frontend": 120},
+		ByHost: map[string]int{"10.0.1.10": 120}, ByUser: map[string]int{"app@admin": 120}}
+	m = press(t, send(m, snapshotMsg{s}), "4", "z")
+	scr := screen(m)
+	for _, want := range []string{"clients of mongos1:27017", "by app:  web-frontend 120", "by host: 10.0.1.10 120"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("the zoomed connections pane lacks %q:\n%s", want, scr)
+		}
+	}
+}
