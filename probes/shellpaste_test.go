@@ -101,8 +101,7 @@ func (p *shellParser) value() (string, error) {
 	case c == '[':
 		return p.list('[', ']', false)
 	case c == '"' || c == '\'':
-		s, err := p.str()
-		return quoteJSON(s), err
+		return p.joinedStr()
 	case c == '-' || c >= '0' && c <= '9':
 		return p.word(), nil
 	}
@@ -155,17 +154,41 @@ func (p *shellParser) key() (string, error) {
 	p.skipSpace()
 	var key string
 	var err error
+	quoted := false // a quoted key may be empty ('' in apiVersions)
 	if c := p.src[p.pos]; c == '"' || c == '\'' {
 		key, err = p.str()
+		quoted = true
 	} else {
 		key = p.word()
 	}
 	p.skipSpace()
-	if err != nil || key == "" || p.pos >= len(p.src) || p.src[p.pos] != ':' {
+	if err != nil || key == "" && !quoted || p.pos >= len(p.src) || p.src[p.pos] != ':' {
 		return "", p.fail("no key")
 	}
 	p.pos++
 	return key, nil
+}
+
+// joinedStr reads a string mongosh prints over several lines as quoted
+// pieces joined by + (tcmalloc's formattedString), as one string.
+func (p *shellParser) joinedStr() (string, error) {
+	var b strings.Builder
+	for {
+		s, err := p.str()
+		if err != nil {
+			return "", err
+		}
+		b.WriteString(s)
+		p.skipSpace()
+		if p.pos >= len(p.src) || p.src[p.pos] != '+' {
+			return quoteJSON(b.String()), nil
+		}
+		p.pos++
+		p.skipSpace()
+		if p.pos >= len(p.src) || p.src[p.pos] != '"' && p.src[p.pos] != '\'' {
+			return "", p.fail("no string after +")
+		}
+	}
 }
 
 // str reads a quoted string with its backslash escapes.
