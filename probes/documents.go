@@ -53,31 +53,36 @@ type DocumentCounters struct {
 // decodeDocuments reads metrics.document and the query executor and
 // operation counters beside it: nil when metrics.document is missing or
 // one of its four counters is not a number (their rates are then unknown).
-func decodeDocuments(raw bson.Raw) *DocumentCounters {
-	if _, ok := getDoc(raw, "metrics", "document"); !ok {
+func decodeDocuments(document, queryExecutor, operation bson.RawValue) *DocumentCounters {
+	if document.Type != bson.TypeEmbeddedDocument {
 		return nil
 	}
+	var doc [4]bson.RawValue
+	firstValues(inner(document), []string{"inserted", "returned", "updated", "deleted"}, doc[:])
 	var bad []string
 	d := &DocumentCounters{}
-	d.Inserted = readCounter(raw, &bad, "metrics", "document", "inserted")
-	d.Returned = readCounter(raw, &bad, "metrics", "document", "returned")
-	d.Updated = readCounter(raw, &bad, "metrics", "document", "updated")
-	d.Deleted = readCounter(raw, &bad, "metrics", "document", "deleted")
+	d.Inserted = readCounter(doc[0], &bad, "metrics.document", "inserted")
+	d.Returned = readCounter(doc[1], &bad, "metrics.document", "returned")
+	d.Updated = readCounter(doc[2], &bad, "metrics.document", "updated")
+	d.Deleted = readCounter(doc[3], &bad, "metrics.document", "deleted")
 	if len(bad) > 0 {
 		return nil
 	}
-	d.KeysExamined = optCounter(raw, "metrics", "queryExecutor", "scanned")
-	d.DocsExamined = optCounter(raw, "metrics", "queryExecutor", "scannedObjects")
-	d.CollectionScans = optCounter(raw, "metrics", "queryExecutor", "collectionScans", "total")
-	d.ScanAndOrder = optCounter(raw, "metrics", "operation", "scanAndOrder")
-	d.WriteConflicts = optCounter(raw, "metrics", "operation", "writeConflicts")
+	var qe [3]bson.RawValue
+	var scans [1]bson.RawValue
+	var op [2]bson.RawValue
+	firstValues(inner(queryExecutor), []string{"scanned", "scannedObjects", "collectionScans"}, qe[:])
+	firstValues(inner(qe[2]), []string{"total"}, scans[:])
+	firstValues(inner(operation), []string{"scanAndOrder", "writeConflicts"}, op[:])
+	d.KeysExamined, d.DocsExamined, d.CollectionScans = optCounter(qe[0]), optCounter(qe[1]), optCounter(scans[0])
+	d.ScanAndOrder, d.WriteConflicts = optCounter(op[0]), optCounter(op[1])
 	return d
 }
 
 // optCounter reads a cumulative counter a server may not report: nil when
 // absent, not a number or negative.
-func optCounter(raw bson.Raw, path ...string) *int64 {
-	n, ok := getInt(raw, path...)
+func optCounter(v bson.RawValue) *int64 {
+	n, ok := rawInt(v)
 	if !ok || n < 0 {
 		return nil
 	}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/mongoscope/mongoscope/internal/safetext"
 )
 
 // Counters are serverStatus.opcounters (or opcountersRepl), cumulative.
@@ -57,6 +59,40 @@ type ReplInfo struct {
 	IsWritablePrimary, Secondary bool
 }
 
+// A poll decodes every node's serverStatus, so DecodeServerStatus reads the
+// reply in one walk over its top-level elements and each section it needs
+// in one walk of its own (a lookup per field scanned the reply from the top
+// each time: bsoncore.LookupErr was 7.8 % of the poller's CPU, BENCHMARKS.md).
+// Each walk keeps the first element of each key, the one a lookup finds,
+// and descends into an array where a lookup would (inner).
+
+// The top-level fields of a serverStatus reply that DecodeServerStatus reads.
+const (
+	ssOpcounters = iota
+	ssErrmsg
+	ssHost
+	ssVersion
+	ssProcess
+	ssUptime
+	ssPid
+	ssLocalTime
+	ssOpcountersRepl
+	ssNetwork
+	ssConnections
+	ssGlobalLock
+	ssQueues
+	ssWiredTiger
+	ssMetrics
+	ssRepl
+	ssOplog
+	numStatusFields
+)
+
+var statusKeys = []string{ssOpcounters: "opcounters", ssErrmsg: "errmsg", ssHost: "host", ssVersion: "version",
+	ssProcess: "process", ssUptime: "uptime", ssPid: "pid", ssLocalTime: "localTime", ssOpcountersRepl: "opcountersRepl",
+	ssNetwork: "network", ssConnections: "connections", ssGlobalLock: "globalLock", ssQueues: "queues",
+	ssWiredTiger: "wiredTiger", ssMetrics: "metrics", ssRepl: "repl", ssOplog: "oplog"}
+
 // DecodeServerStatus reads one serverStatus reply; it never panics and
 // leaves what it cannot read unknown.
 func DecodeServerStatus(raw bson.Raw) (s ServerStatus, err error) {
@@ -64,88 +100,60 @@ func DecodeServerStatus(raw bson.Raw) (s ServerStatus, err error) {
 	if err := raw.Validate(); err != nil {
 		return s, errors.New("serverStatus reply is not a valid BSON document")
 	}
-	if _, ok := lookup(raw, "opcounters"); !ok {
-		if msg := getString(raw, "errmsg"); msg != "" {
+	var f [numStatusFields]bson.RawValue
+	firstValues(raw, statusKeys, f[:])
+	if f[ssOpcounters].Type == 0 {
+		if msg := rawText(f[ssErrmsg]); msg != "" {
 			return s, errors.New(msg)
 		}
 		return s, errors.New("serverStatus reply has no opcounters section")
 	}
-	s.Host, s.Version, s.Process = getText(raw, "host"), getText(raw, "version"), getText(raw, "process")
-	s.Uptime, _ = getFloat(raw, "uptime")
-	s.Pid, _ = getInt(raw, "pid")
-	s.LocalTime, _ = getTime(raw, "localTime")
-	s.Opcounters = decodeCounters(raw, "opcounters", &s.Bad)
-	if _, ok := getDoc(raw, "opcountersRepl"); ok {
+	s.Host, s.Version, s.Process = textLine(f[ssHost]), textLine(f[ssVersion]), textLine(f[ssProcess])
+	s.Uptime, _ = rawFloat(f[ssUptime])
+	s.Pid, _ = rawInt(f[ssPid])
+	s.LocalTime, _ = rawTime(f[ssLocalTime])
+	s.Opcounters = decodeCounters(f[ssOpcounters], "opcounters", &s.Bad)
+	if f[ssOpcountersRepl].Type == bson.TypeEmbeddedDocument {
 		var ignored []string // a bad repl counter only loses the repl rate
-		c := decodeCounters(raw, "opcountersRepl", &ignored)
+		c := decodeCounters(f[ssOpcountersRepl], "opcountersRepl", &ignored)
 		if len(ignored) == 0 {
 			s.OpcountersRepl = &c
 		}
 	}
-	counter := func(dst *int64, path ...string) { *dst = readCounter(raw, &s.Bad, path...) }
-	counter(&s.Network.BytesIn, "network", "bytesIn")
-	counter(&s.Network.BytesOut, "network", "bytesOut")
-	counter(&s.Network.NumRequests, "network", "numRequests")
-	counter(&s.Connections.Current, "connections", "current")
-	counter(&s.Connections.Available, "connections", "available")
-	counter(&s.Connections.TotalCreated, "connections", "totalCreated")
-	s.Connections.Active, _ = getInt(raw, "connections", "active")
-	if n, ok := getInt(raw, "connections", "rejected"); ok {
-		s.Connections.Rejected = &n
-	}
-	if _, ok := getDoc(raw, "globalLock", "currentQueue"); ok {
-		g := &struct{ QueueReaders, QueueWriters, ActiveReaders, ActiveWriters int64 }{}
-		g.QueueReaders, _ = getInt(raw, "globalLock", "currentQueue", "readers")
-		g.QueueWriters, _ = getInt(raw, "globalLock", "currentQueue", "writers")
-		g.ActiveReaders, _ = getInt(raw, "globalLock", "activeClients", "readers")
-		g.ActiveWriters, _ = getInt(raw, "globalLock", "activeClients", "writers")
-		s.GlobalLock = g
-	}
-	s.Tickets = decodeTickets(raw)
-	if n, ok := getInt(raw, "metrics", "repl", "apply", "ops"); ok {
-		s.ReplApplyOps = &n
-	}
-	// 8.0 split the buffer into write and apply stages; ≤7.0 has a flat count.
-	if n, ok := getInt(raw, "metrics", "repl", "buffer", "apply", "count"); ok {
-		s.ReplBufferCount = &n
-	} else if n, ok := getInt(raw, "metrics", "repl", "buffer", "count"); ok {
-		s.ReplBufferCount = &n
-	}
-	s.TTLDeletedDocuments = optCounter(raw, "metrics", "ttl", "deletedDocuments")
-	s.Documents = decodeDocuments(raw)
-	if repl, ok := getDoc(raw, "repl"); ok {
-		r := &ReplInfo{SetName: getText(repl, "setName"), Primary: getText(repl, "primary"), Me: getText(repl, "me"),
-			Secondary: getBool(repl, "secondary")}
-		r.IsWritablePrimary = getBool(repl, "isWritablePrimary") || getBool(repl, "ismaster")
-		for _, h := range getArray(repl, "hosts") {
-			if str, ok := h.StringValueOK(); ok {
-				r.Hosts = append(r.Hosts, str)
-			}
-		}
-		s.Repl = r
-	}
-	s.OplogEarliest, _ = getTime(raw, "oplog", "earliestOptime")
-	s.OplogLatest, _ = getTime(raw, "oplog", "latestOptime")
+	decodeNetwork(&s, f[ssNetwork])
+	decodeConnections(&s, f[ssConnections])
+	s.GlobalLock = decodeGlobalLock(f[ssGlobalLock])
+	s.Tickets = decodeTickets(f[ssQueues], f[ssWiredTiger])
+	decodeMetrics(&s, f[ssMetrics])
+	s.Repl = decodeRepl(f[ssRepl])
+	var oplog [2]bson.RawValue
+	firstValues(inner(f[ssOplog]), []string{"earliestOptime", "latestOptime"}, oplog[:])
+	s.OplogEarliest, _ = rawTime(oplog[0])
+	s.OplogLatest, _ = rawTime(oplog[1])
 	return s, nil
 }
 
-func decodeCounters(raw bson.Raw, section string, bad *[]string) Counters {
-	var c Counters
-	c.Insert = readCounter(raw, bad, section, "insert")
-	c.Query = readCounter(raw, bad, section, "query")
-	c.Update = readCounter(raw, bad, section, "update")
-	c.Delete = readCounter(raw, bad, section, "delete")
-	c.Getmore = readCounter(raw, bad, section, "getmore")
-	c.Command = readCounter(raw, bad, section, "command")
-	return c
+// textLine is a string value made safe to show on one line.
+func textLine(v bson.RawValue) string { return safetext.Line(rawText(v)) }
+
+var counterKeys = []string{"insert", "query", "update", "delete", "getmore", "command"}
+
+// decodeCounters reads opcounters or opcountersRepl (section names it in bad).
+func decodeCounters(section bson.RawValue, name string, bad *[]string) Counters {
+	var v [6]bson.RawValue
+	firstValues(inner(section), counterKeys, v[:])
+	return Counters{Insert: readCounter(v[0], bad, name, "insert"), Query: readCounter(v[1], bad, name, "query"),
+		Update: readCounter(v[2], bad, name, "update"), Delete: readCounter(v[3], bad, name, "delete"),
+		Getmore: readCounter(v[4], bad, name, "getmore"), Command: readCounter(v[5], bad, name, "command")}
 }
 
 // readCounter reads a cumulative counter; a missing, non-numeric or
-// negative one is listed in bad (its rate is then unknown, not zero).
-func readCounter(raw bson.Raw, bad *[]string, path ...string) int64 {
-	n, ok := getInt(raw, path...)
+// negative one is listed in bad as section.key (its rate is then unknown,
+// not zero).
+func readCounter(v bson.RawValue, bad *[]string, section, key string) int64 {
+	n, ok := rawInt(v)
 	if !ok || n < 0 {
-		*bad = append(*bad, strings.Join(path, "."))
+		*bad = append(*bad, section+"."+key)
 		return 0
 	}
 	return n
@@ -161,28 +169,135 @@ func (s ServerStatus) badIn(section string) string {
 	return ""
 }
 
+func decodeNetwork(s *ServerStatus, network bson.RawValue) {
+	var v [3]bson.RawValue
+	firstValues(inner(network), []string{"bytesIn", "bytesOut", "numRequests"}, v[:])
+	s.Network.BytesIn = readCounter(v[0], &s.Bad, "network", "bytesIn")
+	s.Network.BytesOut = readCounter(v[1], &s.Bad, "network", "bytesOut")
+	s.Network.NumRequests = readCounter(v[2], &s.Bad, "network", "numRequests")
+}
+
+func decodeConnections(s *ServerStatus, connections bson.RawValue) {
+	var v [5]bson.RawValue
+	firstValues(inner(connections), []string{"current", "available", "totalCreated", "active", "rejected"}, v[:])
+	s.Connections.Current = readCounter(v[0], &s.Bad, "connections", "current")
+	s.Connections.Available = readCounter(v[1], &s.Bad, "connections", "available")
+	s.Connections.TotalCreated = readCounter(v[2], &s.Bad, "connections", "totalCreated")
+	s.Connections.Active, _ = rawInt(v[3])
+	if n, ok := rawInt(v[4]); ok {
+		s.Connections.Rejected = &n
+	}
+}
+
+// decodeGlobalLock reads the queued and active readers and writers; nil
+// without a globalLock.currentQueue document.
+func decodeGlobalLock(globalLock bson.RawValue) *struct{ QueueReaders, QueueWriters, ActiveReaders, ActiveWriters int64 } {
+	var sections [2]bson.RawValue
+	firstValues(inner(globalLock), []string{"currentQueue", "activeClients"}, sections[:])
+	if sections[0].Type != bson.TypeEmbeddedDocument {
+		return nil
+	}
+	g := &struct{ QueueReaders, QueueWriters, ActiveReaders, ActiveWriters int64 }{}
+	g.QueueReaders, g.QueueWriters = readersWriters(sections[0])
+	g.ActiveReaders, g.ActiveWriters = readersWriters(sections[1])
+	return g
+}
+
+// readersWriters reads a section's readers and writers (0 if unknown).
+func readersWriters(section bson.RawValue) (readers, writers int64) {
+	var v [2]bson.RawValue
+	firstValues(inner(section), []string{"readers", "writers"}, v[:])
+	readers, _ = rawInt(v[0])
+	writers, _ = rawInt(v[1])
+	return readers, writers
+}
+
 // decodeTickets reads storage-engine admission: queues.execution on 8.0+,
 // wiredTiger.concurrentTransactions up to 7.0.
-func decodeTickets(raw bson.Raw) *struct {
+func decodeTickets(queues, wiredTiger bson.RawValue) *struct {
 	ReadOut, ReadAvailable, ReadTotal, WriteOut, WriteAvailable, WriteTotal int64
 } {
-	for _, base := range [][]string{{"queues", "execution"}, {"wiredTiger", "concurrentTransactions"}} {
-		if _, ok := getDoc(raw, base...); !ok {
-			continue
+	var base [1]bson.RawValue
+	firstValues(inner(queues), []string{"execution"}, base[:])
+	if base[0].Type != bson.TypeEmbeddedDocument {
+		base[0] = bson.RawValue{}
+		firstValues(inner(wiredTiger), []string{"concurrentTransactions"}, base[:])
+		if base[0].Type != bson.TypeEmbeddedDocument {
+			return nil
 		}
-		t := &struct {
-			ReadOut, ReadAvailable, ReadTotal, WriteOut, WriteAvailable, WriteTotal int64
-		}{}
-		path := func(k ...string) []string { return append(append([]string{}, base...), k...) }
-		t.ReadOut, _ = getInt(raw, path("read", "out")...)
-		t.ReadAvailable, _ = getInt(raw, path("read", "available")...)
-		t.ReadTotal, _ = getInt(raw, path("read", "totalTickets")...)
-		t.WriteOut, _ = getInt(raw, path("write", "out")...)
-		t.WriteAvailable, _ = getInt(raw, path("write", "available")...)
-		t.WriteTotal, _ = getInt(raw, path("write", "totalTickets")...)
-		return t
 	}
-	return nil
+	var rw [2]bson.RawValue
+	firstValues(inner(base[0]), []string{"read", "write"}, rw[:])
+	t := &struct {
+		ReadOut, ReadAvailable, ReadTotal, WriteOut, WriteAvailable, WriteTotal int64
+	}{}
+	t.ReadOut, t.ReadAvailable, t.ReadTotal = ticketCounts(rw[0])
+	t.WriteOut, t.WriteAvailable, t.WriteTotal = ticketCounts(rw[1])
+	return t
+}
+
+// ticketCounts reads one direction's out, available and totalTickets.
+func ticketCounts(direction bson.RawValue) (out, available, total int64) {
+	var v [3]bson.RawValue
+	firstValues(inner(direction), []string{"out", "available", "totalTickets"}, v[:])
+	out, _ = rawInt(v[0])
+	available, _ = rawInt(v[1])
+	total, _ = rawInt(v[2])
+	return out, available, total
+}
+
+// decodeMetrics reads metrics: replication's apply and buffer counts, the
+// TTL monitor's deletions and the per-document counters.
+func decodeMetrics(s *ServerStatus, metrics bson.RawValue) {
+	var m [5]bson.RawValue // repl, ttl, document, queryExecutor, operation
+	firstValues(inner(metrics), []string{"repl", "ttl", "document", "queryExecutor", "operation"}, m[:])
+	decodeReplMetrics(s, m[0])
+	var ttl [1]bson.RawValue
+	firstValues(inner(m[1]), []string{"deletedDocuments"}, ttl[:])
+	s.TTLDeletedDocuments = optCounter(ttl[0])
+	s.Documents = decodeDocuments(m[2], m[3], m[4])
+}
+
+// decodeReplMetrics reads metrics.repl.apply.ops and the buffer's count.
+func decodeReplMetrics(s *ServerStatus, repl bson.RawValue) {
+	var r, apply, buffer, bufferApply [2]bson.RawValue
+	firstValues(inner(repl), []string{"apply", "buffer"}, r[:])
+	firstValues(inner(r[0]), []string{"ops"}, apply[:1])
+	if n, ok := rawInt(apply[0]); ok {
+		s.ReplApplyOps = &n
+	}
+	// 8.0 split the buffer into write and apply stages; ≤7.0 has a flat count.
+	firstValues(inner(r[1]), []string{"apply", "count"}, buffer[:])
+	firstValues(inner(buffer[0]), []string{"count"}, bufferApply[:1])
+	if n, ok := rawInt(bufferApply[0]); ok {
+		s.ReplBufferCount = &n
+	} else if n, ok := rawInt(buffer[1]); ok {
+		s.ReplBufferCount = &n
+	}
+}
+
+// decodeRepl reads serverStatus.repl; nil when it is not a document.
+func decodeRepl(repl bson.RawValue) *ReplInfo {
+	if repl.Type != bson.TypeEmbeddedDocument {
+		return nil
+	}
+	var v [7]bson.RawValue
+	firstValues(inner(repl), []string{"setName", "primary", "me", "secondary", "isWritablePrimary", "ismaster", "hosts"}, v[:])
+	r := &ReplInfo{SetName: textLine(v[0]), Primary: textLine(v[1]), Me: textLine(v[2]), Secondary: rawBool(v[3]),
+		IsWritablePrimary: rawBool(v[4]) || rawBool(v[5])}
+	if hosts, ok := v[6].ArrayOK(); ok {
+		it := walk(hosts)
+		for {
+			_, _, h, ok := it.next()
+			if !ok {
+				break
+			}
+			if str, ok := h.StringValueOK(); ok {
+				r.Hosts = append(r.Hosts, str)
+			}
+		}
+	}
+	return r
 }
 
 // ServerStatusCommand is the cheap serverStatus mongoscope sends. The
