@@ -179,18 +179,8 @@ func TestDecodeOpSameAsLookupsOnCapturesAndSimulator(t *testing.T) {
 // lookup descends into them), wrong types, nested documents whose length
 // is broken, bytes after the document's end.
 func edgeOpDocs() []bson.Raw {
-	d := func(elems ...[]byte) []byte {
-		idx, doc := bsoncore.AppendDocumentStart(nil)
-		for _, e := range elems {
-			doc = append(doc, e...)
-		}
-		doc, _ = bsoncore.AppendDocumentEnd(doc, idx)
-		return doc
-	}
-	str := func(k, v string) []byte { return bsoncore.AppendStringElement(nil, k, v) }
-	i32 := func(k string, v int32) []byte { return bsoncore.AppendInt32Element(nil, k, v) }
-	sub := func(k string, doc []byte) []byte { return bsoncore.AppendDocumentElement(nil, k, doc) }
-	arr := func(k string, doc []byte) []byte { return bsoncore.AppendArrayElement(nil, k, doc) }
+	var b bsonBuild
+	d, str, i32, sub, arr := b.doc, b.str, b.i32, b.sub, b.arr
 	broken := []byte{2, 0, 0, 0}       // declares 2 bytes: no document
 	unreadable := []byte{0x20, 'x', 0} // no such BSON type
 	rawSub := func(k string, body []byte) []byte {

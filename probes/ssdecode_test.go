@@ -232,21 +232,8 @@ func TestDecodeServerStatusSameAsLookupsOnCapturesAndSimulator(t *testing.T) {
 // sections missing, both 8.0 and 7.0 ticket and buffer shapes at once,
 // an error reply, bytes that are no document.
 func edgeStatusDocs() []bson.Raw {
-	d := func(elems ...[]byte) []byte {
-		idx, doc := bsoncore.AppendDocumentStart(nil)
-		for _, e := range elems {
-			doc = append(doc, e...)
-		}
-		doc, _ = bsoncore.AppendDocumentEnd(doc, idx)
-		return doc
-	}
-	str := func(k, v string) []byte { return bsoncore.AppendStringElement(nil, k, v) }
-	i32 := func(k string, v int32) []byte { return bsoncore.AppendInt32Element(nil, k, v) }
-	i64 := func(k string, v int64) []byte { return bsoncore.AppendInt64Element(nil, k, v) }
-	dbl := func(k string, v float64) []byte { return bsoncore.AppendDoubleElement(nil, k, v) }
-	boolean := func(k string, v bool) []byte { return bsoncore.AppendBooleanElement(nil, k, v) }
-	sub := func(k string, doc []byte) []byte { return bsoncore.AppendDocumentElement(nil, k, doc) }
-	arr := func(k string, doc []byte) []byte { return bsoncore.AppendArrayElement(nil, k, doc) }
+	var b bsonBuild
+	d, str, i32, i64, dbl, boolean, sub, arr := b.doc, b.str, b.i32, b.i64, b.dbl, b.boolean, b.sub, b.arr
 	ops := d(i32("insert", 1), i64("query", 6_000_000_000), dbl("update", 7), i32("delete", 0), i32("getmore", 2), i32("command", 3))
 	rw := func(out, avail, total int32) []byte {
 		return d(i32("out", out), i32("available", avail), i32("totalTickets", total))
