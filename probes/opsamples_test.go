@@ -48,12 +48,7 @@ func simOpSamples(tb testing.TB) []opSample {
 // moments of simulated time, and stops it.
 func simClusterOps(tb testing.TB, cfg simcluster.Config) []opSample {
 	tb.Helper()
-	clock := &fakeClock{now: scenarioStart}
-	cfg.Seed, cfg.Now = 7, clock.Now
-	sim, err := simcluster.Start(cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	sim, clock := startSampleSim(tb, cfg)
 	defer sim.Close()
 	type polled struct {
 		cl  *mongo.Client
@@ -130,4 +125,18 @@ func withOpID(doc bson.Raw, n int) bson.Raw {
 	}
 	out, _ = bsoncore.AppendDocumentEnd(out, idx)
 	return out
+}
+
+// startSampleSim starts a simulated cluster with seed 7 on a simulated
+// clock at scenarioStart, for the decoders' benchmark and comparison
+// samples; the caller closes it and advances the clock.
+func startSampleSim(tb testing.TB, cfg simcluster.Config) (*simcluster.Cluster, *fakeClock) {
+	tb.Helper()
+	clock := &fakeClock{now: scenarioStart}
+	cfg.Seed, cfg.Now = 7, clock.Now
+	sim, err := simcluster.Start(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return sim, clock
 }

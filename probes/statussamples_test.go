@@ -54,12 +54,7 @@ func statusRequests(process string) map[string]bson.D {
 // serverStatus at two moments, and stops it.
 func simClusterStatus(tb testing.TB, cfg simcluster.Config) []serverStatusReply {
 	tb.Helper()
-	clock := &fakeClock{now: scenarioStart}
-	cfg.Seed, cfg.Now = 7, clock.Now
-	sim, err := simcluster.Start(cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	sim, clock := startSampleSim(tb, cfg)
 	defer sim.Close()
 	clients := map[string]*mongo.Client{}
 	defer func() {
